@@ -19,7 +19,9 @@ public final class BpeTokenizer implements Tokenizer {
     private final byte[][] tokenBytes;
     private final int[] byteToken = new int[256];
     private final PairRanks ranks;
-    private final ByteSliceMap<Integer> wholePieces;
+    // Entry index -> id: an int array instead of boxed values saves a dependent load per piece.
+    private final ByteSliceMap<Void> wholePieces;
+    private final int[] wholePieceIds;
     private final String[] specials;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
@@ -52,13 +54,15 @@ public final class BpeTokenizer implements Tokenizer {
         }
         if (wholePieceFirst) {
             wholePieces = new ByteSliceMap<>(tokenBytes.length);
+            wholePieceIds = new int[tokenBytes.length];
             for (int id = 0; id < tokenBytes.length; id++) {
                 if (!specialIds.contains(id)) {
-                    wholePieces.put(tokenBytes[id], 0, tokenBytes[id].length, id);
+                    wholePieceIds[wholePieces.put(tokenBytes[id], 0, tokenBytes[id].length, null)] = id;
                 }
             }
         } else {
             wholePieces = null;
+            wholePieceIds = null;
         }
         // Longest first, so that a special that contains another is found whole.
         specials = model.specialTokens().keySet().stream()
@@ -135,9 +139,9 @@ public final class BpeTokenizer implements Tokenizer {
             return;
         }
         if (wholePieces != null) {
-            Integer whole = wholePieces.get(bytes, 0, len);
-            if (whole != null) {
-                s.out.add(whole);
+            int whole = wholePieces.find(bytes, 0, len);
+            if (whole >= 0) {
+                s.out.add(wholePieceIds[whole]);
                 return;
             }
         }

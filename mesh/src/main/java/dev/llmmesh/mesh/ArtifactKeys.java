@@ -1,0 +1,34 @@
+package dev.llmmesh.mesh;
+
+/** Where things live in the {@link ArtifactStore}. */
+public final class ArtifactKeys {
+    private ArtifactKeys() {
+    }
+
+    /** A dataset's text: UTF-8, documents may be separated by the tokenizer's end-of-text token text. */
+    public static String datasetText(String datasetId) {
+        return "datasets/" + datasetId + "/data.txt";
+    }
+
+    public static String tokenizerJson(String tokenizerId) {
+        return "tokenizers/" + tokenizerId + "/tokenizer.json";
+    }
+
+    public static String tokensDir(String datasetId, String tokenizerId) {
+        return "datasets/" + datasetId + "/tokens/" + tokenizerId;
+    }
+
+    /** Shards of one tokenize job stay apart from any other job's until a manifest names them. */
+    public static String tokenShardsDir(String datasetId, String tokenizerId, String jobId) {
+        return tokensDir(datasetId, tokenizerId) + "/" + jobId + "/";
+    }
+
+    public static String tokenShard(String datasetId, String tokenizerId, String jobId, int shard) {
+        return tokenShardsDir(datasetId, tokenizerId, jobId) + "shard-%05d.bin".formatted(shard);
+    }
+
+    /** Written once, by whichever replica finishes the last shard; its presence means the dataset is complete. */
+    public static String tokensManifest(String datasetId, String tokenizerId) {
+        return tokensDir(datasetId, tokenizerId) + "/manifest.json";
+    }
+}

@@ -1,0 +1,30 @@
+package dev.llmmesh.mesh;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One step in a job's life, published to {@link Topics#JOB_EVENTS} keyed by job id, so all events of a
+ * job stay in order on one partition.
+ *
+ * @param message human-readable detail; for FAILED, the reason and what to do about it
+ * @param result  what a finished job produced (ids, artifact keys, counts)
+ */
+public record JobEvent(String type, int schemaVersion, String jobId, String jobType, JobState state, Instant time,
+                       Progress progress, String message, Map<String, Object> result) {
+    public static final String TYPE = "job-event";
+    public static final int SCHEMA_VERSION = 1;
+
+    public static JobEvent running(String jobId, String jobType, Progress progress) {
+        return new JobEvent(TYPE, SCHEMA_VERSION, jobId, jobType, JobState.RUNNING, Instant.now(), progress, null, null);
+    }
+
+    public static JobEvent succeeded(String jobId, String jobType, String message, Map<String, Object> result) {
+        return new JobEvent(TYPE, SCHEMA_VERSION, jobId, jobType, JobState.SUCCEEDED, Instant.now(), null, message,
+                result);
+    }
+
+    public static JobEvent failed(String jobId, String jobType, String reason) {
+        return new JobEvent(TYPE, SCHEMA_VERSION, jobId, jobType, JobState.FAILED, Instant.now(), null, reason, null);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.llmmesh.mesh;
+
+import java.util.Map;
+
+/** Kafka topic names and their partition counts: the one place services and deployment files agree on. */
+public final class Topics {
+    public static final String TOKENIZER_JOBS = "llm.tokenizer.jobs";
+    public static final String TRAINER_JOBS = "llm.trainer.jobs";
+    public static final String EVAL_JOBS = "llm.eval.jobs";
+    public static final String JOB_EVENTS = "llm.jobs.events";
+    public static final String MODELS = "llm.models";
+    public static final String INFERENCE_REQUESTS = "llm.inference.requests";
+    public static final String INFERENCE_EVENTS = "llm.inference.events";
+    public static final String DEAD_LETTER = "llm.deadletter";
+
+    /**
+     * Partitions bound how many replicas of a consumer group share work: tokenizer shards fan out over
+     * the jobs topic, so it gets enough partitions for several replicas.
+     */
+    public static final Map<String, Integer> PARTITIONS = Map.of(
+            TOKENIZER_JOBS, 8,
+            TRAINER_JOBS, 4,
+            EVAL_JOBS, 4,
+            JOB_EVENTS, 4,
+            MODELS, 1,
+            INFERENCE_REQUESTS, 16,
+            INFERENCE_EVENTS, 16,
+            DEAD_LETTER, 1);
+
+    private Topics() {
+    }
+}

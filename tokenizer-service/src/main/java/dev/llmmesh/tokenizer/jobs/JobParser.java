@@ -1,0 +1,48 @@
+package dev.llmmesh.tokenizer.jobs;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import dev.llmmesh.mesh.Ids;
+import dev.llmmesh.mesh.Json;
+
+import java.io.IOException;
+
+/** Turns a job message into a {@link TokenizerJob}, or says precisely why it cannot. */
+final class JobParser {
+    private static final String VALID_TYPES = TokenizerJob.TRAIN_TOKENIZER + ", " + TokenizerJob.TOKENIZE_DATASET;
+
+    private JobParser() {
+    }
+
+    static TokenizerJob parse(byte[] message) throws MalformedJobException {
+        JsonNode tree;
+        try {
+            tree = message == null ? null : Json.STRICT.readTree(message);
+        } catch (IOException e) {
+            throw new MalformedJobException("not JSON: " + e.getMessage(), null, null);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new MalformedJobException("a job message must be a JSON object", null, null);
+        }
+        String jobId = tree.path("jobId").isTextual() && Ids.valid(tree.get("jobId").textValue())
+                ? tree.get("jobId").textValue() : null;
+        String type = tree.path("type").isTextual() ? tree.get("type").textValue() : null;
+        try {
+            return Json.STRICT.treeToValue(tree, TokenizerJob.class);
+        } catch (InvalidTypeIdException e) {
+            throw new MalformedJobException("unknown job type " + (type == null ? "(none given)" : "'" + type + "'")
+                    + "; valid types: " + VALID_TYPES, jobId, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw new MalformedJobException("unknown field '" + e.getPropertyName() + "' in a " + type + " job; known "
+                    + "fields: " + e.getKnownPropertyIds(), jobId, type);
+        } catch (ValueInstantiationException e) {
+            String reason = e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage();
+            throw new MalformedJobException("invalid " + type + " job: " + reason, jobId, type);
+        } catch (JacksonException e) {
+            throw new MalformedJobException("invalid " + type + " job: " + e.getOriginalMessage(), jobId, type);
+        }
+    }
+}

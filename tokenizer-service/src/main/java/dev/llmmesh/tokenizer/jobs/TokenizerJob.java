@@ -1,0 +1,102 @@
+package dev.llmmesh.tokenizer.jobs;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.llmmesh.mesh.Ids;
+
+import java.util.List;
+
+/**
+ * A message on {@code llm.tokenizer.jobs}. {@code train-tokenizer} and {@code tokenize-dataset} come from
+ * clients; {@code tokenize-shard} is this service fanning a dataset out to all its replicas.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = TokenizerJob.TrainTokenizer.class, name = TokenizerJob.TRAIN_TOKENIZER),
+    @JsonSubTypes.Type(value = TokenizerJob.TokenizeDataset.class, name = TokenizerJob.TOKENIZE_DATASET),
+    @JsonSubTypes.Type(value = TokenizerJob.TokenizeShard.class, name = TokenizerJob.TOKENIZE_SHARD)})
+public sealed interface TokenizerJob {
+    String TRAIN_TOKENIZER = "train-tokenizer";
+    String TOKENIZE_DATASET = "tokenize-dataset";
+    String TOKENIZE_SHARD = "tokenize-shard";
+    int SCHEMA_VERSION = 1;
+    long DEFAULT_SHARD_BYTES = 4L << 20;
+
+    String jobId();
+
+    /** The job type clients submitted; a shard reports as part of its dataset job. */
+    String jobType();
+
+    /**
+     * @param tokenizerId  id of the new tokenizer; defaults to the job id
+     * @param minFrequency pairs seen fewer times are never merged; defaults to 2
+     * @param specialTokens defaults to {@code <|endoftext|>}
+     */
+    record TrainTokenizer(Integer schemaVersion, String jobId, String datasetId, String tokenizerId, Integer vocabSize,
+                          Integer minFrequency, List<String> specialTokens) implements TokenizerJob {
+        public TrainTokenizer {
+            schemaVersion = checkVersion(schemaVersion);
+            Ids.require("jobId", jobId);
+            Ids.require("datasetId", datasetId);
+            tokenizerId = Ids.require("tokenizerId", tokenizerId == null ? jobId : tokenizerId);
+            if (vocabSize == null) {
+                throw new IllegalArgumentException("vocabSize is required (e.g. 16000)");
+            }
+            minFrequency = minFrequency == null ? 2 : minFrequency;
+            specialTokens = specialTokens == null ? List.of("<|endoftext|>") : List.copyOf(specialTokens);
+        }
+
+        @Override
+        public String jobType() {
+            return TRAIN_TOKENIZER;
+        }
+    }
+
+    /** @param shardBytes about how many bytes of text each shard covers; defaults to 4 MiB */
+    record TokenizeDataset(Integer schemaVersion, String jobId, String datasetId, String tokenizerId, Long shardBytes)
+            implements TokenizerJob {
+        public TokenizeDataset {
+            schemaVersion = checkVersion(schemaVersion);
+            Ids.require("jobId", jobId);
+            Ids.require("datasetId", datasetId);
+            Ids.require("tokenizerId", tokenizerId);
+            shardBytes = shardBytes == null ? DEFAULT_SHARD_BYTES : shardBytes;
+            if (shardBytes < 1024) {
+                throw new IllegalArgumentException("shardBytes must be at least 1024, got " + shardBytes);
+            }
+        }
+
+        @Override
+        public String jobType() {
+            return TOKENIZE_DATASET;
+        }
+    }
+
+    /** Bytes {@code [from, to)} of the dataset's text, shard {@code shard} of {@code shards}. */
+    record TokenizeShard(Integer schemaVersion, String jobId, String datasetId, String tokenizerId, int shard,
+                         int shards, long from, long to) implements TokenizerJob {
+        public TokenizeShard {
+            schemaVersion = checkVersion(schemaVersion);
+            Ids.require("jobId", jobId);
+            Ids.require("datasetId", datasetId);
+            Ids.require("tokenizerId", tokenizerId);
+            if (shard < 0 || shard >= shards || from < 0 || to < from) {
+                throw new IllegalArgumentException("shard " + shard + " of " + shards + " with bytes [" + from + ", " + to
+                        + ") is not a valid shard");
+            }
+        }
+
+        @Override
+        public String jobType() {
+            return TOKENIZE_DATASET;
+        }
+    }
+
+    private static int checkVersion(Integer version) {
+        if (version != null && version != SCHEMA_VERSION) {
+            throw new IllegalArgumentException("schemaVersion " + version + " is not supported; this service reads "
+                    + SCHEMA_VERSION);
+        }
+        return SCHEMA_VERSION;
+    }
+}
