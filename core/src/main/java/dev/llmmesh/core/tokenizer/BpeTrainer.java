@@ -38,8 +38,8 @@ import java.util.PriorityQueue;
  * <p>Special tokens get the ids after the learned ones, in configuration order.
  */
 public final class BpeTrainer {
-    private static final String COUNTING = "counting words";
-    private static final String MERGING = "merging";
+    public static final String COUNTING = "counting words";
+    public static final String MERGING = "merging";
     private static final long REPORT_EVERY_CHARS = 1 << 20;
 
     private final BpeTrainerConfig config;

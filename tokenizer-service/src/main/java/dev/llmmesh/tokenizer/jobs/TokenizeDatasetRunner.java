@@ -54,12 +54,12 @@ public class TokenizeDatasetRunner {
         String manifestKey = ArtifactKeys.tokensManifest(job.datasetId(), job.tokenizerId());
         if (artifacts.exists(manifestKey)) {
             // Tokenizing is deterministic: the existing shards are what this job would produce.
-            events.succeeded(job, "dataset " + job.datasetId() + " was already tokenized with " + job.tokenizerId(),
+            events.reporter(job).succeeded("dataset " + job.datasetId() + " was already tokenized with " + job.tokenizerId(),
                     result(readManifest(manifestKey), manifestKey));
             return;
         }
         List<ShardBoundaries.Range> shards = text.plan(job.shardBytes());
-        events.running(job, new Progress(0, shards.size(), "shards", "planned", 0, null, Map.of()));
+        events.reporter(job).running(new Progress(0, shards.size(), "shards", "planned", 0, null, Map.of()));
         for (int i = 0; i < shards.size(); i++) {
             var range = shards.get(i);
             var task = new TokenizerJob.TokenizeShard(null, job.jobId(), job.datasetId(), job.tokenizerId(), i,
@@ -83,7 +83,8 @@ public class TokenizeDatasetRunner {
         String dir = ArtifactKeys.tokenShardsDir(task.datasetId(), task.tokenizerId(), task.jobId());
         List<String> done = artifacts.list(dir).stream().filter(n -> n.startsWith("shard-")).toList();
         if (done.size() < task.shards()) {
-            events.running(task, new Progress(done.size(), task.shards(), "shards", "tokenizing", 0, null, Map.of()));
+            events.reporter(task).running(new Progress(done.size(), task.shards(), "shards", "tokenizing", 0, null,
+                    Map.of()));
             return;
         }
         finish(task, dir, done);
@@ -107,7 +108,7 @@ public class TokenizeDatasetRunner {
                 task.tokenizerId(), task.jobId(), tokens, shards, Instant.now());
         String manifestKey = ArtifactKeys.tokensManifest(task.datasetId(), task.tokenizerId());
         if (artifacts.createIfAbsent(manifestKey, Json.bytes(manifest))) {
-            events.succeeded(task, "tokenized dataset " + task.datasetId() + " with " + task.tokenizerId() + ": "
+            events.reporter(task).succeeded("tokenized dataset " + task.datasetId() + " with " + task.tokenizerId() + ": "
                     + tokens + " tokens in " + shards.size() + " shards", result(manifest, manifestKey));
         }
     }

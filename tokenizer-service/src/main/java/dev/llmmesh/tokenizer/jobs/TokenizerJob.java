@@ -19,6 +19,7 @@ public sealed interface TokenizerJob {
     String TRAIN_TOKENIZER = "train-tokenizer";
     String TOKENIZE_DATASET = "tokenize-dataset";
     String TOKENIZE_SHARD = "tokenize-shard";
+    String CLIENT_TYPES = TRAIN_TOKENIZER + ", " + TOKENIZE_DATASET;
     int SCHEMA_VERSION = 1;
     long DEFAULT_SHARD_BYTES = 4L << 20;
 

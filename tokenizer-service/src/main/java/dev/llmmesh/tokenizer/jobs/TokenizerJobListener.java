@@ -1,6 +1,8 @@
 package dev.llmmesh.tokenizer.jobs;
 
 import dev.llmmesh.mesh.DeadLetters;
+import dev.llmmesh.mesh.JobMessages;
+import dev.llmmesh.mesh.MalformedJobException;
 import dev.llmmesh.mesh.Topics;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
@@ -43,11 +45,11 @@ public class TokenizerJobListener {
     public void receive(ConsumerRecord<String, byte[]> record) {
         TokenizerJob job;
         try {
-            job = JobParser.parse(record.value());
+            job = JobMessages.parse(record.value(), TokenizerJob.class, TokenizerJob.CLIENT_TYPES);
         } catch (MalformedJobException e) {
             LOG.warn("dead-lettering {}@{}:{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
             deadLetters.send(record, e.getMessage());
-            e.jobId().ifPresent(id -> events.failed(id, e.jobType(), e.getMessage()));
+            e.jobId().ifPresent(id -> events.reporter(id, e.jobType()).failed(e.getMessage()));
             return;
         }
         try {
@@ -57,11 +59,10 @@ public class TokenizerJobListener {
                 case TokenizerJob.TokenizeShard s -> tokenize.tokenize(s);
             }
         } catch (JobFailedException e) {
-            events.failed(job.jobId(), job.jobType(), e.getMessage());
+            events.reporter(job).failed(e.getMessage());
         } catch (Exception e) {
             LOG.error("job {} ({}) failed", job.jobId(), job.jobType(), e);
-            events.failed(job.jobId(), job.jobType(), "internal error: " + e
-                    + "; see the tokenizer-service log, then resubmit the job");
+            events.reporter(job).failed("internal error: " + e + "; see the tokenizer-service log, then resubmit the job");
         }
     }
 }

@@ -38,13 +38,14 @@ public class TrainTokenizerRunner {
         } catch (IllegalArgumentException e) {
             throw new JobFailedException("invalid train-tokenizer job: " + e.getMessage());
         }
-        var progress = events.reporter(job, "steps");
-        progress.report(0, 1, "starting", true);
-        BpeModel model = new BpeTrainer(config, (done, total, stage) -> progress.report(done, total, stage, false))
+        var reporter = events.reporter(job);
+        reporter.progress(0, 1, "chars", "starting", Map.of(), true);
+        BpeModel model = new BpeTrainer(config, (done, total, stage) -> reporter.progress(done, total,
+                stage.equals(BpeTrainer.MERGING) ? "merges" : "chars", stage, Map.of(), false))
                 .train(text.pieces(PIECE_BYTES));
         String key = ArtifactKeys.tokenizerJson(job.tokenizerId());
         artifacts.write(key, out -> HuggingFaceTokenizerJson.write(model, out));
-        events.succeeded(job, "trained tokenizer " + job.tokenizerId() + " with " + model.vocabSize() + " tokens",
+        reporter.succeeded("trained tokenizer " + job.tokenizerId() + " with " + model.vocabSize() + " tokens",
                 Map.of("tokenizerId", job.tokenizerId(), "vocabSize", model.vocabSize(),
                         "merges", model.merges().size(), "artifact", key));
     }

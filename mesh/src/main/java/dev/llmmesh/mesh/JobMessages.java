@@ -1,23 +1,23 @@
-package dev.llmmesh.tokenizer.jobs;
+package dev.llmmesh.mesh;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import dev.llmmesh.mesh.Ids;
-import dev.llmmesh.mesh.Json;
 
 import java.io.IOException;
 
-/** Turns a job message into a {@link TokenizerJob}, or says precisely why it cannot. */
-final class JobParser {
-    private static final String VALID_TYPES = TokenizerJob.TRAIN_TOKENIZER + ", " + TokenizerJob.TOKENIZE_DATASET;
-
-    private JobParser() {
+/**
+ * Turns a job message into one of a service's job records (a sealed type whose subtypes Jackson tells
+ * apart by {@code type}), or says precisely why it cannot.
+ */
+public final class JobMessages {
+    private JobMessages() {
     }
 
-    static TokenizerJob parse(byte[] message) throws MalformedJobException {
+    /** @param validTypes the job types clients may send, listed in the error for an unknown one */
+    public static <T> T parse(byte[] message, Class<T> jobType, String validTypes) throws MalformedJobException {
         JsonNode tree;
         try {
             tree = message == null ? null : Json.STRICT.readTree(message);
@@ -31,10 +31,10 @@ final class JobParser {
                 ? tree.get("jobId").textValue() : null;
         String type = tree.path("type").isTextual() ? tree.get("type").textValue() : null;
         try {
-            return Json.STRICT.treeToValue(tree, TokenizerJob.class);
+            return Json.STRICT.treeToValue(tree, jobType);
         } catch (InvalidTypeIdException e) {
             throw new MalformedJobException("unknown job type " + (type == null ? "(none given)" : "'" + type + "'")
-                    + "; valid types: " + VALID_TYPES, jobId, type);
+                    + "; valid types: " + validTypes, jobId, type);
         } catch (UnrecognizedPropertyException e) {
             throw new MalformedJobException("unknown field '" + e.getPropertyName() + "' in a " + type + " job; known "
                     + "fields: " + e.getKnownPropertyIds(), jobId, type);
