@@ -27,6 +27,15 @@ public final class ArtifactKeys {
         return tokenShardsDir(datasetId, tokenizerId, jobId) + "shard-%05d.bin".formatted(shard);
     }
 
+    /** A published model: {@code model.safetensors}, {@code config.json} and its tokenizer. */
+    public static String modelDir(String modelId) {
+        return "models/" + modelId + "/";
+    }
+
+    public static String checkpointsDir(String jobId) {
+        return "checkpoints/" + jobId + "/";
+    }
+
     /** Written once, by whichever replica finishes the last shard; its presence means the dataset is complete. */
     public static String tokensManifest(String datasetId, String tokenizerId) {
         return tokensDir(datasetId, tokenizerId) + "/manifest.json";

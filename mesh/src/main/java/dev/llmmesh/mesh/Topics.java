@@ -8,6 +8,8 @@ public final class Topics {
     public static final String TRAINER_JOBS = "llm.trainer.jobs";
     public static final String EVAL_JOBS = "llm.eval.jobs";
     public static final String JOB_EVENTS = "llm.jobs.events";
+    /** Commands about running jobs (cancel); every replica of every service reads all of it. */
+    public static final String JOB_CONTROL = "llm.jobs.control";
     public static final String MODELS = "llm.models";
     public static final String INFERENCE_REQUESTS = "llm.inference.requests";
     public static final String INFERENCE_EVENTS = "llm.inference.events";
@@ -22,10 +24,14 @@ public final class Topics {
             TRAINER_JOBS, 4,
             EVAL_JOBS, 4,
             JOB_EVENTS, 4,
+            JOB_CONTROL, 1,
             MODELS, 1,
             INFERENCE_REQUESTS, 16,
             INFERENCE_EVENTS, 16,
             DEAD_LETTER, 1);
+
+    /** Topics that keep only the latest record per key. */
+    public static final java.util.Set<String> COMPACTED = java.util.Set.of(MODELS);
 
     private Topics() {
     }

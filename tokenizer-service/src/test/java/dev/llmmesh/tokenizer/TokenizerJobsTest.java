@@ -1,5 +1,7 @@
 package dev.llmmesh.tokenizer;
 
+import dev.llmmesh.mesh.TokenizerRegistry;
+
 import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
 import dev.llmmesh.core.tokenizer.IntList;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;

@@ -5,7 +5,7 @@ import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.core.tokenizer.DisallowedSpecialTokenException;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
 import dev.llmmesh.core.tokenizer.TokenOutOfRangeException;
-import dev.llmmesh.tokenizer.TokenizerRegistry;
+import dev.llmmesh.mesh.TokenizerRegistry;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;

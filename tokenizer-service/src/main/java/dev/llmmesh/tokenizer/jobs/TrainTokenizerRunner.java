@@ -6,7 +6,7 @@ import dev.llmmesh.core.tokenizer.BpeTrainerConfig;
 import dev.llmmesh.core.tokenizer.HuggingFaceTokenizerJson;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.ArtifactStore;
-import dev.llmmesh.tokenizer.TokenizerRegistry;
+import dev.llmmesh.mesh.TokenizerRegistry;
 import jakarta.inject.Singleton;
 
 import java.io.IOException;

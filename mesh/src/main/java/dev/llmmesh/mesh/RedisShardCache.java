@@ -1,27 +1,20 @@
-package dev.llmmesh.tokenizer.jobs;
+package dev.llmmesh.mesh;
 
-import dev.llmmesh.mesh.RedisKeys;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
-import io.micronaut.context.annotation.Requires;
-import io.micronaut.context.annotation.Value;
-import jakarta.annotation.PreDestroy;
-import jakarta.inject.Singleton;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 
-/** Shards in Redis with a TTL: a cache, the artifact store stays the source of truth. */
-@Singleton
-@Requires(property = "redis.uri")
-public class RedisShardCache implements ShardCache {
+/** Shards in Redis with a TTL, on one shared connection (Lettuce connections are thread-safe). */
+public final class RedisShardCache implements ShardCache, AutoCloseable {
     private final StatefulRedisConnection<byte[], byte[]> connection;
     private final Duration ttl;
 
-    public RedisShardCache(RedisClient client, @Value("${llm.redis.token-shard-ttl:7d}") Duration ttl) {
+    public RedisShardCache(RedisClient client, Duration ttl) {
         this.connection = client.connect(ByteArrayCodec.INSTANCE);
         this.ttl = ttl;
     }
@@ -40,8 +33,8 @@ public class RedisShardCache implements ShardCache {
         return RedisKeys.tokenShard(tokenizerId, datasetId, shard).getBytes(StandardCharsets.UTF_8);
     }
 
-    @PreDestroy
-    void close() {
+    @Override
+    public void close() {
         connection.close();
     }
 }

@@ -1,12 +1,8 @@
-package dev.llmmesh.tokenizer;
+package dev.llmmesh.mesh;
 
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
 import dev.llmmesh.core.tokenizer.HuggingFaceTokenizerJson;
-import dev.llmmesh.mesh.ArtifactKeys;
-import dev.llmmesh.mesh.ArtifactStore;
-import dev.llmmesh.mesh.Ids;
-import jakarta.inject.Singleton;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,10 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The tokenizers this service knows: GPT-2, built in, and every tokenizer trained into the artifact store
- * (loaded on first use and kept; a published tokenizer never changes).
+ * (loaded on first use and kept; a published tokenizer never changes). Shared by every service that
+ * turns text into tokens or back.
  */
-@Singleton
-public class TokenizerRegistry {
+public final class TokenizerRegistry {
     public static final String GPT2 = "gpt2";
 
     private final ArtifactStore artifacts;
