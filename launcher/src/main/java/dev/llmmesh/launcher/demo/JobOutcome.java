@@ -1,0 +1,31 @@
+package dev.llmmesh.launcher.demo;
+
+import dev.llmmesh.mesh.JobEvent;
+import dev.llmmesh.mesh.JobState;
+
+import java.time.Duration;
+import java.util.Map;
+
+/** How a job ended, as its last event said. */
+record JobOutcome(JobEvent last, Duration took) {
+    boolean succeeded() {
+        return last.state() == JobState.SUCCEEDED;
+    }
+
+    String message() {
+        return last.message() == null ? last.state().name().toLowerCase() : last.message();
+    }
+
+    Map<String, Object> result() {
+        return last.result() == null ? Map.of() : last.result();
+    }
+
+    long resultLong(String key) {
+        Object value = result().get(key);
+        if (value instanceof Number n) {
+            return n.longValue();
+        }
+        throw new IllegalStateException("job " + last.jobId() + " reported no numeric '" + key + "' in its result "
+                + result());
+    }
+}

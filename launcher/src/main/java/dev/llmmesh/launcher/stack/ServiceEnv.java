@@ -1,0 +1,32 @@
+package dev.llmmesh.launcher.stack;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** The environment contract every llm-mesh service reads (see ARCHITECTURE.md, "Names"). */
+public final class ServiceEnv {
+    public static final String KAFKA_BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS";
+    public static final String REDIS_URI = "REDIS_URI";
+    public static final String LLM_ARTIFACTS_DIR = "LLM_ARTIFACTS_DIR";
+    public static final String MICRONAUT_SERVER_PORT = "MICRONAUT_SERVER_PORT";
+
+    private ServiceEnv() {
+    }
+
+    /**
+     * @param inherited the launcher's own environment (PATH, HOME, locale stay useful to the service)
+     * @param redisUri  empty when no Redis runs: the variable is then removed, not just left unset, because
+     *                  a service with REDIS_URI would try to reach a server that is not there
+     */
+    public static Map<String, String> forService(Map<String, String> inherited, DataLayout data, int port,
+                                                 Optional<String> redisUri) {
+        Map<String, String> env = new HashMap<>(inherited);
+        env.remove(REDIS_URI);
+        env.put(KAFKA_BOOTSTRAP_SERVERS, Ports.KAFKA_BOOTSTRAP);
+        env.put(LLM_ARTIFACTS_DIR, data.artifactsDir().toString());
+        env.put(MICRONAUT_SERVER_PORT, Integer.toString(port));
+        redisUri.ifPresent(uri -> env.put(REDIS_URI, uri));
+        return env;
+    }
+}
