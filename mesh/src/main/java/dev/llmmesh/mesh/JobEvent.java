@@ -24,6 +24,10 @@ public record JobEvent(String type, int schemaVersion, String jobId, String jobT
                 result);
     }
 
+    public static JobEvent cancelled(String jobId, String jobType, String message) {
+        return new JobEvent(TYPE, SCHEMA_VERSION, jobId, jobType, JobState.CANCELLED, Instant.now(), null, message, null);
+    }
+
     public static JobEvent failed(String jobId, String jobType, String reason) {
         return new JobEvent(TYPE, SCHEMA_VERSION, jobId, jobType, JobState.FAILED, Instant.now(), null, reason, null);
     }

@@ -45,6 +45,10 @@ public final class JobReporter {
         sink.accept(JobEvent.succeeded(jobId, jobType, message, result));
     }
 
+    public void cancelled(String message) {
+        sink.accept(JobEvent.cancelled(jobId, jobType, message));
+    }
+
     public void failed(String reason) {
         sink.accept(JobEvent.failed(jobId, jobType, reason));
     }

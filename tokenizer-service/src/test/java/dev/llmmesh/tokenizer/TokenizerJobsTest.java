@@ -14,6 +14,7 @@ import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.TokenManifest;
 import dev.llmmesh.mesh.TokenShards;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.testkit.KafkaProbe;
 import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.UsesMeshInfra;
 import dev.llmmesh.tokenizer.jobs.TokenizeDatasetRunner;

@@ -1,8 +1,7 @@
-package dev.llmmesh.tokenizer;
+package dev.llmmesh.testkit;
 
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.Json;
-import dev.llmmesh.testkit.MeshInfra;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,11 +23,11 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /** Talks to the test broker the way a client of the mesh would: sends jobs, reads topics from the start. */
-final class KafkaProbe {
+public final class KafkaProbe {
     private KafkaProbe() {
     }
 
-    static void send(String topic, String key, byte[] value) throws Exception {
+    public static void send(String topic, String key, byte[] value) throws Exception {
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, MeshInfra.get().kafkaBootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
@@ -36,12 +35,12 @@ final class KafkaProbe {
         }
     }
 
-    static void send(String topic, String key, String json) throws Exception {
+    public static void send(String topic, String key, String json) throws Exception {
         send(topic, key, json.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Reads {@code topic} from the beginning until {@code done} holds for a record, or fails after the timeout. */
-    static List<ConsumerRecord<String, byte[]>> readUntil(String topic, Duration timeout,
+    public static List<ConsumerRecord<String, byte[]>> readUntil(String topic, Duration timeout,
                                                           Predicate<List<ConsumerRecord<String, byte[]>>> done) {
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, MeshInfra.get().kafkaBootstrapServers(),
@@ -66,13 +65,13 @@ final class KafkaProbe {
     }
 
     /** All events of one job, up to and including its first terminal one. */
-    static List<JobEvent> eventsUntilTerminal(String jobId, Duration timeout) {
+    public static List<JobEvent> eventsUntilTerminal(String jobId, Duration timeout) {
         var records = readUntil(dev.llmmesh.mesh.Topics.JOB_EVENTS, timeout,
                 seen -> events(seen, jobId).stream().anyMatch(e -> e.state().terminal()));
         return events(records, jobId);
     }
 
-    static List<JobEvent> events(List<ConsumerRecord<String, byte[]>> records, String jobId) {
+    public static List<JobEvent> events(List<ConsumerRecord<String, byte[]>> records, String jobId) {
         List<JobEvent> events = new ArrayList<>();
         for (var r : records) {
             if (jobId.equals(r.key())) {

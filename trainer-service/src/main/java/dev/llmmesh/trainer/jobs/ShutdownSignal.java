@@ -1,0 +1,36 @@
+package dev.llmmesh.trainer.jobs;
+
+import io.micronaut.context.event.ApplicationEventListener;
+import io.micronaut.context.event.ShutdownEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+
+/**
+ * Tells a running job that this replica is stopping, so it ends between two steps (its last checkpoint
+ * stays) and leaves its message uncommitted: the replica that takes over the partition resumes it.
+ */
+@Singleton
+public class ShutdownSignal implements ApplicationEventListener<ShutdownEvent> {
+    private volatile boolean stopping;
+
+    @Override
+    public void onApplicationEvent(ShutdownEvent event) {
+        stopping = true;
+    }
+
+    @PreDestroy
+    void destroy() {
+        stopping = true;
+    }
+
+    public boolean stopping() {
+        return stopping;
+    }
+
+    /** Thrown out of the listener so the job's offset is not committed. */
+    public static final class Interrupted extends RuntimeException {
+        public Interrupted(String jobId, long step) {
+            super("job " + jobId + " interrupted by shutdown at step " + step + "; another replica resumes it");
+        }
+    }
+}

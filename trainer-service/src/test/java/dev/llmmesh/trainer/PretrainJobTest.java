@@ -1,0 +1,195 @@
+package dev.llmmesh.trainer;
+
+import ai.djl.Device;
+import dev.llmmesh.core.generate.Greedy;
+import dev.llmmesh.core.model.GptCheckpoint;
+import dev.llmmesh.core.model.GptModel;
+import dev.llmmesh.core.tokenizer.BpeTokenizer;
+import dev.llmmesh.mesh.DeadLetters;
+import dev.llmmesh.mesh.FileArtifactStore;
+import dev.llmmesh.mesh.JobControl;
+import dev.llmmesh.mesh.JobEvent;
+import dev.llmmesh.mesh.JobState;
+import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.testkit.KafkaProbe;
+import dev.llmmesh.testkit.MeshInfra;
+import dev.llmmesh.testkit.UsesMeshInfra;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** trainer-service on the testkit's real Kafka broker and redis-server. */
+@MicronautTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PretrainJobTest implements UsesMeshInfra {
+    private static final Duration TIMEOUT = Duration.ofMinutes(5);
+
+    private final Path artifactsDir = tempDir();
+
+    @Inject
+    FileArtifactStore artifacts;
+
+    @Override
+    public Map<String, String> getProperties() {
+        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
+        props.put("llm.artifacts.dir", artifactsDir.toString());
+        return props;
+    }
+
+    @Test
+    void pretrainingLowersTheLossAndPublishesAModelThatLoadsAndGeneratesDeterministically() throws Exception {
+        String datasetId = "moby-" + shortId();
+        int[] ids = Fixtures.tokenizedDataset(artifacts, datasetId, Fixtures.mobyDick(150_000), 5_000);
+        String jobId = "pretrain-" + shortId();
+        KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","model":"tiny",
+                 "hyperparameters":{"batchSize":8,"contextLength":64,"stride":32,"learningRate":0.003,
+                   "minLearningRate":0.0003,"warmupSteps":20,"evalEvery":50,"evalBatches":8,"checkpointEvery":100,
+                   "seed":7},
+                 "maxSteps":250}""".formatted(jobId, datasetId, Fixtures.TOKENIZER));
+
+        List<JobEvent> events = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT);
+        JobEvent last = events.getLast();
+        assertEquals(JobState.SUCCEEDED, last.state(), last.message());
+        List<Double> validation = events.stream().filter(e -> e.progress() != null)
+                .map(e -> e.progress().metrics().get("validationLoss")).filter(v -> v != null).toList();
+        assertTrue(validation.size() >= 3, "validation reported: " + validation);
+        double uniform = Math.log(512);
+        double finalValidation = ((Number) last.result().get("validationLoss")).doubleValue();
+        assertTrue(finalValidation < uniform - 1.0, "validation loss " + finalValidation + " vs uniform " + uniform);
+        double unigram = unigramCrossEntropy(ids, 0.9);
+        assertTrue(finalValidation < unigram - 0.2, "validation loss " + finalValidation + " must beat the unigram "
+                + "baseline " + unigram + ", which knows token frequencies but no context");
+        assertTrue(finalValidation < validation.getFirst() - 0.3, "validation fell: " + validation);
+        assertTrue(events.stream().anyMatch(e -> e.progress() != null && e.progress().metrics().containsKey("tokensPerSecond")
+                && e.progress().metrics().get("mfu") > 0), "throughput and MFU are reported");
+
+        String modelId = (String) last.result().get("modelId");
+        var announced = KafkaProbe.readUntil(Topics.MODELS, TIMEOUT, seen -> seen.stream().anyMatch(r -> modelId.equals(r.key())));
+        ModelAnnouncement model = Json.LENIENT.readValue(announced.stream().filter(r -> modelId.equals(r.key()))
+                .findFirst().orElseThrow().value(), ModelAnnouncement.class);
+        assertEquals(Fixtures.TOKENIZER, model.tokenizerId());
+        assertEquals(jobId, model.jobId());
+        assertEquals(512, ((Number) model.config().get("vocabSize")).intValue());
+
+        Path dir = artifacts.path(model.artifact());
+        assertTrue(Files.exists(dir.resolve("tokenizer.json")));
+        BpeTokenizer tokenizer = Fixtures.tokenizer(artifacts);
+        int[] prompt = tokenizer.encode("Call me Ishmael. Some years ago");
+        try (GptModel loaded = GptCheckpoint.load(dir, Device.cpu())) {
+            int[] first = Greedy.generate(loaded, prompt, 20);
+            int[] second = Greedy.generate(loaded, prompt, 20);
+            assertArrayEquals(first, second);
+            assertTrue(tokenizer.decode(first).length() > 10, tokenizer.decode(first));
+        }
+    }
+
+    @Test
+    void badJobsFailWithTheReasonBeforeAnyCompute() throws Exception {
+        String datasetId = "small-" + shortId();
+        Fixtures.tokenizedDataset(artifacts, datasetId, Fixtures.mobyDick(2_000), 1_000);
+        assertFails("""
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","model":{"embedDim":64,"colour":1}}
+                """, datasetId, "unknown model field [colour]");
+        assertFails("""
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","model":{"embedDim":60,"heads":7}}
+                """, datasetId, "heads (7) must divide embedDim (60)");
+        assertFails("""
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","hyperparameters":{"contextLength":128}}
+                """, datasetId, "longer than the model's position table");
+        assertFails("""
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","hyperparameters":{"learningRate":-1}}
+                """, datasetId, "learningRate must be positive");
+        assertFails("""
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","hyperparameters":{"contextLength":64},
+                 "model":{"contextLength":64}}
+                """, "no-such-dataset", "has not been tokenized");
+        String tiny = "tiny-" + shortId();
+        Fixtures.tokenizedDataset(artifacts, tiny, "Call me Ishmael.", 1_000);
+        assertFails("""
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s"}
+                """, tiny, "fewer than one sample");
+    }
+
+    @Test
+    void malformedJobsAreDeadLetteredAndTheConsumerGoesOn() throws Exception {
+        String bad = "pretrain-" + shortId();
+        KafkaProbe.send(Topics.TRAINER_JOBS, bad, """
+                {"type":"pretrain","jobId":"%s","datasetId":"d","tokenizerId":"t","learningRate":1}""".formatted(bad));
+        var dead = KafkaProbe.readUntil(Topics.DEAD_LETTER, TIMEOUT, seen -> seen.stream().anyMatch(r -> bad.equals(r.key())));
+        var record = dead.stream().filter(r -> bad.equals(r.key())).findFirst().orElseThrow();
+        String error = new String(record.headers().lastHeader(DeadLetters.ERROR).value(), StandardCharsets.UTF_8);
+        assertTrue(error.contains("unknown field 'learningRate'"), error);
+        assertEquals(JobState.FAILED, KafkaProbe.eventsUntilTerminal(bad, TIMEOUT).getLast().state());
+    }
+
+    @Test
+    void aCancelledJobStopsBetweenStepsAndSaysSo() throws Exception {
+        String datasetId = "cancel-" + shortId();
+        Fixtures.tokenizedDataset(artifacts, datasetId, Fixtures.mobyDick(50_000), 5_000);
+        String jobId = "pretrain-" + shortId();
+        KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s",
+                 "hyperparameters":{"contextLength":64,"batchSize":4,"warmupSteps":10},"maxSteps":1000000}
+                """.formatted(jobId, datasetId, Fixtures.TOKENIZER));
+        KafkaProbe.readUntil(Topics.JOB_EVENTS, TIMEOUT, seen -> KafkaProbe.events(seen, jobId).stream()
+                .anyMatch(e -> e.progress() != null && e.progress().done() > 0));
+        KafkaProbe.send(Topics.JOB_CONTROL, jobId, Json.bytes(JobControl.cancel(jobId)));
+        JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
+        assertEquals(JobState.CANCELLED, last.state(), last.message());
+        assertNotNull(last.message());
+    }
+
+    private void assertFails(String template, String datasetId, String reason) throws Exception {
+        String jobId = "pretrain-" + shortId();
+        KafkaProbe.send(Topics.TRAINER_JOBS, jobId, template.formatted(jobId, datasetId, Fixtures.TOKENIZER));
+        JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
+        assertEquals(JobState.FAILED, last.state(), String.valueOf(last.message()));
+        assertTrue(last.message().contains(reason), last.message());
+    }
+
+    /** Cross-entropy of the tail under add-one-smoothed token frequencies of the head. */
+    private static double unigramCrossEntropy(int[] ids, double headFraction) {
+        int split = (int) (ids.length * headFraction);
+        double[] counts = new double[512];
+        java.util.Arrays.fill(counts, 1);
+        for (int i = 0; i < split; i++) {
+            counts[ids[i]]++;
+        }
+        double total = java.util.Arrays.stream(counts).sum();
+        double sum = 0;
+        for (int i = split; i < ids.length; i++) {
+            sum -= Math.log(counts[ids[i]] / total);
+        }
+        return sum / (ids.length - split);
+    }
+
+    static String shortId() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static Path tempDir() {
+        try {
+            return Files.createTempDirectory("artifacts");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
