@@ -6,6 +6,8 @@ import dev.llmmesh.core.tokenizer.DisallowedSpecialTokenException;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
 import dev.llmmesh.core.tokenizer.TokenOutOfRangeException;
 import dev.llmmesh.mesh.TokenizerRegistry;
+import dev.llmmesh.servicekit.http.JsonBody;
+import dev.llmmesh.servicekit.http.ProblemException;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;

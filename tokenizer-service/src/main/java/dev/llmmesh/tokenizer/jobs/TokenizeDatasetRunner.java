@@ -1,5 +1,9 @@
 package dev.llmmesh.tokenizer.jobs;
 
+import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.servicekit.MeshProducer;
+import dev.llmmesh.servicekit.JobEvents;
+import dev.llmmesh.servicekit.JobFailedException;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.core.tokenizer.ShardBoundaries;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
@@ -37,16 +41,16 @@ public class TokenizeDatasetRunner {
     private final TokenizerRegistry registry;
     private final ShardCache cache;
     private final JobEvents events;
-    private final KafkaOutbox outbox;
+    private final MeshProducer producer;
     private final java.util.concurrent.atomic.AtomicLong shardsTokenized = new java.util.concurrent.atomic.AtomicLong();
 
     public TokenizeDatasetRunner(ArtifactStore artifacts, TokenizerRegistry registry, ShardCache cache,
-                                 JobEvents events, KafkaOutbox outbox) {
+                                 JobEvents events, MeshProducer producer) {
         this.artifacts = artifacts;
         this.registry = registry;
         this.cache = cache;
         this.events = events;
-        this.outbox = outbox;
+        this.producer = producer;
     }
 
     public void plan(TokenizerJob.TokenizeDataset job) throws IOException, JobFailedException {
@@ -55,17 +59,17 @@ public class TokenizeDatasetRunner {
         String manifestKey = ArtifactKeys.tokensManifest(job.datasetId(), job.tokenizerId());
         if (artifacts.exists(manifestKey)) {
             // Tokenizing is deterministic: the existing shards are what this job would produce.
-            events.reporter(job).succeeded("dataset " + job.datasetId() + " was already tokenized with " + job.tokenizerId(),
+            events.reporter(job.jobId(), job.jobType()).succeeded("dataset " + job.datasetId() + " was already tokenized with " + job.tokenizerId(),
                     result(readManifest(manifestKey), manifestKey));
             return;
         }
         List<ShardBoundaries.Range> shards = text.plan(job.shardBytes());
-        events.reporter(job).running(new Progress(0, shards.size(), "shards", "planned", 0, null, Map.of()));
+        events.reporter(job.jobId(), job.jobType()).running(new Progress(0, shards.size(), "shards", "planned", 0, null, Map.of()));
         for (int i = 0; i < shards.size(); i++) {
             var range = shards.get(i);
             var task = new TokenizerJob.TokenizeShard(null, job.jobId(), job.datasetId(), job.tokenizerId(), i,
                     shards.size(), range.from(), range.to());
-            outbox.tokenizerJob(job.jobId() + "/" + i, Json.bytes(task));
+            producer.send(Topics.TOKENIZER_JOBS, job.jobId() + "/" + i, Json.bytes(task));
         }
     }
 
@@ -84,7 +88,7 @@ public class TokenizeDatasetRunner {
         String dir = ArtifactKeys.tokenShardsDir(task.datasetId(), task.tokenizerId(), task.jobId());
         List<String> done = artifacts.list(dir).stream().filter(n -> n.startsWith("shard-")).toList();
         if (done.size() < task.shards()) {
-            events.reporter(task).running(new Progress(done.size(), task.shards(), "shards", "tokenizing", 0, null,
+            events.reporter(task.jobId(), task.jobType()).running(new Progress(done.size(), task.shards(), "shards", "tokenizing", 0, null,
                     Map.of()));
             return;
         }
@@ -109,7 +113,7 @@ public class TokenizeDatasetRunner {
                 task.tokenizerId(), task.jobId(), tokens, shards, Instant.now());
         String manifestKey = ArtifactKeys.tokensManifest(task.datasetId(), task.tokenizerId());
         if (artifacts.createIfAbsent(manifestKey, Json.bytes(manifest))) {
-            events.reporter(task).succeeded("tokenized dataset " + task.datasetId() + " with " + task.tokenizerId() + ": "
+            events.reporter(task.jobId(), task.jobType()).succeeded("tokenized dataset " + task.datasetId() + " with " + task.tokenizerId() + ": "
                     + tokens + " tokens in " + shards.size() + " shards", result(manifest, manifestKey));
         }
     }

@@ -1,5 +1,7 @@
 package dev.llmmesh.tokenizer.jobs;
 
+import dev.llmmesh.servicekit.JobEvents;
+import dev.llmmesh.servicekit.JobFailedException;
 import dev.llmmesh.mesh.DeadLetters;
 import dev.llmmesh.mesh.JobMessages;
 import dev.llmmesh.mesh.MalformedJobException;
@@ -59,10 +61,10 @@ public class TokenizerJobListener {
                 case TokenizerJob.TokenizeShard s -> tokenize.tokenize(s);
             }
         } catch (JobFailedException e) {
-            events.reporter(job).failed(e.getMessage());
+            events.reporter(job.jobId(), job.jobType()).failed(e.getMessage());
         } catch (Exception e) {
             LOG.error("job {} ({}) failed", job.jobId(), job.jobType(), e);
-            events.reporter(job).failed("internal error: " + e + "; see the tokenizer-service log, then resubmit the job");
+            events.reporter(job.jobId(), job.jobType()).failed("internal error: " + e + "; see the tokenizer-service log, then resubmit the job");
         }
     }
 }

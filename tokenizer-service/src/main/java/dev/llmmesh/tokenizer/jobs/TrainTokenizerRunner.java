@@ -1,5 +1,7 @@
 package dev.llmmesh.tokenizer.jobs;
 
+import dev.llmmesh.servicekit.JobEvents;
+import dev.llmmesh.servicekit.JobFailedException;
 import dev.llmmesh.core.tokenizer.BpeModel;
 import dev.llmmesh.core.tokenizer.BpeTrainer;
 import dev.llmmesh.core.tokenizer.BpeTrainerConfig;
@@ -38,7 +40,7 @@ public class TrainTokenizerRunner {
         } catch (IllegalArgumentException e) {
             throw new JobFailedException("invalid train-tokenizer job: " + e.getMessage());
         }
-        var reporter = events.reporter(job);
+        var reporter = events.reporter(job.jobId(), job.jobType());
         reporter.progress(0, 1, "chars", "starting", Map.of(), true);
         BpeModel model = new BpeTrainer(config, (done, total, stage) -> reporter.progress(done, total,
                 stage.equals(BpeTrainer.MERGING) ? "merges" : "chars", stage, Map.of(), false))

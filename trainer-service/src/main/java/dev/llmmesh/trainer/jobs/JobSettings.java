@@ -1,5 +1,6 @@
 package dev.llmmesh.trainer.jobs;
 
+import dev.llmmesh.servicekit.JobFailedException;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;

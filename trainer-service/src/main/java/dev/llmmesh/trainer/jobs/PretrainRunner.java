@@ -18,6 +18,10 @@ import dev.llmmesh.mesh.JobReporter;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.TokenizerRegistry;
+import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.servicekit.JobEvents;
+import dev.llmmesh.servicekit.JobFailedException;
+import dev.llmmesh.servicekit.MeshProducer;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,26 +46,24 @@ public class PretrainRunner {
     private final FileArtifactStore artifacts;
     private final TokenizerRegistry tokenizers;
     private final TokenShardReader shards;
-    private final TrainerOutbox outbox;
+    private final MeshProducer producer;
+    private final JobEvents events;
     private final CancelRequests cancels;
     private final ShutdownSignal shutdown;
 
     public PretrainRunner(FileArtifactStore artifacts, TokenizerRegistry tokenizers, TokenShardReader shards,
-                          TrainerOutbox outbox, CancelRequests cancels, ShutdownSignal shutdown) {
+                          MeshProducer producer, JobEvents events, CancelRequests cancels, ShutdownSignal shutdown) {
         this.artifacts = artifacts;
         this.tokenizers = tokenizers;
         this.shards = shards;
-        this.outbox = outbox;
+        this.producer = producer;
+        this.events = events;
         this.cancels = cancels;
         this.shutdown = shutdown;
     }
 
-    JobReporter reporter(String jobId, String jobType) {
-        return new JobReporter(jobId, jobType, event -> outbox.jobEvent(event.jobId(), Json.bytes(event)));
-    }
-
     public void run(TrainerJob.Pretrain job) throws IOException, JobFailedException {
-        JobReporter reporter = reporter(job.jobId(), job.jobType());
+        JobReporter reporter = events.reporter(job.jobId(), job.jobType());
         BpeTokenizer tokenizer = tokenizers.find(job.tokenizerId()).orElseThrow(() -> new JobFailedException(
                 "tokenizer '" + job.tokenizerId() + "' not found; train it first or use gpt2"));
         GptConfig modelConfig = JobSettings.model(job.model(), tokenizer.vocabSize());
@@ -141,7 +143,7 @@ public class PretrainRunner {
         Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);
         var announcement = new ModelAnnouncement(ModelAnnouncement.TYPE, ModelAnnouncement.SCHEMA_VERSION, job.modelId(),
                 shape, job.tokenizerId(), artifact, null, job.jobId(), metrics, Instant.now());
-        outbox.model(job.modelId(), Json.bytes(announcement));
+        producer.send(Topics.MODELS, job.modelId(), Json.bytes(announcement));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("modelId", job.modelId());
         summary.put("artifact", artifact);

@@ -4,6 +4,8 @@ import dev.llmmesh.mesh.DeadLetters;
 import dev.llmmesh.mesh.JobMessages;
 import dev.llmmesh.mesh.MalformedJobException;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.servicekit.JobEvents;
+import dev.llmmesh.servicekit.JobFailedException;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
@@ -29,10 +31,12 @@ public class TrainerJobListener {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerJobListener.class);
 
     private final PretrainRunner pretrain;
+    private final JobEvents events;
     private final DeadLetters deadLetters;
 
-    public TrainerJobListener(PretrainRunner pretrain, DeadLetters deadLetters) {
+    public TrainerJobListener(PretrainRunner pretrain, JobEvents events, DeadLetters deadLetters) {
         this.pretrain = pretrain;
+        this.events = events;
         this.deadLetters = deadLetters;
     }
 
@@ -44,7 +48,7 @@ public class TrainerJobListener {
         } catch (MalformedJobException e) {
             LOG.warn("dead-lettering {}@{}:{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
             deadLetters.send(record, e.getMessage());
-            e.jobId().ifPresent(id -> pretrain.reporter(id, e.jobType()).failed(e.getMessage()));
+            e.jobId().ifPresent(id -> events.reporter(id, e.jobType()).failed(e.getMessage()));
             return;
         }
         try {
@@ -55,10 +59,10 @@ public class TrainerJobListener {
             LOG.info(e.getMessage());
             throw e;
         } catch (JobFailedException e) {
-            pretrain.reporter(job.jobId(), job.jobType()).failed(e.getMessage());
+            events.reporter(job.jobId(), job.jobType()).failed(e.getMessage());
         } catch (Exception e) {
             LOG.error("job {} ({}) failed", job.jobId(), job.jobType(), e);
-            pretrain.reporter(job.jobId(), job.jobType()).failed("internal error: " + e
+            events.reporter(job.jobId(), job.jobType()).failed("internal error: " + e
                     + "; see the trainer-service log, then resubmit the job");
         }
     }

@@ -1,4 +1,4 @@
-package dev.llmmesh.tokenizer.http;
+package dev.llmmesh.servicekit.http;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -67,7 +67,7 @@ public final class JsonBody {
         return node == null || node.isNull() ? null : node;
     }
 
-    static String kind(JsonNode node) {
+    public static String kind(JsonNode node) {
         return switch (node.getNodeType()) {
             case ARRAY -> "an array";
             case OBJECT -> "an object";

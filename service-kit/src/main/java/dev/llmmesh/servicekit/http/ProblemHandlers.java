@@ -1,4 +1,4 @@
-package dev.llmmesh.tokenizer.http;
+package dev.llmmesh.servicekit.http;
 
 import io.micronaut.context.annotation.Replaces;
 import io.micronaut.http.HttpRequest;
@@ -11,7 +11,7 @@ import io.micronaut.http.server.exceptions.ExceptionHandler;
 import jakarta.inject.Singleton;
 
 /** Every error this service answers is a problem body, never a stack trace. */
-final class ProblemHandlers {
+public final class ProblemHandlers {
     private ProblemHandlers() {
     }
 

@@ -1,4 +1,4 @@
-package dev.llmmesh.tokenizer.http;
+package dev.llmmesh.servicekit.http;
 
 import io.micronaut.http.HttpStatus;
 

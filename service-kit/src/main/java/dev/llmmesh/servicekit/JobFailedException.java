@@ -1,4 +1,4 @@
-package dev.llmmesh.trainer.jobs;
+package dev.llmmesh.servicekit;
 
 /** A job that cannot succeed for a reason its submitter can act on (the message says how). */
 public final class JobFailedException extends Exception {

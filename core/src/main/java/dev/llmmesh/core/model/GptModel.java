@@ -1,0 +1,337 @@
+package dev.llmmesh.core.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+import java.util.SplittableRandom;
+
+/**
+ * GPT-2 as plain NDArray operations on the PyTorch engine: token + position embeddings, pre-LayerNorm blocks of
+ * causal self-attention and a GELU MLP, a final LayerNorm and an LM head tied to the token embedding.
+ *
+ * <p>Parameters live in the model's own manager under their HuggingFace names and layouts (see {@link GptLayout}),
+ * so a GPT-2 checkpoint maps onto them one to one. Everything a forward pass allocates lives in a scope below the
+ * caller's manager (the manager of {@code tokenIds}) and is freed before the call returns; only the logits (and the
+ * cache) come back, attached to the caller's manager. Forward passes may run concurrently.
+ */
+public final class GptModel implements LanguageModel {
+    /**
+     * Added to the attention scores of future positions. Finite, so even a row with every key masked softmaxes to
+     * something (uniform) instead of NaN; and still finite in fp16 should the scores ever be half precision.
+     */
+    static final float MASKED_SCORE = -1e4f;
+
+    private static final double INIT_STD = 0.02;
+
+    private final GptConfig config;
+    private final NDManager manager;
+    private final SequencedMap<String, NDArray> parameters;
+    private final NDArray tokenEmbedding;
+    private final NDArray positionEmbedding;
+    private final List<BlockWeights> blocks;
+    private final NDArray finalNormWeight;
+    private final NDArray finalNormBias;
+    private final NDArray causalBias;
+    private final Shape normShape;
+    private final float attentionScale;
+
+    /** Logits for the tokens just fed, and the cache extended by them. */
+    public record Step(NDArray logits, KvCache cache) {
+    }
+
+    /** Where each layer leaves its keys and values (past + new) during a cached forward. */
+    private record CacheSink(List<NDArray> keys, List<NDArray> values) {
+        void add(NDArray k, NDArray v) {
+            keys.add(k);
+            values.add(v);
+        }
+    }
+
+    /**
+     * Takes ownership of {@code manager}, which must hold {@code parameters}: every name of {@link GptLayout#shapes}
+     * with exactly that shape, float32.
+     */
+    GptModel(GptConfig config, NDManager manager, Map<String, NDArray> parameters) {
+        this.config = config;
+        this.manager = manager;
+        SequencedMap<String, NDArray> ordered = new LinkedHashMap<>();
+        for (Map.Entry<String, Shape> expected : GptLayout.shapes(config).entrySet()) {
+            String name = expected.getKey();
+            NDArray array = parameters.get(name);
+            if (array == null) {
+                throw new IllegalArgumentException("missing parameter " + name + " " + expected.getValue());
+            }
+            if (!array.getShape().equals(expected.getValue())) {
+                throw new IllegalArgumentException("parameter " + name + " has shape " + array.getShape()
+                        + " but the config needs " + expected.getValue());
+            }
+            if (array.getDataType() != DataType.FLOAT32) {
+                throw new IllegalArgumentException("parameter " + name + " is " + array.getDataType() + ", not float32");
+            }
+            array.setName(name);
+            ordered.put(name, array);
+        }
+        if (parameters.size() != ordered.size()) {
+            List<String> extra = parameters.keySet().stream().filter(n -> !ordered.containsKey(n)).toList();
+            throw new IllegalArgumentException("unexpected parameters " + extra);
+        }
+        this.parameters = Collections.unmodifiableSequencedMap(ordered);
+        this.tokenEmbedding = ordered.get(GptLayout.TOKEN_EMBEDDING);
+        this.positionEmbedding = ordered.get(GptLayout.POSITION_EMBEDDING);
+        this.finalNormWeight = ordered.get(GptLayout.FINAL_NORM_WEIGHT);
+        this.finalNormBias = ordered.get(GptLayout.FINAL_NORM_BIAS);
+        List<BlockWeights> layers = new ArrayList<>(config.layers());
+        for (int i = 0; i < config.layers(); i++) {
+            layers.add(BlockWeights.of(ordered, i));
+        }
+        this.blocks = List.copyOf(layers);
+        this.causalBias = causalBias(manager, config.contextLength());
+        this.normShape = new Shape(config.embedDim());
+        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+    }
+
+    /**
+     * A freshly initialised model, as GPT-2 does it: weights and both embeddings normal(0, 0.02), the two
+     * projections that write into the residual stream normal(0, 0.02/sqrt(2 * layers)) so the stream's variance does
+     * not grow with depth, biases 0, LayerNorms weight 1 / bias 0. The random numbers come from a Java generator
+     * seeded with {@code seed}, so the same seed gives the same weights on every device and engine version.
+     */
+    public static GptModel initialize(GptConfig config, Device device, long seed) {
+        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+        try {
+            SplittableRandom random = new SplittableRandom(seed);
+            double residualStd = INIT_STD / Math.sqrt(2.0 * config.layers());
+            SequencedMap<String, NDArray> parameters = new LinkedHashMap<>();
+            for (Map.Entry<String, Shape> entry : GptLayout.shapes(config).entrySet()) {
+                String name = entry.getKey();
+                Shape shape = entry.getValue();
+                NDArray array;
+                if (name.contains(".ln_")) {
+                    array = name.endsWith(".weight") ? manager.ones(shape) : manager.zeros(shape);
+                } else if (name.endsWith(".bias")) {
+                    array = manager.zeros(shape);
+                } else {
+                    double std = name.endsWith("c_proj.weight") ? residualStd : INIT_STD;
+                    array = normal(manager, shape, std, random.split());
+                }
+                parameters.put(name, array);
+            }
+            return new GptModel(config, manager, parameters);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static NDArray normal(NDManager manager, Shape shape, double std, SplittableRandom random) {
+        return HostArrays.fill(manager, shape, DataType.FLOAT32, bytes -> {
+            FloatBuffer floats = bytes.asFloatBuffer();
+            for (int i = 0, n = floats.capacity(); i < n; i++) {
+                floats.put(i, (float) (std * random.nextGaussian()));
+            }
+        });
+    }
+
+    /** [T, T]: 0 where a query may see the key (key <= query), {@link #MASKED_SCORE} above the diagonal. */
+    private static NDArray causalBias(NDManager manager, int context) {
+        return HostArrays.fill(manager, new Shape(context, context), DataType.FLOAT32, bytes -> {
+            FloatBuffer floats = bytes.asFloatBuffer();
+            for (int q = 0; q < context; q++) {
+                for (int k = 0; k < context; k++) {
+                    floats.put(q * context + k, k <= q ? 0f : MASKED_SCORE);
+                }
+            }
+        });
+    }
+
+    @Override
+    public GptConfig config() {
+        return config;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public SequencedMap<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    /** Elements in all parameters (the LM head is tied, so counted once); equals {@link GptConfig#parameterCount()}. */
+    public long parameterCount() {
+        return parameters.values().stream().mapToLong(NDArray::size).sum();
+    }
+
+    @Override
+    public NDArray forward(NDArray tokenIds, boolean training) {
+        NDManager caller = tokenIds.getManager();
+        try (NDManager scope = caller.newSubManager(manager.getDevice())) {
+            NDArray logits = run(tokenIds, training, KvCache.empty(), null, scope);
+            logits.attach(caller);
+            return logits;
+        }
+    }
+
+    /**
+     * Inference with a KV cache: feeds {@code tokenIds} [B, T] at positions {@code past.length()} onwards and returns
+     * their logits [B, T, V] with the cache extended by them (both attached to the manager of {@code tokenIds}).
+     * {@code past} is only read; close it once the returned cache replaces it. No dropout, and no autograd graph.
+     *
+     * @param past the cache of the tokens before these, or null / {@link KvCache#empty()} at the start
+     */
+    public Step forward(NDArray tokenIds, KvCache past) {
+        KvCache cache = past == null ? KvCache.empty() : past;
+        if (!cache.isEmpty() && cache.layers() != config.layers()) {
+            throw new IllegalArgumentException("cache has " + cache.layers() + " layers, model " + config.layers());
+        }
+        NDManager caller = tokenIds.getManager();
+        try (NoGrad ignored = NoGrad.enter(manager);
+             NDManager scope = caller.newSubManager(manager.getDevice())) {
+            List<NDArray> keys = new ArrayList<>(config.layers());
+            List<NDArray> values = new ArrayList<>(config.layers());
+            NDArray logits = run(tokenIds, false, cache, new CacheSink(keys, values), scope);
+            KvCache extended = new KvCache(keys, values);
+            logits.attach(caller);
+            extended.attach(caller);
+            return new Step(logits, extended);
+        }
+    }
+
+    /** The forward pass proper; every array it makes is attached to {@code scope} or below. */
+    private NDArray run(NDArray tokenIds, boolean training, KvCache past, CacheSink newCache, NDManager scope) {
+        Shape shape = tokenIds.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("tokenIds must be [batch, time], got " + shape);
+        }
+        long start = past.length();
+        long time = shape.get(1);
+        if (time < 1 || start + time > config.contextLength()) {
+            throw new IllegalArgumentException("positions " + start + ".." + (start + time - 1)
+                    + " do not fit the context of " + config.contextLength() + " tokens");
+        }
+        NDArray ids = tokenIds.getDevice().equals(manager.getDevice()) ? tokenIds
+                : own(tokenIds.toDevice(manager.getDevice(), false), scope);
+        NDArray tokens = own(embedding(ids, tokenEmbedding), scope);
+        NDArray positions = scope.arange(start, start + time, 1, DataType.INT64);
+        NDArray x = tokens.add(embedding(positions, positionEmbedding));
+        x = dropout(x, training);
+        // A single new token may see every cached key: no mask needed.
+        NDArray mask = time == 1 ? null
+                : causalBias.get(scope, new NDIndex("{}:{}, :{}", start, start + time, start + time));
+        for (int i = 0; i < blocks.size(); i++) {
+            NDArray pastKeys = past.isEmpty() ? null : past.keys().get(i);
+            NDArray pastValues = past.isEmpty() ? null : past.values().get(i);
+            x = block(x, blocks.get(i), pastKeys, pastValues, mask, training, newCache, scope);
+        }
+        x = LayerNorm.layerNorm(x, normShape, finalNormWeight, finalNormBias, (float) config.layerNormEps())
+                .singletonOrThrow();
+        // Tied head: x @ wte^T, which is exactly what linear() computes with wte as its [out, in] weight.
+        return Linear.linear(x, tokenEmbedding).singletonOrThrow();
+    }
+
+    /**
+     * x + attn(ln_1(x)), then + mlp(ln_2(x)). Runs in its own scope so that, without autograd, a block's
+     * intermediates are freed before the next block starts; only the new residual stream (and the cache) leave it.
+     */
+    private NDArray block(NDArray x, BlockWeights w, NDArray pastKeys, NDArray pastValues, NDArray mask,
+                          boolean training, CacheSink newCache, NDManager scope) {
+        try (NDManager local = scope.newSubManager()) {
+            // Results follow their first operand's manager: parking x here puts everything derived from it here too.
+            x.tempAttach(local);
+            float eps = (float) config.layerNormEps();
+            NDArray h = LayerNorm.layerNorm(x, normShape, w.ln1Weight(), w.ln1Bias(), eps).singletonOrThrow();
+            NDArray a = attention(h, w, pastKeys, pastValues, mask, training, newCache, scope, local);
+            x = x.add(dropout(a, training));
+            h = LayerNorm.layerNorm(x, normShape, w.ln2Weight(), w.ln2Bias(), eps).singletonOrThrow();
+            NDArray m = conv1d(Gelu.tanhApproximation(conv1d(h, w.fcWeight(), w.fcBias(), local)),
+                    w.mlpProjWeight(), w.mlpProjBias(), local);
+            x = x.add(dropout(m, training));
+            x.attach(scope);
+            return x;
+        }
+    }
+
+    /** Causal multi-head self-attention from one fused QKV projection. */
+    private NDArray attention(NDArray h, BlockWeights w, NDArray pastKeys, NDArray pastValues, NDArray mask,
+                              boolean training, CacheSink newCache, NDManager scope, NDManager local) {
+        Shape shape = h.getShape();
+        long batch = shape.get(0);
+        long time = shape.get(1);
+        NDList qkv = conv1d(h, w.attnWeight(), w.attnBias(), local).split(3, 2);
+        NDArray q = heads(qkv.get(0), batch, time);
+        NDArray k = heads(qkv.get(1), batch, time);
+        NDArray v = heads(qkv.get(2), batch, time);
+        if (pastKeys != null) {
+            k = own(pastKeys.concat(k, 2), local);
+            v = own(pastValues.concat(v, 2), local);
+        }
+        if (newCache != null) {
+            k.attach(scope);
+            v.attach(scope);
+            newCache.add(k, v);
+        }
+        // Scaling q ([.., T, D]) is cheaper than scaling the scores ([.., T, T]).
+        NDArray scores = q.mul(attentionScale).matMul(k.transpose(0, 1, 3, 2));
+        if (mask != null) {
+            // In place: matMul keeps its inputs, not its output, for backward, so this is autograd-safe.
+            scores.addi(mask);
+        }
+        NDArray weights = dropout(scores.softmax(-1), training);
+        NDArray y = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, config.embedDim());
+        return conv1d(y, w.attnProjWeight(), w.attnProjBias(), local);
+    }
+
+    /** [B, T, C] -> [B, H, T, D], a view. */
+    private NDArray heads(NDArray x, long batch, long time) {
+        return x.reshape(batch, time, config.heads(), config.headDim()).transpose(0, 2, 1, 3);
+    }
+
+    /**
+     * HuggingFace Conv1D: x @ W + b with W stored [in, out]. linear() wants [out, in]; handing it the transposed
+     * view lets libtorch run one addmm on W as stored, with the bias fused, and no copy.
+     */
+    private static NDArray conv1d(NDArray x, NDArray weight, NDArray bias, NDManager local) {
+        NDArray weightView = own(weight.transpose(), local);
+        return Linear.linear(x, weightView, bias).singletonOrThrow();
+    }
+
+    private static NDArray embedding(NDArray ids, NDArray table) {
+        return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    private NDArray dropout(NDArray x, boolean training) {
+        if (!training || config.dropout() == 0) {
+            return x;
+        }
+        return Dropout.dropout(x, (float) config.dropout(), true).singletonOrThrow();
+    }
+
+    /** Arrays made from a parameter land in the model's manager; move them to the scope that frees them. */
+    private static NDArray own(NDArray array, NDManager scope) {
+        array.attach(scope);
+        return array;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

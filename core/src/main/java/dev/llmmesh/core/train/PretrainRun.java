@@ -1,0 +1,233 @@
+package dev.llmmesh.core.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import dev.llmmesh.core.model.GptConfig;
+import dev.llmmesh.core.model.LanguageModel;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Objects;
+import java.util.SequencedMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Pretraining of a {@link LanguageModel} on next-token prediction: warmup + cosine learning rate, gradient
+ * accumulation, global-norm clipping, AdamW, periodic validation and checkpoints, resume.
+ *
+ * <p>Named to stay clear of {@code ai.djl.training.Trainer}, which it does not use: that trainer is built
+ * around DJL Blocks and its optimizers, while the model here is any set of named parameters.
+ *
+ * <p>One step: for each micro-batch, forward with dropout, loss / accumulation, backward (gradients add up in
+ * the parameters); then clip, guard against NaN/inf, update, zero. Each step reseeds the engine with
+ * {@code seed + step}, so the dropout masks of a step do not depend on how many steps ran before it in this
+ * process: a resumed run replays the straight run's masks.
+ *
+ * <p>libtorch allows one gradient collector per process ({@code PtGradientCollector}), so two runs cannot
+ * train at the same time in one JVM. The owner closes the model; this closes only the optimizer.
+ */
+public final class PretrainRun implements AutoCloseable {
+
+    private final LanguageModel model;
+    private final TokenWindows data;
+    private final TrainConfig config;
+    private final LearningRateSchedule schedule;
+    private final AdamW optimizer;
+    private final double flopsPerToken;
+    private Path checkpointRoot;
+    private Consumer<StepMetrics> listener = m -> { };
+    private MatmulPeak peak;
+
+    private long step;
+    private long skippedSteps;
+    private int nonFiniteInARow;
+    private long lastCheckpointStep = -1;
+
+    public PretrainRun(LanguageModel model, TokenWindows data, TrainConfig config) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.data = Objects.requireNonNull(data, "data");
+        this.config = Objects.requireNonNull(config, "config");
+        GptConfig shape = model.config();
+        if (data.contextLength() != config.contextLength()) {
+            throw new IllegalArgumentException("data windows have contextLength " + data.contextLength()
+                    + ", the config has " + config.contextLength());
+        }
+        if (config.contextLength() > shape.contextLength()) {
+            throw new IllegalArgumentException("contextLength " + config.contextLength()
+                    + " exceeds the model's context length " + shape.contextLength());
+        }
+        if (data.maxToken() >= shape.vocabSize()) {
+            throw new IllegalArgumentException("the data holds token id " + data.maxToken()
+                    + ", outside the model's vocabulary of " + shape.vocabSize());
+        }
+        model.parameters().values().forEach(Autograd::requireGradient);
+        this.schedule = LearningRateSchedule.of(config);
+        this.optimizer = AdamW.of(model.parameters(), config);
+        this.flopsPerToken = Flops.perToken(Flops.parameterCount(model.parameters().values()), shape.layers(),
+                config.contextLength(), shape.embedDim());
+    }
+
+    /** Writes checkpoints under {@code root} every {@code checkpointEvery} steps and at the end. */
+    public PretrainRun checkpointsTo(Path root) {
+        this.checkpointRoot = root;
+        return this;
+    }
+
+    public PretrainRun onStep(Consumer<StepMetrics> listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /** Uses a known peak instead of measuring one at the start of {@link #run}. */
+    public PretrainRun withPeak(MatmulPeak peak) {
+        this.peak = peak;
+        return this;
+    }
+
+    /**
+     * Continues from a checkpoint: weights, optimizer moments, step, data position. The windows must be cut
+     * the same way (contextLength, stride, validationFraction), or the saved position would point at other
+     * samples; the other settings may change (e.g. a larger maxSteps).
+     */
+    public PretrainRun resumeFrom(Path checkpoint) throws IOException {
+        Checkpoint.State state = Checkpoint.readState(checkpoint);
+        TrainConfig saved = state.config();
+        sameAsSaved("contextLength", saved.contextLength(), config.contextLength());
+        sameAsSaved("stride", saved.stride(), config.stride());
+        sameAsSaved("validationFraction", saved.validationFraction(), config.validationFraction());
+        Checkpoint.restoreModel(checkpoint, model);
+        Checkpoint.restoreOptimizer(checkpoint, optimizer, model.manager());
+        data.restore(state.position(), state.samplerState());
+        step = state.step();
+        skippedSteps = state.skippedSteps();
+        lastCheckpointStep = step;
+        return this;
+    }
+
+    public long step() {
+        return step;
+    }
+
+    /** Runs until {@code maxSteps} or until {@code cancelled} says so (checked between steps). */
+    public PretrainResult run(BooleanSupplier cancelled) throws IOException {
+        if (peak == null) {
+            peak = MatmulPeak.measure(model.manager());
+        }
+        double lastLoss = Double.NaN;
+        Double lastValidation = null;
+        boolean wasCancelled = false;
+        while (step < config.maxSteps()) {
+            if (cancelled.getAsBoolean()) {
+                wasCancelled = true;
+                break;
+            }
+            StepMetrics metrics = trainStep();
+            lastLoss = metrics.loss();
+            if (config.evalEvery() > 0 && data.validationWindows() > 0
+                    && (step % config.evalEvery() == 0 || step == config.maxSteps())) {
+                lastValidation = validationLoss();
+                metrics = withValidation(metrics, lastValidation);
+            }
+            listener.accept(metrics);
+            if (checkpointRoot != null && config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
+                writeCheckpoint();
+            }
+        }
+        Path last = null;
+        if (checkpointRoot != null) {
+            last = lastCheckpointStep == step ? checkpointRoot.resolve(Checkpoint.directoryName(step))
+                    : writeCheckpoint();
+        }
+        return new PretrainResult(step, wasCancelled, lastLoss, lastValidation, skippedSteps, peak, last);
+    }
+
+    /** Mean loss over the first {@code evalBatches} validation batches, without dropout or gradients. */
+    public double validationLoss() {
+        double sum = 0;
+        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+            for (int i = 0; i < config.evalBatches(); i++) {
+                try (NDManager scope = model.manager().newSubManager()) {
+                    TokenWindows.Batch batch = data.validationBatch(scope, i, config.batchSize());
+                    sum += NextTokenLoss.mean(model.forward(batch.x(), false), batch.y()).getFloat();
+                }
+            }
+        }
+        return sum / config.evalBatches();
+    }
+
+    private StepMetrics trainStep() {
+        long current = step + 1;
+        long start = System.nanoTime();
+        double learningRate = schedule.at(current);
+        Engine engine = Engine.getInstance();
+        engine.setRandomSeed((int) (config.seed() + current));
+        int accumulation = config.gradAccumulation();
+        double lossSum = 0;
+        double gradNorm;
+        boolean finite;
+        try (NDManager stepScope = model.manager().newSubManager()) {
+            for (int micro = 0; micro < accumulation; micro++) {
+                // a scope per micro-batch: its activations are freed before the next one runs
+                try (NDManager microScope = stepScope.newSubManager();
+                     GradientCollector collector = engine.newGradientCollector()) {
+                    TokenWindows.Batch batch = data.nextTrainBatch(microScope, config.batchSize());
+                    NDArray loss = NextTokenLoss.mean(model.forward(batch.x(), true), batch.y());
+                    // gradients of the mean over all accumulated tokens, since backward adds them up
+                    collector.backward(loss.div(accumulation));
+                    lossSum += loss.getFloat();
+                }
+            }
+            SequencedMap<String, NDArray> gradients = new LinkedHashMap<>();
+            model.parameters().forEach((name, p) -> gradients.put(name, Autograd.gradient(p, stepScope)));
+            gradNorm = GradientClipping.clipByGlobalNorm(gradients.values(), config.gradClip());
+            finite = Double.isFinite(lossSum) && Double.isFinite(gradNorm);
+            if (finite) {
+                optimizer.step(learningRate, gradients);
+            }
+            model.parameters().values().forEach(Autograd::zeroGradient);
+        }
+        step = current;
+        if (finite) {
+            nonFiniteInARow = 0;
+        } else {
+            skippedSteps++;
+            if (++nonFiniteInARow >= config.maxNonFiniteInARow()) {
+                throw new NonFiniteLossException(current, nonFiniteInARow);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double tokensPerSecond = config.tokensPerStep() / seconds;
+        double mfu = tokensPerSecond * flopsPerToken / peak.flopsPerSecond();
+        return new StepMetrics(current, lossSum / accumulation, learningRate, gradNorm, tokensPerSecond, mfu,
+                null, !finite);
+    }
+
+    private Path writeCheckpoint() throws IOException {
+        Checkpoint.State state = new Checkpoint.State(step, data.position(), data.samplerState(), skippedSteps,
+                config, model.config());
+        Path written = Checkpoint.write(checkpointRoot, model, optimizer, state, config.keepCheckpoints());
+        lastCheckpointStep = step;
+        return written;
+    }
+
+    private static StepMetrics withValidation(StepMetrics m, double validationLoss) {
+        return new StepMetrics(m.step(), m.loss(), m.learningRate(), m.gradNorm(), m.tokensPerSecond(), m.mfu(),
+                validationLoss, m.skipped());
+    }
+
+    private static void sameAsSaved(String field, Object saved, Object now) {
+        if (!saved.equals(now)) {
+            throw new IllegalArgumentException("checkpoint was trained with " + field + " " + saved
+                    + ", this run has " + now + ": the saved data position would point at other samples");
+        }
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+    }
+}
