@@ -4,7 +4,6 @@ import dev.llmmesh.launcher.LauncherConfig;
 import dev.llmmesh.launcher.stack.Ports;
 import dev.llmmesh.launcher.stack.ServiceCatalog;
 import dev.llmmesh.launcher.stack.Stack;
-import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.Topics;
 
 import java.io.IOException;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -94,33 +92,57 @@ public final class Demo {
         out.printf("%nDataset '%s': %s (%,d bytes) copied to %s%n", dataset.id(), config.home().relativize(corpusFile),
                 dataset.bytes(), dataset.file());
 
-        String tokenizerId = "moby-bpe-" + shortRandom();
-        int port = ServiceCatalog.SERVICES.stream().filter(s -> s.name().equals(SERVICE)).findFirst().orElseThrow().port();
-        JobOutcome train;
-        JobOutcome tokenizeNew;
-        JobOutcome tokenizeGpt2;
-        try (JobClient jobs = new JobClient(Ports.KAFKA_BOOTSTRAP, config.data().logFile(SERVICE).toString())) {
-            jobs.open();
-            train = run(jobs, "train-tokenizer", "train " + tokenizerId,
-                    "vocabulary of " + settings.vocabSize() + " on " + dataset.id(), Map.of(
+        String suffix = shortRandom();
+        String tokenizerId = "moby-bpe-" + suffix;
+        List<String> summary = new ArrayList<>();
+        try (JobClient client = new JobClient(Ports.KAFKA_BOOTSTRAP)) {
+            client.open();
+            JobRunner jobs = new JobRunner(client, settings.jobTimeout(), out);
+            JobOutcome train = jobs.run(Topics.TOKENIZER_JOBS, JobRunner.job("train-tokenizer", "train", Map.of(
                             "datasetId", dataset.id(), "tokenizerId", tokenizerId,
-                            "vocabSize", settings.vocabSize(), "minFrequency", 2));
+                            "vocabSize", settings.vocabSize(), "minFrequency", 2)),
+                    "vocabulary of " + settings.vocabSize() + " on " + dataset.id(), config.data().logFile(SERVICE),
+                    new JobProgressBar("train " + tokenizerId));
             if (!train.succeeded()) {
-                return failed(train);
+                return failed(train, SERVICE);
             }
-            tokenizeNew = run(jobs, "tokenize-dataset", "tokenize " + tokenizerId,
-                    dataset.id() + " with " + tokenizerId, tokenizeJob(dataset, tokenizerId));
+            JobOutcome tokenizeNew = tokenize(jobs, dataset, tokenizerId);
             if (!tokenizeNew.succeeded()) {
-                return failed(tokenizeNew);
+                return failed(tokenizeNew, SERVICE);
             }
             // GPT-2's count on the same text, the same way, for the comparison.
-            tokenizeGpt2 = run(jobs, "tokenize-dataset", "tokenize " + GPT2, dataset.id() + " with " + GPT2,
-                    tokenizeJob(dataset, GPT2));
+            JobOutcome tokenizeGpt2 = tokenize(jobs, dataset, GPT2);
             if (!tokenizeGpt2.succeeded()) {
-                return failed(tokenizeGpt2);
+                return failed(tokenizeGpt2, SERVICE);
+            }
+            summary.addAll(compareTokenizers(dataset, train, tokenizeNew, tokenizeGpt2, tokenizerId));
+
+            if (settings.trainSteps() > 0) {
+                PretrainStep pretrain = new PretrainStep(config, settings, out);
+                PretrainStep.Trained trained = pretrain.run(jobs, dataset.id(), tokenizerId, "moby-gpt-" + suffix);
+                if (!trained.outcome().succeeded()) {
+                    return failed(trained.outcome(), PretrainStep.SERVICE);
+                }
+                if (trained.published().isEmpty()) {
+                    out.println();
+                    out.println("The pretrain job succeeded but its model never appeared on " + Topics.MODELS + "; "
+                            + PretrainStep.SERVICE + "'s log may say why: " + config.data().logFile(PretrainStep.SERVICE));
+                    return 1;
+                }
+                summary.add("");
+                summary.add("Pretraining");
+                summary.addAll(pretrain.summary(trained));
             }
         }
+        out.println();
+        summary.forEach(out::println);
+        return 0;
+    }
 
+    /** Prints the sample and compression tables now; returns the summary's tokenizer lines for the end. */
+    private List<String> compareTokenizers(Corpus.Dataset dataset, JobOutcome train, JobOutcome tokenizeNew,
+                                           JobOutcome tokenizeGpt2, String tokenizerId) {
+        int port = ServiceCatalog.SERVICES.stream().filter(s -> s.name().equals(SERVICE)).findFirst().orElseThrow().port();
         TokenizerClient http = new TokenizerClient(port);
         List<DemoReport.Row> rows = new ArrayList<>();
         rows.add(row(http, GPT2, tokenizeGpt2.resultLong("tokens")));
@@ -129,37 +151,26 @@ public final class Demo {
         DemoReport.sample(DemoSettings.SAMPLE, rows).forEach(out::println);
         out.println();
         DemoReport.compression(dataset, rows).forEach(out::println);
-        out.println();
-        out.println("Summary");
-        out.printf("  trained %s (%d tokens, %s merges) on %s in %.1f s%n", tokenizerId, rows.get(1).vocabSize(),
-                train.result().getOrDefault("merges", "?"), dataset.id(), seconds(train));
-        out.printf("  tokenized %s in %d shards: %.1f s with %s, %.1f s with %s%n", dataset.id(),
-                tokenizeNew.resultLong("shards"), seconds(tokenizeNew), tokenizerId, seconds(tokenizeGpt2), GPT2);
-        out.println("  " + DemoReport.versus(rows.get(1), rows.get(0)));
-        out.println("  tokenizer: " + config.data().artifactsDir().resolve("tokenizers").resolve(tokenizerId)
+
+        List<String> lines = new ArrayList<>();
+        lines.add("Summary");
+        lines.add("  trained %s (%d tokens, %s merges) on %s in %.1f s".formatted(tokenizerId, rows.get(1).vocabSize(),
+                train.result().getOrDefault("merges", "?"), dataset.id(), seconds(train)));
+        lines.add("  tokenized %s in %d shards: %.1f s with %s, %.1f s with %s".formatted(dataset.id(),
+                tokenizeNew.resultLong("shards"), seconds(tokenizeNew), tokenizerId, seconds(tokenizeGpt2), GPT2));
+        lines.add("  " + DemoReport.versus(rows.get(1), rows.get(0)));
+        lines.add("  tokenizer: " + config.data().artifactsDir().resolve("tokenizers").resolve(tokenizerId)
                 .resolve("tokenizer.json"));
-        out.println("  try it:    curl -s localhost:" + port + "/v1/tokenize -H 'Content-Type: application/json' "
+        lines.add("  try it:    curl -s localhost:" + port + "/v1/tokenize -H 'Content-Type: application/json' "
                 + "-d '{\"tokenizer\":\"" + tokenizerId + "\",\"text\":\"Call me Ishmael.\"}'");
-        return 0;
+        return lines;
     }
 
-    private JobOutcome run(JobClient jobs, String type, String task, String what, Map<String, Object> fields) {
-        String jobId = Ids.random(type.startsWith("train") ? "train" : "tokenize");
-        Map<String, Object> job = new LinkedHashMap<>();
-        job.put("type", type);
-        job.put("jobId", jobId);
-        job.putAll(fields);
-        out.printf("%n==> %s: %s (job %s)%n", type, what, jobId);
-        out.flush();
-        jobs.submit(Topics.TOKENIZER_JOBS, jobId, job);
-        JobOutcome outcome = jobs.await(jobId, task, settings.jobTimeout());
-        out.printf("    %s after %.1f s: %s%n", outcome.succeeded() ? "done" : outcome.last().state(), seconds(outcome),
-                outcome.message());
-        return outcome;
-    }
-
-    private Map<String, Object> tokenizeJob(Corpus.Dataset dataset, String tokenizerId) {
-        return Map.of("datasetId", dataset.id(), "tokenizerId", tokenizerId, "shardBytes", settings.shardBytes());
+    private JobOutcome tokenize(JobRunner jobs, Corpus.Dataset dataset, String tokenizerId) {
+        return jobs.run(Topics.TOKENIZER_JOBS, JobRunner.job("tokenize-dataset", "tokenize", Map.of(
+                        "datasetId", dataset.id(), "tokenizerId", tokenizerId, "shardBytes", settings.shardBytes())),
+                dataset.id() + " with " + tokenizerId, config.data().logFile(SERVICE),
+                new JobProgressBar("tokenize " + tokenizerId));
     }
 
     private DemoReport.Row row(TokenizerClient http, String tokenizer, long datasetTokens) {
@@ -172,10 +183,10 @@ public final class Demo {
     }
 
     /** The reason is already on screen (the job's FAILED line); say where the rest of the story is. */
-    private int failed(JobOutcome outcome) {
+    private int failed(JobOutcome outcome, String service) {
         out.println();
-        out.println("The " + outcome.last().jobType() + " job failed, so the demo stops here; "
-                + SERVICE + "'s log may say more: " + config.data().logFile(SERVICE));
+        out.println("The " + outcome.last().jobType() + " job " + outcome.last().state().name().toLowerCase()
+                + ", so the demo stops here; " + service + "'s log may say more: " + config.data().logFile(service));
         return 1;
     }
 

@@ -4,6 +4,7 @@ import dev.llmmesh.launcher.stack.StackException;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.Progress;
 import dev.llmmesh.mesh.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -22,7 +23,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -39,14 +42,11 @@ final class JobClient implements AutoCloseable {
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(15);
 
     private final String bootstrap;
-    private final String serviceLog;
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> events;
 
-    /** @param serviceLog named in every timeout, since that is where a stuck job explains itself */
-    JobClient(String bootstrap, String serviceLog) {
+    JobClient(String bootstrap) {
         this.bootstrap = bootstrap;
-        this.serviceLog = serviceLog;
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -67,7 +67,7 @@ final class JobClient implements AutoCloseable {
      * reading events from now on, so that every event of a job submitted afterwards is seen.
      */
     void open() {
-        createTopics(List.of(Topics.TOKENIZER_JOBS, Topics.JOB_EVENTS));
+        createTopics(List.of(Topics.TOKENIZER_JOBS, Topics.TRAINER_JOBS, Topics.JOB_EVENTS));
         List<TopicPartition> partitions = events.partitionsFor(Topics.JOB_EVENTS, KAFKA_TIMEOUT).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition()))
                 .toList();
@@ -113,11 +113,17 @@ final class JobClient implements AutoCloseable {
         }
     }
 
-    /** Follows a job until it ends, drawing its progress; bounded by {@code timeout} and by a silence limit. */
-    JobOutcome await(String jobId, String task, Duration timeout) {
+    /**
+     * Follows a job until it ends, drawing its progress; bounded by {@code timeout} and by a silence limit.
+     *
+     * @param serviceLog named in every timeout, since that is where a stuck job explains itself
+     * @param bar        draws the job's progress events; closed here
+     */
+    JobOutcome await(String jobId, Duration timeout, Path serviceLog, JobProgressBar bar) {
         long start = System.nanoTime();
         long lastHeard = start;
-        try (JobProgressBar bar = new JobProgressBar(task)) {
+        List<Progress> progress = new ArrayList<>();
+        try (bar) {
             while (true) {
                 for (ConsumerRecord<String, byte[]> record : events.poll(Duration.ofMillis(250))) {
                     if (!jobId.equals(record.key())) {
@@ -129,17 +135,20 @@ final class JobClient implements AutoCloseable {
                         if (event.state() == JobState.SUCCEEDED) {
                             bar.succeeded();
                         }
-                        return new JobOutcome(event, Duration.ofNanos(System.nanoTime() - start));
+                        return new JobOutcome(event, Duration.ofNanos(System.nanoTime() - start), progress);
+                    }
+                    if (event.progress() != null) {
+                        progress.add(event.progress());
                     }
                     bar.update(event.progress());
                 }
                 long now = System.nanoTime();
                 if (now - start > timeout.toNanos()) {
-                    throw new StackException(task + " (job " + jobId + ") did not finish within " + timeout.toSeconds()
+                    throw new StackException("job " + jobId + " did not finish within " + timeout.toSeconds()
                             + " s; read " + serviceLog + " (or allow more with --job-timeout)");
                 }
                 if (now - lastHeard > SILENCE_LIMIT.toNanos()) {
-                    throw new StackException("no event about job " + jobId + " (" + task + ") for "
+                    throw new StackException("no event about job " + jobId + " for "
                             + SILENCE_LIMIT.toSeconds() + " s: the service has not picked it up or is stuck; read "
                             + serviceLog);
                 }

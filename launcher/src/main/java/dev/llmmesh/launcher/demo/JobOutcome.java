@@ -2,12 +2,18 @@ package dev.llmmesh.launcher.demo;
 
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
+import dev.llmmesh.mesh.Progress;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
-/** How a job ended, as its last event said. */
-record JobOutcome(JobEvent last, Duration took) {
+/** How a job ended, as its last event said, and the progress it reported on the way. */
+record JobOutcome(JobEvent last, Duration took, List<Progress> progress) {
+    JobOutcome {
+        progress = List.copyOf(progress);
+    }
+
     boolean succeeded() {
         return last.state() == JobState.SUCCEEDED;
     }

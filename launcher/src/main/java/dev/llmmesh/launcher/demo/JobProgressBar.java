@@ -3,29 +3,51 @@ package dev.llmmesh.launcher.demo;
 import dev.llmmesh.mesh.Progress;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressState;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Draws a job's progress events as a terminal progress bar. A job may go through phases that count
  * different things (a tokenizer counts the bytes it reads, then the merges it learns), and one bar across
  * them would show nonsense rates and ETAs, so a new count (unit or total) starts a new bar; a new stage
  * label over the same count ("planned", then "tokenizing" shards) only changes the bar's message.
+ *
+ * <p>The ETA is the job's own ({@code etaSeconds}) when it gives one: the service knows what is left better than
+ * a bar that only sees the events. Otherwise the bar extrapolates from the events it has seen.
  */
 final class JobProgressBar implements AutoCloseable {
+    /** Wide enough for a training bar's loss, validation loss and throughput after the counts. */
+    private static final int MAX_WIDTH = 140;
+
     private final String task;
+    private final Function<Progress, String> message;
     private ProgressBar bar;
     private String unit;
     private long total;
+    private volatile Long etaSeconds;
 
+    /** A bar whose message is the job's stage label. */
     JobProgressBar(String task) {
+        this(task, progress -> progress.stage() == null ? "" : progress.stage());
+    }
+
+    /** @param message sees every progress event in order, and says what follows the rate */
+    JobProgressBar(String task, Function<Progress, String> message) {
         this.task = task;
+        this.message = message;
     }
 
     void update(Progress progress) {
-        if (progress == null || progress.total() <= 1) {
+        if (progress == null) {
+            return;
+        }
+        String text = message.apply(progress);
+        if (progress.total() <= 1) {
             // "starting" announcements carry no measurable amount of work.
             return;
         }
@@ -35,9 +57,10 @@ final class JobProgressBar implements AutoCloseable {
             total = progress.total();
             bar = newBar(progress);
         }
+        etaSeconds = progress.etaSeconds();
         bar.stepTo(progress.done());
         // After the rate, which the bar prints with no separator.
-        bar.setExtraMessage(progress.stage() == null ? "" : " " + progress.stage());
+        bar.setExtraMessage(text.isEmpty() ? "" : " " + text);
     }
 
     /** Shows the last count as complete, so a job that succeeded never ends on a 98% bar. */
@@ -62,11 +85,21 @@ final class JobProgressBar implements AutoCloseable {
                 .startsFrom(progress.done(), Duration.ZERO)
                 .setUnit(unitLabel, 1)
                 .showSpeed()
+                .setEtaFunction(state -> Optional.ofNullable(etaSeconds).map(Duration::ofSeconds).or(() -> linearEta(state)))
                 .setStyle(System.console() != null ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(250)
-                .setMaxRenderedLength(110)
+                .setMaxRenderedLength(MAX_WIDTH)
                 .continuousUpdate()
                 .build();
+    }
+
+    private static Optional<Duration> linearEta(ProgressState state) {
+        long done = state.getCurrent() - state.getStart();
+        if (done <= 0) {
+            return Optional.empty();
+        }
+        long elapsed = state.getElapsedAfterStart().toMillis();
+        return Optional.of(Duration.ofMillis(elapsed * (state.getMax() - state.getCurrent()) / done));
     }
 
     @Override

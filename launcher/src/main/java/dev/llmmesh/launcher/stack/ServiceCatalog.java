@@ -9,7 +9,8 @@ public final class ServiceCatalog {
 
     /** A service joins the local stack by one line here (and its jar in bin/llm-mesh's build check). */
     public static final List<Entry> SERVICES = List.of(
-            new Entry("tokenizer-service", 8081));
+            new Entry("tokenizer-service", 8081),
+            new Entry("trainer-service", 8082));
 
     private ServiceCatalog() {
     }

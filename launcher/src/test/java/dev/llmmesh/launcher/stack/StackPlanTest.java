@@ -24,8 +24,8 @@ class StackPlanTest {
     @Test
     void startsRedisThenKafkaThenServicesAndStopsInReverse() {
         var plan = StackPlan.of(home, data(), JAVA, Optional.of(Path.of("/usr/bin/redis-server")), Map.of());
-        assertEquals(List.of("redis", "kafka", "tokenizer-service"), names(plan.components()));
-        assertEquals(List.of("tokenizer-service", "kafka", "redis"), names(plan.stopOrder()));
+        assertEquals(List.of("redis", "kafka", "tokenizer-service", "trainer-service"), names(plan.components()));
+        assertEquals(List.of("trainer-service", "tokenizer-service", "kafka", "redis"), names(plan.stopOrder()));
         assertTrue(plan.notes().isEmpty());
     }
 
@@ -51,6 +51,16 @@ class StackPlanTest {
     }
 
     @Test
+    void eachServiceGetsItsOwnPortFromTheCatalog() {
+        var plan = StackPlan.of(home, data(), JAVA, Optional.empty(), Map.of());
+        var trainer = (MicronautService) plan.component("trainer-service").orElseThrow();
+        assertEquals(8082, trainer.port());
+        assertEquals("8082", trainer.env().get(ServiceEnv.MICRONAUT_SERVER_PORT));
+        assertEquals(data().artifactsDir().toString(), trainer.env().get(ServiceEnv.LLM_ARTIFACTS_DIR),
+                "the trainer reads the tokenizer's shards and tokenizers from the same artifact store");
+    }
+
+    @Test
     void theShadePluginsOriginalJarIsNotTheServiceJar() throws IOException {
         fakeJar("original-tokenizer-service-0.1.0.jar");
         var plan = StackPlan.of(home, data(), JAVA, Optional.empty(), Map.of());
@@ -70,7 +80,7 @@ class StackPlanTest {
     void withoutRedisThereIsNoRedisComponentNoRedisUriAndANote() {
         // A REDIS_URI left in the user's shell must not switch on a cache that has no server.
         var plan = StackPlan.of(home, data(), JAVA, Optional.empty(), Map.of("REDIS_URI", "redis://elsewhere:6379"));
-        assertEquals(List.of("kafka", "tokenizer-service"), names(plan.components()));
+        assertEquals(List.of("kafka", "tokenizer-service", "trainer-service"), names(plan.components()));
         assertFalse(service(plan).env().containsKey(ServiceEnv.REDIS_URI));
         assertTrue(plan.redisUri().isEmpty());
         assertEquals(1, plan.notes().size());
