@@ -3,6 +3,7 @@ package dev.llmmesh.tokenizer.jobs;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.llmmesh.mesh.Ids;
+import dev.llmmesh.mesh.MeshJob;
 
 import java.util.List;
 
@@ -15,7 +16,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = TokenizerJob.TrainTokenizer.class, name = TokenizerJob.TRAIN_TOKENIZER),
     @JsonSubTypes.Type(value = TokenizerJob.TokenizeDataset.class, name = TokenizerJob.TOKENIZE_DATASET),
     @JsonSubTypes.Type(value = TokenizerJob.TokenizeShard.class, name = TokenizerJob.TOKENIZE_SHARD)})
-public sealed interface TokenizerJob {
+public sealed interface TokenizerJob extends MeshJob {
     String TRAIN_TOKENIZER = "train-tokenizer";
     String TOKENIZE_DATASET = "tokenize-dataset";
     String TOKENIZE_SHARD = "tokenize-shard";
@@ -23,9 +24,8 @@ public sealed interface TokenizerJob {
     int SCHEMA_VERSION = 1;
     long DEFAULT_SHARD_BYTES = 4L << 20;
 
-    String jobId();
-
-    /** The job type clients submitted; a shard reports as part of its dataset job. */
+    /** A shard reports as part of its dataset job. */
+    @Override
     String jobType();
 
     /**

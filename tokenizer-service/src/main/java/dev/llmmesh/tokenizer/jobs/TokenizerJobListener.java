@@ -1,11 +1,7 @@
 package dev.llmmesh.tokenizer.jobs;
 
-import dev.llmmesh.servicekit.JobEvents;
-import dev.llmmesh.servicekit.JobFailedException;
-import dev.llmmesh.mesh.DeadLetters;
-import dev.llmmesh.mesh.JobMessages;
-import dev.llmmesh.mesh.MalformedJobException;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.servicekit.JobIntake;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
@@ -13,8 +9,6 @@ import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.context.annotation.Property;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Takes jobs from {@code llm.tokenizer.jobs}, one at a time; replicas share the topic's partitions.
@@ -28,43 +22,24 @@ import org.slf4j.LoggerFactory;
             @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, value = "3600000")
         })
 public class TokenizerJobListener {
-    private static final Logger LOG = LoggerFactory.getLogger(TokenizerJobListener.class);
-
     private final TrainTokenizerRunner train;
     private final TokenizeDatasetRunner tokenize;
-    private final JobEvents events;
-    private final DeadLetters deadLetters;
+    private final JobIntake intake;
 
-    public TokenizerJobListener(TrainTokenizerRunner train, TokenizeDatasetRunner tokenize, JobEvents events,
-                                DeadLetters deadLetters) {
+    public TokenizerJobListener(TrainTokenizerRunner train, TokenizeDatasetRunner tokenize, JobIntake intake) {
         this.train = train;
         this.tokenize = tokenize;
-        this.events = events;
-        this.deadLetters = deadLetters;
+        this.intake = intake;
     }
 
     @Topic(Topics.TOKENIZER_JOBS)
     public void receive(ConsumerRecord<String, byte[]> record) {
-        TokenizerJob job;
-        try {
-            job = JobMessages.parse(record.value(), TokenizerJob.class, TokenizerJob.CLIENT_TYPES);
-        } catch (MalformedJobException e) {
-            LOG.warn("dead-lettering {}@{}:{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
-            deadLetters.send(record, e.getMessage());
-            e.jobId().ifPresent(id -> events.reporter(id, e.jobType()).failed(e.getMessage()));
-            return;
-        }
-        try {
+        intake.accept(record, TokenizerJob.class, TokenizerJob.CLIENT_TYPES, job -> {
             switch (job) {
                 case TokenizerJob.TrainTokenizer t -> train.run(t);
                 case TokenizerJob.TokenizeDataset d -> tokenize.plan(d);
                 case TokenizerJob.TokenizeShard s -> tokenize.tokenize(s);
             }
-        } catch (JobFailedException e) {
-            events.reporter(job.jobId(), job.jobType()).failed(e.getMessage());
-        } catch (Exception e) {
-            LOG.error("job {} ({}) failed", job.jobId(), job.jobType(), e);
-            events.reporter(job.jobId(), job.jobType()).failed("internal error: " + e + "; see the tokenizer-service log, then resubmit the job");
-        }
+        });
     }
 }

@@ -21,6 +21,7 @@ import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.servicekit.JobEvents;
 import dev.llmmesh.servicekit.JobFailedException;
+import dev.llmmesh.servicekit.JobInterruptedException;
 import dev.llmmesh.servicekit.MeshProducer;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -97,7 +98,8 @@ public class PretrainRunner {
             run.onStep(step -> report(reporter, trainConfig, step));
             PretrainResult result = run.run(() -> cancels.isCancelled(job.jobId()) || shutdown.stopping());
             if (result.cancelled() && shutdown.stopping()) {
-                throw new ShutdownSignal.Interrupted(job.jobId(), result.steps());
+                throw new JobInterruptedException("job " + job.jobId() + " interrupted by shutdown at step " + result.steps()
+                        + "; another replica resumes it");
             }
             if (result.cancelled()) {
                 reporter.cancelled("cancelled at step " + result.steps() + " of " + trainConfig.maxSteps()

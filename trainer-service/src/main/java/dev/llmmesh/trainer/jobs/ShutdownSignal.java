@@ -26,11 +26,4 @@ public class ShutdownSignal implements ApplicationEventListener<ShutdownEvent> {
     public boolean stopping() {
         return stopping;
     }
-
-    /** Thrown out of the listener so the job's offset is not committed. */
-    public static final class Interrupted extends RuntimeException {
-        public Interrupted(String jobId, long step) {
-            super("job " + jobId + " interrupted by shutdown at step " + step + "; another replica resumes it");
-        }
-    }
 }

@@ -4,18 +4,16 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.mesh.Ids;
+import dev.llmmesh.mesh.MeshJob;
 
 /** A message on {@code llm.trainer.jobs}. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({@JsonSubTypes.Type(value = TrainerJob.Pretrain.class, name = TrainerJob.PRETRAIN)})
-public sealed interface TrainerJob {
+public sealed interface TrainerJob extends MeshJob {
     String PRETRAIN = "pretrain";
     String CLIENT_TYPES = PRETRAIN;
     int SCHEMA_VERSION = 1;
 
-    String jobId();
-
-    String jobType();
 
     /**
      * Trains a model from scratch on a tokenized dataset.

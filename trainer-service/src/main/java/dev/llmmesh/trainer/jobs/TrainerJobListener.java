@@ -1,11 +1,7 @@
 package dev.llmmesh.trainer.jobs;
 
-import dev.llmmesh.mesh.DeadLetters;
-import dev.llmmesh.mesh.JobMessages;
-import dev.llmmesh.mesh.MalformedJobException;
 import dev.llmmesh.mesh.Topics;
-import dev.llmmesh.servicekit.JobEvents;
-import dev.llmmesh.servicekit.JobFailedException;
+import dev.llmmesh.servicekit.JobIntake;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
@@ -13,8 +9,6 @@ import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.context.annotation.Property;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Takes one job at a time from {@code llm.trainer.jobs}; replicas share the partitions. A job's offset is
@@ -28,42 +22,20 @@ import org.slf4j.LoggerFactory;
             @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, value = "86400000")
         })
 public class TrainerJobListener {
-    private static final Logger LOG = LoggerFactory.getLogger(TrainerJobListener.class);
-
     private final PretrainRunner pretrain;
-    private final JobEvents events;
-    private final DeadLetters deadLetters;
+    private final JobIntake intake;
 
-    public TrainerJobListener(PretrainRunner pretrain, JobEvents events, DeadLetters deadLetters) {
+    public TrainerJobListener(PretrainRunner pretrain, JobIntake intake) {
         this.pretrain = pretrain;
-        this.events = events;
-        this.deadLetters = deadLetters;
+        this.intake = intake;
     }
 
     @Topic(Topics.TRAINER_JOBS)
     public void receive(ConsumerRecord<String, byte[]> record) {
-        TrainerJob job;
-        try {
-            job = JobMessages.parse(record.value(), TrainerJob.class, TrainerJob.CLIENT_TYPES);
-        } catch (MalformedJobException e) {
-            LOG.warn("dead-lettering {}@{}:{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
-            deadLetters.send(record, e.getMessage());
-            e.jobId().ifPresent(id -> events.reporter(id, e.jobType()).failed(e.getMessage()));
-            return;
-        }
-        try {
+        intake.accept(record, TrainerJob.class, TrainerJob.CLIENT_TYPES, job -> {
             switch (job) {
                 case TrainerJob.Pretrain p -> pretrain.run(p);
             }
-        } catch (ShutdownSignal.Interrupted e) {
-            LOG.info(e.getMessage());
-            throw e;
-        } catch (JobFailedException e) {
-            events.reporter(job.jobId(), job.jobType()).failed(e.getMessage());
-        } catch (Exception e) {
-            LOG.error("job {} ({}) failed", job.jobId(), job.jobType(), e);
-            events.reporter(job.jobId(), job.jobType()).failed("internal error: " + e
-                    + "; see the trainer-service log, then resubmit the job");
-        }
+        });
     }
 }
