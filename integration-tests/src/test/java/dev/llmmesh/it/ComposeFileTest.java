@@ -1,0 +1,296 @@
+package dev.llmmesh.it;
+
+import dev.llmmesh.mesh.Topics;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * There is no Docker engine on the build machines, so docker-compose.yml is checked as a file: against
+ * the modules it builds, their configuration keys and {@link Topics}. A rename on either side (a config
+ * key, a topic's partitions, a module) fails here instead of in a container that starts and misbehaves.
+ */
+class ComposeFileTest {
+    /**
+     * Environment variables read by something other than a service's application.yml, each with its
+     * reader. Entries ending in '_' are prefixes.
+     */
+    private static final Map<String, String> LIBRARY_ENV = Map.of(
+            // OpenTelemetry's SDK autoconfiguration reads OTEL_* itself (endpoint, protocol, service name).
+            "OTEL_", "OpenTelemetry SDK autoconfigure",
+            // DJL reads DJL_CACHE_DIR / DJL_OFFLINE from the environment (ai.djl.util.Utils), not from Micronaut.
+            "DJL_", "DJL",
+            // The images' entrypoint splits JAVA_OPTS into JVM flags (see the Dockerfiles).
+            "JAVA_OPTS", "the image entrypoint",
+            // micronaut-redis-lettuce's redis.uri; deliberately absent from application.yml, because a
+            // service without it runs without Redis (service-kit MeshBeans).
+            "REDIS_URI", "micronaut-redis-lettuce");
+
+    private static final Pattern CREATE_TOPIC =
+            Pattern.compile("^\\s*create\\s+(\\S+)\\s+(\\d+)\\s+(\\S+)\\s*$", Pattern.MULTILINE);
+
+    private static Path root;
+    private static Map<String, Map<String, Object>> services;
+
+    @BeforeAll
+    static void load() throws IOException {
+        root = Path.of(System.getProperty("llm.mesh.root", "..")).toAbsolutePath().normalize();
+        Map<String, Object> compose = yaml(root.resolve("docker-compose.yml"));
+        services = new LinkedHashMap<>();
+        map(compose, "services", "docker-compose.yml").forEach((name, spec) ->
+                services.put(name, map(Map.of(name, spec), name, "services")));
+        assertFalse(builtServices().isEmpty(), "docker-compose.yml builds no service");
+    }
+
+    @Test
+    void everyBuildHasAContextAndADockerfileThatBuildsItsModule() throws IOException {
+        for (String service : builtServices()) {
+            Map<String, Object> build = map(services.get(service), "build", service);
+            Path context = root.resolve(String.valueOf(build.get("context"))).normalize();
+            assertTrue(Files.isDirectory(context), service + ": build context " + context + " does not exist");
+            Path dockerfile = context.resolve(String.valueOf(build.getOrDefault("dockerfile", "Dockerfile")));
+            assertTrue(Files.isRegularFile(dockerfile), service + ": Dockerfile " + dockerfile + " does not exist");
+            String module = module(service);
+            assertTrue(Files.isRegularFile(context.resolve(module).resolve("pom.xml")),
+                    service + ": " + dockerfile + " sits in '" + module + "', which is not a module under " + context);
+            String text = Files.readString(dockerfile);
+            assertTrue(text.contains("-pl " + module + " "),
+                    service + ": " + dockerfile + " does not build its module with '-pl " + module + "'");
+            String jar = module + "/target/" + module + "-";
+            assertTrue(text.contains(jar), service + ": " + dockerfile + " does not copy the jar " + jar + "<version>.jar");
+        }
+    }
+
+    @Test
+    void everyEnvironmentVariableReachesAConfigKeyOrAKnownLibrary() throws IOException {
+        List<String> problems = new ArrayList<>();
+        for (String service : builtServices()) {
+            Path config = root.resolve(module(service)).resolve("src/main/resources/application.yml");
+            Set<String> keys = new TreeSet<>();
+            Set<String> placeholders = new TreeSet<>();
+            flatten("", yaml(config), keys, placeholders);
+            for (String variable : environment(service).keySet()) {
+                if (library(variable) == null && !placeholders.contains(variable)
+                        && micronautNames(variable).stream().noneMatch(keys::contains)) {
+                    problems.add(service + ": " + variable + " is none of " + micronautNames(variable)
+                            + " in " + root.relativize(config) + ", no ${" + variable + "} placeholder there, "
+                            + "and not a library variable " + LIBRARY_ENV.keySet());
+                }
+            }
+        }
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    @Test
+    void publishedHostPortsDoNotClashAndOnlyTheGatewayIsPublishedAmongTheServices() {
+        Map<String, String> owners = new HashMap<>();
+        for (var service : services.entrySet()) {
+            for (Object port : list(service.getValue(), "ports")) {
+                String host = hostPort(String.valueOf(port));
+                String previous = owners.putIfAbsent(host, service.getKey());
+                assertTrue(previous == null,
+                        "host port " + host + " is published by both " + previous + " and " + service.getKey());
+                if (!service.getKey().equals("gateway")) {
+                    assertFalse(builtServices().contains(service.getKey()),
+                            service.getKey() + " publishes host port " + host + "; only the gateway is the public door");
+                }
+            }
+        }
+    }
+
+    @Test
+    void kafkaInitCreatesExactlyTheTopicsOfTopics() {
+        Map<String, Object> init = services.get("kafka-init");
+        assertTrue(init != null, "docker-compose.yml has no kafka-init service");
+        String script = String.join("\n", list(init, "command").stream().map(String::valueOf).toList());
+        // The create() helper must pass each column of the table below on to kafka-topics.sh.
+        for (String argument : List.of("--topic \"$$1\"", "--partitions \"$$2\"", "cleanup.policy=$$3")) {
+            assertTrue(script.contains(argument), "kafka-init's create() does not pass " + argument + " to kafka-topics.sh");
+        }
+        Map<String, Integer> partitions = new TreeMap<>();
+        Set<String> compacted = new TreeSet<>();
+        Matcher m = CREATE_TOPIC.matcher(script);
+        while (m.find()) {
+            assertTrue(partitions.put(m.group(1), Integer.parseInt(m.group(2))) == null,
+                    "kafka-init creates " + m.group(1) + " twice");
+            String policy = m.group(3);
+            assertTrue(policy.equals("delete") || policy.equals("compact"),
+                    "kafka-init gives " + m.group(1) + " cleanup policy '" + policy + "', not delete or compact");
+            if (policy.equals("compact")) {
+                compacted.add(m.group(1));
+            }
+        }
+        assertEquals(new TreeMap<>(Topics.PARTITIONS), partitions,
+                "kafka-init's topics and partition counts differ from dev.llmmesh.mesh.Topics.PARTITIONS");
+        assertEquals(new TreeSet<>(Topics.COMPACTED), compacted,
+                "kafka-init's compacted topics differ from dev.llmmesh.mesh.Topics.COMPACTED");
+        assertEquals(services.get("kafka").get("image"), init.get("image"),
+                "kafka-init should use the broker's image, so its kafka-topics.sh speaks the broker's version");
+        assertEquals("false", String.valueOf(environment("kafka").get("KAFKA_AUTO_CREATE_TOPICS_ENABLE")),
+                "the broker must not auto-create topics (they would get one partition)");
+    }
+
+    @Test
+    void theBrokerImageMatchesTheKafkaClientsVersion() throws IOException {
+        Matcher version = Pattern.compile("<kafka\\.version>([^<]+)</kafka\\.version>")
+                .matcher(Files.readString(root.resolve("pom.xml")));
+        assertTrue(version.find(), "the root pom.xml has no <kafka.version>");
+        assertEquals("apache/kafka:" + version.group(1), services.get("kafka").get("image"),
+                "the broker image should be the release of the Kafka clients in pom.xml");
+    }
+
+    @Test
+    void everyApplicationServiceWaitsForAHealthyBrokerAndItsTopics() {
+        for (String service : builtServices()) {
+            Map<String, Object> dependsOn = map(services.get(service), "depends_on", service);
+            for (String dependency : dependsOn.keySet()) {
+                assertTrue(services.containsKey(dependency), service + " depends on " + dependency + ", which is no service");
+            }
+            assertEquals("service_healthy", condition(service, dependsOn, "kafka"),
+                    service + " must wait for kafka with condition: service_healthy");
+            assertEquals("service_completed_successfully", condition(service, dependsOn, "kafka-init"),
+                    service + " must wait for kafka-init with condition: service_completed_successfully");
+            assertFalse(list(map(services.get(service), "healthcheck", service), "test").isEmpty(),
+                    service + " has no healthcheck test");
+        }
+    }
+
+    @Test
+    void theGpuProfileReservesAnNvidiaDevice() {
+        List<String> gpu = services.keySet().stream().filter(s -> list(services.get(s), "profiles").contains("gpu")).toList();
+        assertFalse(gpu.isEmpty(), "no service is in the gpu profile");
+        for (String service : gpu) {
+            Map<String, Object> reservations = map(map(map(services.get(service), "deploy", service),
+                    "resources", service + ".deploy"), "reservations", service + ".deploy.resources");
+            List<Object> devices = list(reservations, "devices");
+            boolean nvidia = devices.stream().map(d -> (Map<?, ?>) d).anyMatch(d -> "nvidia".equals(d.get("driver"))
+                    && d.get("capabilities") instanceof List<?> caps && caps.contains("gpu"));
+            assertTrue(nvidia, service + " is in the gpu profile but reserves no device with driver nvidia and capability gpu: " + devices);
+        }
+    }
+
+    // --- helpers -------------------------------------------------------------------------------------
+
+    /** The environment variable names Micronaut tries for a property: lower case, each '_' a '.' or a '-'. */
+    static Set<String> micronautNames(String variable) {
+        String[] parts = variable.toLowerCase().split("_");
+        Set<String> names = new LinkedHashSet<>();
+        for (int mask = 0; mask < 1 << (parts.length - 1); mask++) {
+            StringBuilder name = new StringBuilder(parts[0]);
+            for (int i = 1; i < parts.length; i++) {
+                name.append((mask & 1 << (i - 1)) == 0 ? '.' : '-').append(parts[i]);
+            }
+            names.add(name.toString());
+        }
+        return names;
+    }
+
+    private static String library(String variable) {
+        return LIBRARY_ENV.entrySet().stream()
+                .filter(e -> e.getKey().endsWith("_") ? variable.startsWith(e.getKey()) : variable.equals(e.getKey()))
+                .map(Map.Entry::getValue).findFirst().orElse(null);
+    }
+
+    /** Dotted keys of every leaf, and the environment variables named in ${...} placeholders of values. */
+    private static void flatten(String prefix, Map<String, Object> node, Set<String> keys, Set<String> placeholders) {
+        for (var e : node.entrySet()) {
+            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            if (e.getValue() instanceof Map<?, ?> child) {
+                @SuppressWarnings("unchecked") Map<String, Object> typed = (Map<String, Object>) child;
+                flatten(key, typed, keys, placeholders);
+            } else {
+                keys.add(key);
+                Matcher m = Pattern.compile("\\$\\{([A-Z0-9_]+)").matcher(String.valueOf(e.getValue()));
+                while (m.find()) {
+                    placeholders.add(m.group(1));
+                }
+            }
+        }
+    }
+
+    private static String hostPort(String mapping) {
+        String[] parts = mapping.split(":");
+        assertTrue(parts.length >= 2, "port '" + mapping + "' publishes a random host port; give it one");
+        return parts[parts.length - 2];
+    }
+
+    private static String condition(String service, Map<String, Object> dependsOn, String dependency) {
+        return dependsOn.containsKey(dependency)
+                ? String.valueOf(map(dependsOn, dependency, service + ".depends_on").get("condition"))
+                : "(no dependency)";
+    }
+
+    private static List<String> builtServices() {
+        return services.keySet().stream().filter(s -> services.get(s).containsKey("build")).toList();
+    }
+
+    /** The module a service is built from: the folder its Dockerfile is in. */
+    private static String module(String service) {
+        Map<String, Object> build = map(services.get(service), "build", service);
+        Path dockerfile = Path.of(String.valueOf(build.getOrDefault("dockerfile", "Dockerfile")));
+        assertTrue(dockerfile.getParent() != null,
+                service + ": its Dockerfile should be <module>/Dockerfile, not " + dockerfile);
+        return dockerfile.getParent().toString();
+    }
+
+    private static Map<String, Object> environment(String service) {
+        Object env = services.get(service).get("environment");
+        if (env instanceof List<?> entries) {
+            Map<String, Object> vars = new LinkedHashMap<>();
+            entries.forEach(v -> vars.put(String.valueOf(v).split("=", 2)[0], String.valueOf(v).contains("=")
+                    ? String.valueOf(v).split("=", 2)[1] : null));
+            return vars;
+        }
+        return env == null ? Map.of() : map(services.get(service), "environment", service);
+    }
+
+    private static Map<String, Object> yaml(Path file) throws IOException {
+        assertTrue(Files.isRegularFile(file), file + " does not exist");
+        Object doc = new Yaml().load(Files.readString(file));
+        if (!(doc instanceof Map<?, ?>)) {
+            fail(file + " is not a YAML mapping");
+        }
+        @SuppressWarnings("unchecked") Map<String, Object> typed = (Map<String, Object>) doc;
+        return typed;
+    }
+
+    private static Map<String, Object> map(Map<String, Object> parent, String key, String where) {
+        Object value = parent.get(key);
+        if (!(value instanceof Map<?, ?>)) {
+            fail(where + "." + key + " should be a mapping but is " + value);
+        }
+        @SuppressWarnings("unchecked") Map<String, Object> typed = (Map<String, Object>) value;
+        return typed;
+    }
+
+    private static List<Object> list(Map<String, Object> parent, String key) {
+        Object value = parent.get(key);
+        if (value == null) {
+            return List.of();
+        }
+        if (value instanceof List<?> items) {
+            return new ArrayList<>(items);
+        }
+        return List.of(value);
+    }
+}
