@@ -7,7 +7,20 @@ public final class ArtifactKeys {
 
     /** A dataset's text: UTF-8, documents may be separated by the tokenizer's end-of-text token text. */
     public static String datasetText(String datasetId) {
-        return "datasets/" + datasetId + "/data.txt";
+        return DATASETS + datasetId + "/data.txt";
+    }
+
+    /** Every dataset has a directory under this prefix. */
+    public static final String DATASETS = "datasets/";
+
+    /** What the gateway recorded about an upload (name, format, size, lines); written after the text. */
+    public static String datasetInfo(String datasetId) {
+        return DATASETS + datasetId + "/dataset.json";
+    }
+
+    /** A JSONL upload as it was sent; {@link #datasetText} holds its documents' text. */
+    public static String datasetJsonl(String datasetId) {
+        return DATASETS + datasetId + "/data.jsonl";
     }
 
     public static String tokenizerJson(String tokenizerId) {

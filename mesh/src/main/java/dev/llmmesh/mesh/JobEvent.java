@@ -15,6 +15,11 @@ public record JobEvent(String type, int schemaVersion, String jobId, String jobT
     public static final String TYPE = "job-event";
     public static final int SCHEMA_VERSION = 1;
 
+    /** Written by the gateway when Kafka has accepted the job, before any service has seen it. */
+    public static JobEvent queued(String jobId, String jobType) {
+        return new JobEvent(TYPE, SCHEMA_VERSION, jobId, jobType, JobState.QUEUED, Instant.now(), null, "submitted", null);
+    }
+
     public static JobEvent running(String jobId, String jobType, Progress progress) {
         return new JobEvent(TYPE, SCHEMA_VERSION, jobId, jobType, JobState.RUNNING, Instant.now(), progress, null, null);
     }

@@ -1,6 +1,7 @@
 package dev.llmmesh.mesh;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -34,15 +35,41 @@ public final class JobMessages {
             return Json.STRICT.treeToValue(tree, jobType);
         } catch (InvalidTypeIdException e) {
             throw new MalformedJobException("unknown job type " + (type == null ? "(none given)" : "'" + type + "'")
-                    + "; valid types: " + validTypes, jobId, type);
+                    + "; valid types: " + validTypes, jobId, type, "type");
         } catch (UnrecognizedPropertyException e) {
             throw new MalformedJobException("unknown field '" + e.getPropertyName() + "' in a " + type + " job; known "
-                    + "fields: " + e.getKnownPropertyIds(), jobId, type);
+                    + "fields: " + e.getKnownPropertyIds(), jobId, type, e.getPropertyName());
         } catch (ValueInstantiationException e) {
             String reason = e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage();
-            throw new MalformedJobException("invalid " + type + " job: " + reason, jobId, type);
+            throw new MalformedJobException("invalid " + type + " job: " + reason, jobId, type,
+                    fieldNamedBy(reason, jobType));
+        } catch (JsonMappingException e) {
+            String field = e.getPath().isEmpty() ? null : e.getPath().getLast().getFieldName();
+            throw new MalformedJobException("invalid " + type + " job: " + e.getOriginalMessage(), jobId, type, field);
         } catch (JacksonException e) {
             throw new MalformedJobException("invalid " + type + " job: " + e.getOriginalMessage(), jobId, type);
         }
+    }
+
+    /**
+     * Job records validate in their constructors with messages that start with the field's name
+     * ("vocabSize is required ..."), so the first word names the field when it is one of theirs.
+     */
+    private static String fieldNamedBy(String reason, Class<?> jobType) {
+        if (reason == null) {
+            return null;
+        }
+        String first = reason.split("[^A-Za-z0-9_]", 2)[0];
+        Class<?>[] subtypes = jobType.isSealed() ? jobType.getPermittedSubclasses() : new Class<?>[]{jobType};
+        for (Class<?> subtype : subtypes) {
+            if (subtype.isRecord()) {
+                for (var component : subtype.getRecordComponents()) {
+                    if (component.getName().equals(first)) {
+                        return first;
+                    }
+                }
+            }
+        }
+        return null;
     }
 }

@@ -1,6 +1,5 @@
-package dev.llmmesh.trainer.jobs;
+package dev.llmmesh.mesh.jobs;
 
-import dev.llmmesh.servicekit.JobFailedException;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
@@ -15,14 +14,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a job's {@code model} and {@code hyperparameters} into core's records: given fields overlay a
- * base, an unknown field or an impossible value fails the job with the field's name.
+ * Turns a pretrain job's {@code model} and {@code hyperparameters} into core's records: given fields overlay a
+ * base, an unknown field or an impossible value is refused with the field's name. The gateway runs it on
+ * submission and the trainer again before computing, with the tokenizer's real vocabulary size.
  */
-final class JobSettings {
-    private JobSettings() {
+public final class PretrainSettings {
+    private PretrainSettings() {
     }
 
-    static GptConfig model(JsonNode spec, int vocabSize) throws JobFailedException {
+    public static GptConfig model(JsonNode spec, int vocabSize) throws InvalidJobException {
         if (spec == null || spec.isNull()) {
             return GptConfig.named("tiny").withVocabSize(vocabSize);
         }
@@ -30,11 +30,11 @@ final class JobSettings {
             try {
                 return GptConfig.named(spec.textValue()).withVocabSize(vocabSize);
             } catch (IllegalArgumentException e) {
-                throw new JobFailedException("model: " + e.getMessage());
+                throw new InvalidJobException("model", "model: " + e.getMessage());
             }
         }
         if (spec.has("vocabSize") && spec.get("vocabSize").asInt() != vocabSize) {
-            throw new JobFailedException("model.vocabSize " + spec.get("vocabSize") + " differs from the tokenizer's "
+            throw new InvalidJobException("model.vocabSize", "model.vocabSize " + spec.get("vocabSize") + " differs from the tokenizer's "
                     + vocabSize + "; leave it out to follow the tokenizer");
         }
         GptConfig base = GptConfig.named("tiny").withVocabSize(vocabSize);
@@ -42,28 +42,30 @@ final class JobSettings {
     }
 
     /** Training windows are as long as the model's context unless the job says otherwise. */
-    static TrainConfig training(JsonNode spec, Long maxSteps, Long maxTokens, GptConfig model) throws JobFailedException {
+    public static TrainConfig training(JsonNode spec, Long maxSteps, Long maxTokens, GptConfig model)
+            throws InvalidJobException {
         TrainConfig base = TrainConfig.defaults().toBuilder().contextLength(model.contextLength())
                 .stride(model.contextLength()).build();
         TrainConfig config = spec == null || spec.isNull() ? base : overlay("hyperparameters", base, spec, TrainConfig.class);
         if (maxSteps != null || maxTokens != null) {
             long steps = maxSteps != null ? maxSteps : Math.ceilDiv(maxTokens, config.tokensPerStep());
             if (steps < 1 || steps > Integer.MAX_VALUE) {
-                throw new JobFailedException((maxSteps != null ? "maxSteps" : "maxTokens") + " must give between 1 and "
+                String field = maxSteps != null ? "maxSteps" : "maxTokens";
+                throw new InvalidJobException(field, field + " must give between 1 and "
                         + Integer.MAX_VALUE + " steps, got " + steps);
             }
             try {
                 config = config.toBuilder().maxSteps((int) steps).build();
             } catch (IllegalArgumentException e) {
-                throw new JobFailedException("maxSteps: " + e.getMessage());
+                throw new InvalidJobException("maxSteps", "maxSteps: " + e.getMessage());
             }
         }
         return config;
     }
 
-    private static <T> T overlay(String field, T base, JsonNode spec, Class<T> type) throws JobFailedException {
+    private static <T> T overlay(String field, T base, JsonNode spec, Class<T> type) throws InvalidJobException {
         if (!spec.isObject()) {
-            throw new JobFailedException(field + " must be an object of " + type.getSimpleName() + " fields");
+            throw new InvalidJobException(field, field + " must be an object of " + type.getSimpleName() + " fields");
         }
         ObjectNode merged = Json.LENIENT.valueToTree(base);
         List<String> unknown = new ArrayList<>();
@@ -81,14 +83,23 @@ final class JobSettings {
                     known.add(n);
                 }
             });
-            throw new JobFailedException("unknown " + field + " field " + unknown + "; known fields: " + known);
+            throw new InvalidJobException(field + "." + unknown.getFirst(), "unknown " + field + " field " + unknown + "; known fields: " + known);
         }
         try {
             return Json.STRICT.treeToValue(merged, type);
         } catch (ValueInstantiationException e) {
-            throw new JobFailedException(field + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
+            throw new InvalidJobException(field, field + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
         } catch (JacksonException e) {
-            throw new JobFailedException(field + ": " + e.getOriginalMessage());
+            throw new InvalidJobException(field + pathOf(e), field + ": " + e.getOriginalMessage());
         }
+    }
+
+    /** Jackson knows which nested field a type mismatch was in. */
+    private static String pathOf(JacksonException e) {
+        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()
+                && m.getPath().getLast().getFieldName() != null) {
+            return "." + m.getPath().getLast().getFieldName();
+        }
+        return "";
     }
 }

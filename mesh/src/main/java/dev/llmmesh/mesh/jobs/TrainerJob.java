@@ -1,4 +1,4 @@
-package dev.llmmesh.trainer.jobs;
+package dev.llmmesh.mesh.jobs;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;

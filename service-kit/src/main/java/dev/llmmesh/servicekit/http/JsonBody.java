@@ -2,6 +2,7 @@ package dev.llmmesh.servicekit.http;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmmesh.mesh.Json;
 
 /** Reads request fields one by one, so every error names the field and says what was expected. */
@@ -59,6 +60,11 @@ public final class JsonBody {
             values[i] = v.intValue();
         }
         return values;
+    }
+
+    /** The whole object, for bodies handed on as they are (a job to its topic). */
+    public ObjectNode object() {
+        return (ObjectNode) root;
     }
 
     /** The field's node, or null when absent. */

@@ -1,5 +1,6 @@
 package dev.llmmesh.tokenizer.jobs;
 
+import dev.llmmesh.mesh.jobs.TokenizerJob;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.servicekit.JobIntake;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;

@@ -1,5 +1,6 @@
 package dev.llmmesh.tokenizer.jobs;
 
+import dev.llmmesh.mesh.jobs.TokenizerJob;
 import dev.llmmesh.servicekit.JobEvents;
 import dev.llmmesh.servicekit.JobFailedException;
 import dev.llmmesh.core.tokenizer.BpeModel;

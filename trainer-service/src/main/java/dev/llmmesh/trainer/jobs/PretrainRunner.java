@@ -1,5 +1,8 @@
 package dev.llmmesh.trainer.jobs;
 
+import dev.llmmesh.mesh.jobs.InvalidJobException;
+import dev.llmmesh.mesh.jobs.PretrainSettings;
+import dev.llmmesh.mesh.jobs.TrainerJob;
 import ai.djl.engine.Engine;
 import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptConfig;
@@ -67,8 +70,14 @@ public class PretrainRunner {
         JobReporter reporter = events.reporter(job.jobId(), job.jobType());
         BpeTokenizer tokenizer = tokenizers.find(job.tokenizerId()).orElseThrow(() -> new JobFailedException(
                 "tokenizer '" + job.tokenizerId() + "' not found; train it first or use gpt2"));
-        GptConfig modelConfig = JobSettings.model(job.model(), tokenizer.vocabSize());
-        TrainConfig trainConfig = JobSettings.training(job.hyperparameters(), job.maxSteps(), job.maxTokens(), modelConfig);
+        GptConfig modelConfig;
+        TrainConfig trainConfig;
+        try {
+            modelConfig = PretrainSettings.model(job.model(), tokenizer.vocabSize());
+            trainConfig = PretrainSettings.training(job.hyperparameters(), job.maxSteps(), job.maxTokens(), modelConfig);
+        } catch (InvalidJobException e) {
+            throw new JobFailedException(e.getMessage());
+        }
         if (trainConfig.contextLength() > modelConfig.contextLength()) {
             throw new JobFailedException("hyperparameters.contextLength " + trainConfig.contextLength()
                     + " is longer than the model's position table (model.contextLength " + modelConfig.contextLength() + ")");

@@ -1,0 +1,69 @@
+package dev.llmmesh.gateway.datasets;
+
+import dev.llmmesh.mesh.Ids;
+import dev.llmmesh.servicekit.http.ProblemException;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.List;
+
+/** Datasets: upload text or JSONL, list, look at one. */
+@Controller("/v1/datasets")
+@ExecuteOn(TaskExecutors.BLOCKING)
+@Tag(name = "datasets")
+public class DatasetsController {
+    private final DatasetStore datasets;
+
+    public DatasetsController(DatasetStore datasets) {
+        this.datasets = datasets;
+    }
+
+    public record DatasetList(String object, List<DatasetInfo> data) {
+    }
+
+    @Post(consumes = {"text/plain", "application/jsonl", "application/x-ndjson", "application/jsonlines",
+            "application/x-jsonlines", "application/octet-stream"})
+    @Operation(summary = "Upload a dataset as the request body: UTF-8 text, or JSONL with a string 'text' per line")
+    public HttpResponse<DatasetInfo> upload(HttpRequest<?> request, @Body InputStream body,
+                                            @QueryValue @Nullable String id, @QueryValue @Nullable String name,
+                                            @QueryValue @Nullable String format) throws IOException {
+        String datasetId = id == null ? Ids.random("ds") : checkedId(id);
+        DatasetFormat kind = DatasetFormat.of(format, request.getContentType().orElse(null));
+        DatasetInfo info = datasets.upload(datasetId, name == null ? datasetId : name, kind, body);
+        return HttpResponse.created(info, URI.create("/v1/datasets/" + datasetId));
+    }
+
+    @Get
+    public DatasetList list() throws IOException {
+        return new DatasetList("list", datasets.list());
+    }
+
+    @Get("/{id}")
+    public DatasetInfo get(@PathVariable String id) throws IOException {
+        return datasets.find(checkedId(id)).orElseThrow(() -> new ProblemException(HttpStatus.NOT_FOUND, "id",
+                "no dataset '" + id + "'; GET /v1/datasets lists them"));
+    }
+
+    private static String checkedId(String id) {
+        try {
+            return Ids.require("id", id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badField("id", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.llmmesh.gateway.jobs;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.llmmesh.mesh.JobEvent;
+import dev.llmmesh.mesh.JobState;
+import dev.llmmesh.mesh.Progress;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What a client sees of a job: its latest state folded from its events.
+ *
+ * @param progress the latest progress report (absent once nothing more is running)
+ * @param message  the latest message; for FAILED, the reason
+ * @param result   what a finished job produced
+ * @param events   how many events the job has had (the SSE stream replays them all)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobView(String id, String type, JobState state, Instant createdAt, Instant updatedAt, Progress progress,
+                      String message, Map<String, Object> result, int events) {
+
+    static JobView first(JobEvent event) {
+        return new JobView(event.jobId(), event.jobType(), event.state(), event.time(), event.time(), event.progress(),
+                event.message(), event.result(), 1);
+    }
+
+    /**
+     * A terminal state stays: a replica that finishes its last shard after another replica has already
+     * reported the job done must not make it look running again.
+     */
+    JobView next(JobEvent event) {
+        JobState nextState = state.terminal() ? state : event.state();
+        return new JobView(id, type != null ? type : event.jobType(), nextState, createdAt, event.time(),
+                event.progress() != null ? event.progress() : progress,
+                event.message() != null ? event.message() : message,
+                event.result() != null ? event.result() : result, events + 1);
+    }
+}

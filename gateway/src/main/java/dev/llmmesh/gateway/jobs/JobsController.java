@@ -1,0 +1,125 @@
+package dev.llmmesh.gateway.jobs;
+
+import dev.llmmesh.mesh.JobEvent;
+import dev.llmmesh.mesh.JobState;
+import dev.llmmesh.servicekit.http.JsonBody;
+import dev.llmmesh.servicekit.http.ProblemException;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.sse.Event;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/** Jobs: submit, list, look at, follow live, cancel. */
+@Controller("/v1/jobs")
+@ExecuteOn(TaskExecutors.BLOCKING)
+@Tag(name = "jobs")
+public class JobsController {
+    private static final Duration REPLAY_WAIT = Duration.ofSeconds(10);
+    private static final Duration HEARTBEAT = Duration.ofSeconds(15);
+
+    private final JobSubmitter submitter;
+    private final JobBoard board;
+    private final ReplayBarrier replay;
+
+    public JobsController(JobSubmitter submitter, JobBoard board, ReplayBarrier replay) {
+        this.submitter = submitter;
+        this.board = board;
+        this.replay = replay;
+    }
+
+    public record JobList(String object, List<JobView> data) {
+    }
+
+    @Post(consumes = MediaType.APPLICATION_JSON)
+    @Operation(summary = "Submit a job: {\"type\": \"train-tokenizer\"|\"tokenize-dataset\"|\"pretrain\", ...}; "
+            + "202 once Kafka holds it")
+    public HttpResponse<JobView> submit(@Body byte[] body) {
+        awaitReplay();
+        JobView job = submitter.submit(JsonBody.parse(body).object());
+        return HttpResponse.accepted(URI.create("/v1/jobs/" + job.id())).body(job);
+    }
+
+    @Get
+    @Operation(summary = "Jobs, newest first, optionally filtered by state and type")
+    public JobList list(@QueryValue @Nullable String state, @QueryValue @Nullable String type,
+                        @QueryValue(defaultValue = "100") int limit) {
+        awaitReplay();
+        if (limit < 1 || limit > 1000) {
+            throw ProblemException.badField("limit", "limit must be between 1 and 1000, got " + limit);
+        }
+        JobState wanted = state == null ? null : parseState(state);
+        return new JobList("list", board.list(v -> (wanted == null || v.state() == wanted)
+                && (type == null || type.equals(v.type())), limit));
+    }
+
+    @Get("/{id}")
+    public JobView get(@PathVariable String id) {
+        awaitReplay();
+        return board.view(id).orElseThrow(() -> notFound(id));
+    }
+
+    @Get(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM)
+    @Operation(summary = "Server-sent events: the job's history, then live events until it ends")
+    public Publisher<Event<JobEvent>> events(@PathVariable String id) {
+        awaitReplay();
+        board.view(id).orElseThrow(() -> notFound(id));
+        Flux<Event<JobEvent>> events = board.follow(id)
+                .map(e -> Event.of(e).name(e.state().name().toLowerCase(Locale.ROOT)));
+        Flux<Event<JobEvent>> heartbeats = Flux.interval(HEARTBEAT)
+                .map(i -> Event.<JobEvent>of(null).comment("keep-alive"));
+        return events.mergeWith(heartbeats)
+                .takeUntil(e -> e.getData() != null && e.getData().state().terminal());
+    }
+
+    @Post("/{id}/cancel")
+    @Operation(summary = "Ask the service running a job to stop it; the job ends CANCELLED")
+    public HttpResponse<JobView> cancel(@PathVariable String id) {
+        awaitReplay();
+        return HttpResponse.accepted().body(submitter.cancel(id));
+    }
+
+    static ProblemException notFound(String id) {
+        return new ProblemException(HttpStatus.NOT_FOUND, "id", "no job '" + id + "'; GET /v1/jobs lists jobs");
+    }
+
+    private static JobState parseState(String state) {
+        try {
+            return JobState.valueOf(state.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badField("state", "state must be one of " + Arrays.toString(JobState.values())
+                    + ", got '" + state + "'");
+        }
+    }
+
+    /** Right after a restart the board is still replaying; wait a little rather than answer from half a history. */
+    private void awaitReplay() {
+        try {
+            if (replay.await(REPLAY_WAIT)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, null, "the gateway is still replaying job "
+                + "history from Kafka; retry in a few seconds");
+    }
+}
