@@ -14,6 +14,11 @@ public final class RedisKeys {
         return "llm:kv:" + modelId + ":" + prefixSha256;
     }
 
+    /** Requests of one API key in one rate-limit window (the window's number since the epoch). */
+    public static String rateLimit(String keyName, long window) {
+        return "llm:ratelimit:" + keyName + ":" + window;
+    }
+
     public static String job(String jobId) {
         return "llm:job:" + jobId;
     }

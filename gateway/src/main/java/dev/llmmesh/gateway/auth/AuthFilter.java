@@ -1,0 +1,104 @@
+package dev.llmmesh.gateway.auth;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.core.annotation.Order;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.http.annotation.RequestFilter;
+import io.micronaut.http.annotation.ResponseFilter;
+import io.micronaut.http.annotation.ServerFilter;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The gateway's door: every request either is public ({@link ScopePolicy}), or carries
+ * {@code Authorization: Bearer <key>} for a configured key that holds the scope the request needs,
+ * and is within that key's rate limit. Refusals are 401, 403 or 429 problem bodies
+ * ({@link AuthProblems}); accepted requests carry the key's name in {@link AuthAttributes#KEY_NAME}
+ * and get {@code X-RateLimit-*} headers on the response.
+ */
+@ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
+@Order(AuthFilter.ORDER)
+public final class AuthFilter {
+    private static final Logger LOG = LoggerFactory.getLogger(AuthFilter.class);
+
+    /** ServerFilterPhase.SECURITY.order(): after tracing, so refusals show up in traces, before anything that does work. */
+    static final int ORDER = 39_000;
+    private static final String DECISION = "llm.auth.rate-decision";
+    private static final String BEARER = "bearer ";
+
+    private final boolean enabled;
+    private final ScopePolicy policy;
+    private final KeyMatcher keys;
+    private final RateLimiter limiter;
+
+    AuthFilter(AuthConfig config, ScopePolicy policy, KeyMatcher keys, RateLimiter limiter) {
+        this.enabled = config.enabled();
+        this.policy = policy;
+        this.keys = keys;
+        this.limiter = limiter;
+    }
+
+    /** On the blocking executor (virtual threads where there are any): counting waits on Redis. */
+    @RequestFilter
+    @ExecuteOn(TaskExecutors.BLOCKING)
+    public @Nullable HttpResponse<?> authenticate(HttpRequest<?> request) {
+        if (!enabled) {
+            return null;
+        }
+        String method = request.getMethodName();
+        String path = request.getPath();
+        ScopePolicy.Requirement requirement = policy.requirement(method, path);
+        if (requirement.open()) {
+            return null;
+        }
+        Optional<String> secret = bearerToken(request.getHeaders().get(HttpHeaders.AUTHORIZATION));
+        if (secret.isEmpty()) {
+            return AuthProblems.missingKey("this endpoint needs an API key: send the header 'Authorization: Bearer <key>'");
+        }
+        Optional<ApiKey> found = keys.match(secret.get());
+        if (found.isEmpty()) {
+            LOG.debug("refused {} {}: unknown API key", method, path);
+            return AuthProblems.unknownKey();
+        }
+        ApiKey key = found.get();
+        if (!key.holdsAnyOf(requirement.anyOf())) {
+            LOG.info("refused {} {} for API key '{}': needs scope {}", method, path, key.name(), requirement.anyOf());
+            return AuthProblems.notAllowed(key, requirement, method, path);
+        }
+        request.setAttribute(AuthAttributes.KEY_NAME, key.name());
+        RateDecision decision = limiter.count(key.name());
+        request.setAttribute(DECISION, decision);
+        if (!decision.allowed()) {
+            LOG.debug("refused {} {} for API key '{}': over {} requests per minute", method, path, key.name(), decision.limit());
+            return AuthProblems.overLimit(key.name(), decision);
+        }
+        return null;
+    }
+
+    /** Tells every counted request, refused or not, where it stands against its limit. */
+    @ResponseFilter
+    public void rateLimitHeaders(HttpRequest<?> request, MutableHttpResponse<?> response) {
+        request.getAttribute(DECISION, RateDecision.class)
+                .filter(RateDecision::counted)
+                .ifPresent(decision -> AuthProblems.addLimitHeaders(response, decision));
+    }
+
+    /** The credentials of an {@code Authorization: Bearer <token>} header; the scheme is case-insensitive. */
+    static Optional<String> bearerToken(@Nullable String authorization) {
+        if (authorization == null || authorization.length() <= BEARER.length()
+                || !authorization.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {
+            return Optional.empty();
+        }
+        String token = authorization.substring(BEARER.length()).strip();
+        return token.isEmpty() ? Optional.empty() : Optional.of(token);
+    }
+
+}
