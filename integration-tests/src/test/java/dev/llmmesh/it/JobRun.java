@@ -2,9 +2,7 @@ package dev.llmmesh.it;
 
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
-import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.Progress;
-import dev.llmmesh.testkit.KafkaProbe;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -13,21 +11,21 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One job submitted the way the gateway will submit it (JSON keyed by job id on the service's jobs topic) and
- * followed on {@code llm.jobs.events} to its end: the only way these tests talk to the services.
+ * One job submitted at the gateway and followed on its event stream (SSE) to its end: the way a user runs jobs.
  */
 record JobRun(String jobId, List<JobEvent> events) {
     /**
+     * @param path    where to POST it: {@code /v1/jobs}, or {@code /v1/tokenizers} for a tokenizer
      * @param service named in every failure, with its log's tail: a job that fails or hangs explains itself there
      * @throws AssertionError unless the job SUCCEEDED within {@code timeout}
      */
-    static JobRun succeed(String topic, Map<String, Object> job, Duration timeout, ServiceProcess service)
-            throws Exception {
-        String jobId = (String) job.get("jobId");
-        KafkaProbe.send(topic, jobId, Json.bytes(job));
+    static JobRun succeed(GatewayClient gateway, String path, Map<String, Object> job, Duration timeout,
+                          ServiceProcess service) throws Exception {
+        GatewayClient.Reply accepted = gateway.postJson(path, job).expect(202);
+        String jobId = accepted.body().get("id").textValue();
         List<JobEvent> events;
         try {
-            events = KafkaProbe.eventsUntilTerminal(jobId, timeout);
+            events = gateway.follow(jobId, timeout);
         } catch (AssertionError e) {
             throw new AssertionError(job.get("type") + " job " + jobId + " did not end within " + timeout.toSeconds()
                     + " s; the end of " + service.log() + ":\n" + service.logTail(), e);
@@ -40,10 +38,12 @@ record JobRun(String jobId, List<JobEvent> events) {
         return new JobRun(jobId, events);
     }
 
-    /** A job as the wire wants it, in the order given (the order only helps someone reading the topic). */
+    /** A job as the API wants it; {@code type} is left out when null (POST /v1/tokenizers implies it). */
     static Map<String, Object> job(String type, String jobId, Object... fieldsAndValues) {
         Map<String, Object> job = new LinkedHashMap<>();
-        job.put("type", type);
+        if (type != null) {
+            job.put("type", type);
+        }
         job.put("jobId", jobId);
         for (int i = 0; i < fieldsAndValues.length; i += 2) {
             job.put((String) fieldsAndValues[i], fieldsAndValues[i + 1]);

@@ -48,8 +48,13 @@ final class ServiceProcess implements AutoCloseable {
      * @param env the service's configuration (Kafka, Redis, artifacts); the port is added here
      */
     static ServiceProcess start(String name, Map<String, String> env, Path logDir) throws IOException {
+        return start(name, env, logDir, name);
+    }
+
+    /** @param logName the log file's name without {@code .log}: a restarted service keeps its first log */
+    static ServiceProcess start(String name, Map<String, String> env, Path logDir, String logName) throws IOException {
         int port = freePort();
-        Path log = logDir.resolve(name + ".log");
+        Path log = logDir.resolve(logName + ".log");
         Files.createDirectories(logDir);
         // DJL must never download at run time; native access is granted because Netty and libtorch load
         // native code, which JDK 24+ warns about on every start otherwise.
@@ -65,6 +70,10 @@ final class ServiceProcess implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    int port() {
+        return port;
     }
 
     Path log() {

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Jobs: submit, list, look at, follow live, cancel. */
 @Controller("/v1/jobs")
@@ -79,16 +80,19 @@ public class JobsController {
 
     @Get(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM)
     @Operation(summary = "Server-sent events: the job's history, then live events until it ends")
-    public Publisher<Event<JobEvent>> events(@PathVariable String id) {
+    public Publisher<Event<Object>> events(@PathVariable String id) {
         awaitReplay();
         board.view(id).orElseThrow(() -> notFound(id));
-        Flux<Event<JobEvent>> events = board.follow(id)
-                .map(e -> Event.of(e).name(e.state().name().toLowerCase(Locale.ROOT)));
-        Flux<Event<JobEvent>> heartbeats = Flux.interval(HEARTBEAT)
-                .map(i -> Event.<JobEvent>of(null).comment("keep-alive"));
-        return events.mergeWith(heartbeats)
-                .takeUntil(e -> e.getData() != null && e.getData().state().terminal());
+        Flux<Event<Object>> events = board.follow(id)
+                .map(e -> Event.<Object>of(e).name(e.state().name().toLowerCase(Locale.ROOT)));
+        // A queued job can be silent for long; pings keep proxies from closing the connection. Their data has a
+        // "type" like every event's, so a client can tell them apart without looking at the event name.
+        Flux<Event<Object>> pings = Flux.interval(HEARTBEAT).map(i -> Event.<Object>of(PING).name("ping"));
+        return events.mergeWith(pings)
+                .takeUntil(e -> e.getData() instanceof JobEvent job && job.state().terminal());
     }
+
+    private static final Map<String, String> PING = Map.of("type", "ping");
 
     @Post("/{id}/cancel")
     @Operation(summary = "Ask the service running a job to stop it; the job ends CANCELLED")

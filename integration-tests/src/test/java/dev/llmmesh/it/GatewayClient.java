@@ -1,0 +1,95 @@
+package dev.llmmesh.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.mesh.JobEvent;
+import dev.llmmesh.mesh.Json;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+/** What a user of the mesh has: the gateway's HTTP API, nothing else. */
+final class GatewayClient {
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+
+    GatewayClient(int port) {
+        this.base = "http://localhost:" + port;
+    }
+
+    record Reply(int status, JsonNode body, String text) {
+        Reply expect(int expected) {
+            if (status != expected) {
+                throw new AssertionError("expected HTTP " + expected + ", got " + status + ": " + text);
+            }
+            return this;
+        }
+    }
+
+    Reply get(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    Reply post(String path, String contentType, String body) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    Reply postJson(String path, Object body) throws IOException, InterruptedException {
+        return post(path, "application/json", Json.STRICT.writeValueAsString(body));
+    }
+
+    /** The job's events from its SSE stream, until the stream ends with the job (or the timeout passes). */
+    List<JobEvent> follow(String jobId, Duration timeout) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/jobs/" + jobId + "/events"))
+                .timeout(timeout).header("Accept", "text/event-stream").GET().build();
+        HttpResponse<Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("GET /v1/jobs/" + jobId + "/events answered " + response.statusCode());
+        }
+        List<JobEvent> events = new CopyOnWriteArrayList<>();
+        // The request timeout covers only the headers; a stream that never ends is cut here.
+        CompletableFuture<Void> reading = CompletableFuture.runAsync(() -> {
+            for (Iterator<String> it = response.body().iterator(); it.hasNext(); ) {
+                String line = it.next();
+                // Pings ({"type":"ping"}) keep the connection open; only job events are collected.
+                if (line.startsWith("data:") && line.contains("\"" + JobEvent.TYPE + "\"")) {
+                    try {
+                        events.add(Json.LENIENT.readValue(line.substring("data:".length()).trim(), JobEvent.class));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            }
+        });
+        try {
+            reading.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            response.body().close();
+            throw new AssertionError("job " + jobId + " did not end within " + timeout.toSeconds() + " s; events so far: "
+                    + events.size() + (events.isEmpty() ? "" : ", last " + events.getLast()));
+        }
+        return new ArrayList<>(events);
+    }
+
+    private Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        String contentType = response.headers().firstValue("Content-Type").orElse("");
+        JsonNode json = contentType.contains("json") && !response.body().isEmpty()
+                ? Json.LENIENT.readTree(response.body()) : null;
+        return new Reply(response.statusCode(), json, response.body());
+    }
+}
