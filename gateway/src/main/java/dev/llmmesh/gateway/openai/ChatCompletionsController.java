@@ -1,0 +1,85 @@
+package dev.llmmesh.gateway.openai;
+
+import dev.llmmesh.gateway.models.ModelRegistry;
+import dev.llmmesh.mesh.inference.CompletionRequest;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** OpenAI's {@code POST /v1/chat/completions}: messages become one prompt (see {@link ChatPrompt}). */
+@Controller("/v1")
+@ExecuteOn(TaskExecutors.BLOCKING)
+@Tag(name = "openai")
+public class ChatCompletionsController {
+    static final Set<String> KNOWN = CompletionsController.union(SamplingFields.COMMON,
+            Set.of("messages", "max_tokens", "max_completion_tokens", "logprobs", "top_logprobs"));
+
+    private final InferenceClient inference;
+    private final ModelRegistry models;
+    private final Duration deadline;
+
+    public ChatCompletionsController(InferenceClient inference, ModelRegistry models,
+                                     @Value("${llm.gateway.inference.deadline:10m}") Duration deadline) {
+        this.inference = inference;
+        this.models = models;
+        this.deadline = deadline;
+    }
+
+    @Post(value = "/chat/completions", consumes = MediaType.APPLICATION_JSON,
+            produces = {MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM})
+    @Operation(summary = "OpenAI-compatible chat completion; stream=true answers server-sent events")
+    public HttpResponse<?> chat(@Body byte[] body) {
+        RequestFields fields = RequestFields.parse(body, KNOWN);
+        String model = CompletionsController.knownModel(models, fields);
+        String prompt = ChatPrompt.of(fields.node("messages"));
+        Integer maxTokens = fields.integer("max_completion_tokens") != null ? fields.integer("max_completion_tokens")
+                : fields.integer("max_tokens");
+        Integer topLogprobs = fields.integer("top_logprobs");
+        if (topLogprobs != null && !fields.bool("logprobs")) {
+            throw OpenAiException.invalid("top_logprobs", "top_logprobs needs logprobs: true");
+        }
+        Integer logprobs = fields.bool("logprobs") ? (topLogprobs == null ? 0 : topLogprobs) : null;
+        CompletionRequest request = SamplingFields.request(fields, model, prompt, maxTokens, logprobs, false,
+                ChatPrompt.STOPS, deadline);
+        long created = Instant.now().getEpochSecond();
+        String id = "chatcmpl-" + request.requestId();
+        if (fields.bool("stream")) {
+            boolean usage = SamplingFields.includeUsage(fields);
+            return CompletionStream.relay(inference.complete(request), chunk -> {
+                List<Object> out = new ArrayList<>();
+                OpenAiShapes.Message delta = new OpenAiShapes.Message(chunk.seq() == 0 ? "assistant" : null,
+                        chunk.text() == null ? "" : chunk.text());
+                out.add(new OpenAiShapes.ChatChunk(id, "chat.completion.chunk", created, model, List.of(
+                        new OpenAiShapes.ChatDelta(chunk.index(), delta, logprobs == null || chunk.tokens() == null
+                                ? null : ChoiceLogprobs.chat(chunk.tokens()), chunk.finishReason())), null));
+                if (usage && chunk.usage() != null) {
+                    out.add(new OpenAiShapes.ChatChunk(id, "chat.completion.chunk", created, model, List.of(),
+                            OpenAiShapes.Usage.of(chunk.usage().promptTokens(), chunk.usage().completionTokens())));
+                }
+                return out;
+            });
+        }
+        Choices choices = Choices.collect(inference.complete(request), request.n());
+        List<OpenAiShapes.ChatChoice> out = new ArrayList<>();
+        for (int i = 0; i < request.n(); i++) {
+            Choices.Choice c = choices.choice(i);
+            out.add(new OpenAiShapes.ChatChoice(i, new OpenAiShapes.Message("assistant", c.text()),
+                    logprobs == null ? null : ChoiceLogprobs.chat(c.tokens()), c.finishReason()));
+        }
+        return HttpResponse.ok(new OpenAiShapes.ChatCompletion(id, "chat.completion", created, model, out,
+                choices.usage()));
+    }
+}

@@ -1,0 +1,62 @@
+package dev.llmmesh.gateway.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+
+/**
+ * Chat messages as one prompt in the Alpaca format, which the instruction-tuned models of llm-mesh are trained on
+ * (a base model simply continues it). A system message replaces the preamble; the prompt ends where the
+ * assistant's answer begins, and the next {@code ### } header ends the answer.
+ */
+final class ChatPrompt {
+    static final String PREAMBLE = "Below is an instruction that describes a task. Write a response that "
+            + "appropriately completes the request.";
+    /** Where the model would start a new turn by itself: the answer is over. */
+    static final List<String> STOPS = List.of("\n### ");
+
+    private ChatPrompt() {
+    }
+
+    static String of(JsonNode messages) {
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw OpenAiException.invalid("messages", "'messages' must be a non-empty array of {role, content}");
+        }
+        StringBuilder prompt = new StringBuilder();
+        String preamble = PREAMBLE;
+        StringBuilder turns = new StringBuilder();
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode message = messages.get(i);
+            String role = message.path("role").asText("");
+            String content = content(message.get("content"), i);
+            switch (role) {
+                case "system", "developer" -> preamble = content;
+                case "user" -> turns.append("### Instruction:\n").append(content).append("\n\n");
+                case "assistant" -> turns.append("### Response:\n").append(content).append("\n\n");
+                default -> throw OpenAiException.invalid("messages[" + i + "].role", "messages[" + i + "].role must be "
+                        + "system, developer, user or assistant, got '" + role + "'");
+            }
+        }
+        prompt.append(preamble).append("\n\n").append(turns).append("### Response:\n");
+        return prompt.toString();
+    }
+
+    /** A string, or OpenAI's array of content parts of which only text parts are understood here. */
+    private static String content(JsonNode content, int i) {
+        if (content != null && content.isTextual()) {
+            return content.textValue();
+        }
+        if (content != null && content.isArray()) {
+            StringBuilder text = new StringBuilder();
+            for (JsonNode part : content) {
+                if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+                    throw OpenAiException.invalid("messages[" + i + "].content", "only text content parts are "
+                            + "supported, got " + part);
+                }
+                text.append(part.get("text").textValue());
+            }
+            return text.toString();
+        }
+        throw OpenAiException.invalid("messages[" + i + "].content", "messages[" + i + "].content must be a string");
+    }
+}

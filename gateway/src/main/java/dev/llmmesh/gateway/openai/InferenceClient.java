@@ -1,0 +1,120 @@
+package dev.llmmesh.gateway.openai;
+
+import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.inference.CancelCompletion;
+import dev.llmmesh.mesh.inference.CompletionChunk;
+import dev.llmmesh.mesh.inference.CompletionRequest;
+import dev.llmmesh.mesh.inference.InferenceCommand;
+import dev.llmmesh.servicekit.MeshProducer;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.http.HttpStatus;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Sends a completion to the inference replicas and streams its chunks back, each exactly once and in order: when a
+ * replica dies and another takes the request over, it regenerates the same tokens (the request is seeded) from
+ * sequence 0, and the chunks already relayed are skipped.
+ */
+@Singleton
+public class InferenceClient {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceClient.class);
+
+    private final MeshProducer producer;
+    private final InferenceRelay relay;
+    private final Duration firstChunkTimeout;
+    private final Duration chunkTimeout;
+
+    public InferenceClient(MeshProducer producer, InferenceRelay relay,
+                           @Value("${llm.gateway.inference.first-chunk-timeout:120s}") Duration firstChunkTimeout,
+                           @Value("${llm.gateway.inference.chunk-timeout:30s}") Duration chunkTimeout) {
+        this.producer = producer;
+        this.relay = relay;
+        this.firstChunkTimeout = firstChunkTimeout;
+        this.chunkTimeout = chunkTimeout;
+    }
+
+    /** The request's chunks, ending after the last one; an error chunk or silence ends it with an {@link OpenAiException}. */
+    public Flux<CompletionChunk> complete(CompletionRequest request) {
+        if (!relay.ready()) {
+            throw new OpenAiException(HttpStatus.SERVICE_UNAVAILABLE, "server_error", null, "unavailable",
+                    "the gateway is still connecting to llm.inference.events; retry in a few seconds");
+        }
+        Sinks.Many<CompletionChunk> sink = Sinks.many().unicast().onBackpressureBuffer();
+        Map<Integer, Long> nextSeq = new HashMap<>();
+        relay.await(request.requestId(), chunk -> {
+            synchronized (nextSeq) {
+                long expected = nextSeq.getOrDefault(chunk.index(), 0L);
+                if (chunk.seq() < expected && !chunk.last()) {
+                    return;
+                }
+                nextSeq.put(chunk.index(), chunk.seq() + 1);
+                sink.tryEmitNext(chunk);
+                if (chunk.last()) {
+                    sink.tryEmitComplete();
+                }
+            }
+        });
+        try {
+            send(request);
+        } catch (RuntimeException e) {
+            relay.release(request.requestId());
+            throw e;
+        }
+        return sink.asFlux()
+                .timeout(Mono.delay(firstChunkTimeout), chunk -> Mono.delay(chunkTimeout))
+                .onErrorMap(TimeoutException.class, e -> timedOut(request))
+                .handle((chunk, out) -> {
+                    if (chunk.error() != null) {
+                        out.error(fromChunk(chunk.error()));
+                    } else {
+                        out.next(chunk);
+                    }
+                })
+                .cast(CompletionChunk.class)
+                .doOnCancel(() -> cancel(request))
+                .doFinally(signal -> relay.release(request.requestId()));
+    }
+
+    private OpenAiException timedOut(CompletionRequest request) {
+        LOG.warn("completion {} for model {} timed out", request.requestId(), request.modelId());
+        return new OpenAiException(HttpStatus.GATEWAY_TIMEOUT, "server_error", null, "timeout", "no inference replica "
+                + "answered request " + request.requestId() + " in time (first chunk within " + firstChunkTimeout.toSeconds()
+                + " s, then a chunk at least every " + chunkTimeout.toSeconds() + " s); check that inference-service "
+                + "is running and has loaded model '" + request.modelId() + "' (GET /v1/models)");
+    }
+
+    private static OpenAiException fromChunk(CompletionChunk.InferenceError error) {
+        HttpStatus status = HttpStatus.valueOf(error.status());
+        String type = error.status() < 500 ? "invalid_request_error" : "server_error";
+        return new OpenAiException(status, type, error.param(), error.code(), error.message());
+    }
+
+    /** The client went away: the replica can stop spending compute on it. */
+    private void cancel(CompletionRequest request) {
+        try {
+            send(new CancelCompletion(InferenceCommand.SCHEMA_VERSION, request.requestId(), request.routingKey()));
+        } catch (RuntimeException e) {
+            LOG.warn("could not cancel completion {}: {}", request.requestId(), e.toString());
+        }
+    }
+
+    private void send(InferenceCommand command) {
+        try {
+            producer.send(Topics.INFERENCE_REQUESTS, command.routingKey(), Json.bytes(command));
+        } catch (RuntimeException e) {
+            throw new OpenAiException(HttpStatus.SERVICE_UNAVAILABLE, "server_error", null, "unavailable",
+                    "Kafka did not accept the request (" + e.getMessage() + "); retry, and check the broker");
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.llmmesh.gateway.openai;
+
+import io.micronaut.http.HttpStatus;
+
+/**
+ * Ends an OpenAI-compatible request with OpenAI's error shape ({@code {"error": {...}}}), which OpenAI clients
+ * parse into their own exceptions; the rest of the API answers RFC 9457 problem bodies.
+ */
+public final class OpenAiException extends RuntimeException {
+    private final HttpStatus status;
+    private final String type;
+    private final String param;
+    private final String code;
+
+    public OpenAiException(HttpStatus status, String type, String param, String code, String message) {
+        super(message);
+        this.status = status;
+        this.type = type;
+        this.param = param;
+        this.code = code;
+    }
+
+    public static OpenAiException invalid(String param, String message) {
+        return new OpenAiException(HttpStatus.BAD_REQUEST, "invalid_request_error", param, null, message);
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    public OpenAiError body() {
+        return new OpenAiError(new OpenAiError.Detail(getMessage(), type, param, code));
+    }
+}

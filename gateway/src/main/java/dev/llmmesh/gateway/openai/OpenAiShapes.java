@@ -1,0 +1,66 @@
+package dev.llmmesh.gateway.openai;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.List;
+import java.util.Map;
+
+/** OpenAI's response objects, field for field; {@code null} fields are written as OpenAI writes them. */
+final class OpenAiShapes {
+    private OpenAiShapes() {
+    }
+
+    record Usage(@JsonProperty("prompt_tokens") int promptTokens,
+                 @JsonProperty("completion_tokens") int completionTokens,
+                 @JsonProperty("total_tokens") int totalTokens) {
+        static Usage of(int prompt, int completion) {
+            return new Usage(prompt, completion, prompt + completion);
+        }
+    }
+
+    /** {@code object: "text_completion"}, whole or as a stream chunk. */
+    record TextCompletion(String id, String object, long created, String model, List<TextChoice> choices,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Usage usage) {
+    }
+
+    record TextChoice(String text, int index, CompletionLogprobs logprobs,
+                      @JsonProperty("finish_reason") String finishReason) {
+    }
+
+    /** The legacy completions format: parallel lists; the first prompt token's logprob is null. */
+    record CompletionLogprobs(List<String> tokens, @JsonProperty("token_logprobs") List<Float> tokenLogprobs,
+                              @JsonProperty("top_logprobs") List<Map<String, Float>> topLogprobs,
+                              @JsonProperty("text_offset") List<Integer> textOffset) {
+    }
+
+    record ChatCompletion(String id, String object, long created, String model, List<ChatChoice> choices,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Usage usage) {
+    }
+
+    record ChatChoice(int index, Message message, ChatLogprobs logprobs,
+                      @JsonProperty("finish_reason") String finishReason) {
+    }
+
+    record ChatChunk(String id, String object, long created, String model, List<ChatDelta> choices,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Usage usage) {
+    }
+
+    record ChatDelta(int index, Message delta, ChatLogprobs logprobs,
+                     @JsonProperty("finish_reason") String finishReason) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Message(String role, String content) {
+    }
+
+    record ChatLogprobs(List<ChatTokenLogprob> content) {
+    }
+
+    record ChatTokenLogprob(String token, float logprob, List<Integer> bytes,
+                            @JsonProperty("top_logprobs") List<TopLogprob> topLogprobs) {
+    }
+
+    record TopLogprob(String token, float logprob, List<Integer> bytes) {
+    }
+}

@@ -1,0 +1,53 @@
+package dev.llmmesh.mesh.inference;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.List;
+
+/**
+ * A piece of a completion on {@code llm.inference.events}, keyed by request id so a request's chunks stay in
+ * order. {@code seq} counts a choice's chunks from 0; a replica that takes over a request starts again at 0 with
+ * the same tokens (the request is seeded), so a reader skips sequence numbers it has already seen.
+ *
+ * @param index        which of the request's {@code n} choices
+ * @param replica      which replica wrote it (to tell a take-over apart in logs and tests)
+ * @param echo         prompt tokens (only with {@code echo}), in the choice's first chunk
+ * @param tokens       the new tokens of this chunk, with log probabilities when asked for
+ * @param text         the text those tokens add (may hold back bytes of a character split across tokens)
+ * @param finishReason set on a choice's last chunk: {@code stop} or {@code length} (OpenAI's words)
+ * @param usage        set on the request's very last chunk (all choices finished)
+ * @param error        set instead of tokens when the request cannot be served
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record CompletionChunk(String type, int schemaVersion, String requestId, int index, long seq, String replica,
+                              List<TokenInfo> echo, List<TokenInfo> tokens, String text, String finishReason,
+                              Usage usage, InferenceError error) {
+    public static final String TYPE = "completion-chunk";
+
+    /** The request's final chunk: the reader may stop listening. */
+    public boolean last() {
+        return usage != null || error != null;
+    }
+
+    /**
+     * @param logprob null for the first prompt token (nothing predicts it) or when logprobs were not asked for
+     * @param top     the most likely alternatives at this position, best first
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TokenInfo(int id, String text, Float logprob, List<Alternative> top) {
+    }
+
+    public record Alternative(int id, String text, float logprob) {
+    }
+
+    public record Usage(int promptTokens, int completionTokens) {
+    }
+
+    /**
+     * @param status the HTTP status the gateway should answer with (400 context overflow, 404 unknown model, 503
+     *               not loaded yet)
+     * @param param  the request field at fault, OpenAI's {@code param}
+     */
+    public record InferenceError(int status, String code, String param, String message) {
+    }
+}

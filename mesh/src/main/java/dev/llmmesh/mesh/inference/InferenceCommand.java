@@ -1,0 +1,22 @@
+package dev.llmmesh.mesh.inference;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/**
+ * A record on {@code llm.inference.requests}, keyed by the conversation id when the client gave one (so a
+ * conversation stays on the replica holding its KV cache), else by the request id. A cancel uses the same key as its
+ * request, so it reaches the same replica.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = CompletionRequest.class, name = CompletionRequest.TYPE),
+    @JsonSubTypes.Type(value = CancelCompletion.class, name = CancelCompletion.TYPE)})
+public sealed interface InferenceCommand permits CompletionRequest, CancelCompletion {
+    int SCHEMA_VERSION = 1;
+
+    String requestId();
+
+    /** The Kafka key: what decides the partition, hence the replica. */
+    String routingKey();
+}
