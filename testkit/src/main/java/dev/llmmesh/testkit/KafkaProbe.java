@@ -28,10 +28,17 @@ public final class KafkaProbe {
     }
 
     public static void send(String topic, String key, byte[] value) throws Exception {
+        send(topic, key, value, Map.of());
+    }
+
+    /** Sends with the given headers (UTF-8), e.g. a {@link TraceParent#HEADER} that starts a trace. */
+    public static void send(String topic, String key, byte[] value, Map<String, String> headers) throws Exception {
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, MeshInfra.get().kafkaBootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, value)).get();
+            var record = new ProducerRecord<>(topic, key, value);
+            headers.forEach((name, v) -> record.headers().add(name, v.getBytes(StandardCharsets.UTF_8)));
+            producer.send(record).get();
         }
     }
 
