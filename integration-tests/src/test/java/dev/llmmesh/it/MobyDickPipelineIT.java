@@ -16,6 +16,8 @@ import dev.llmmesh.mesh.TokenManifest;
 import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.testkit.MeshInfra;
+import dev.llmmesh.testkit.OtlpReceiver;
+import dev.llmmesh.testkit.ReceivedSpan;
 import io.lettuce.core.RedisClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,6 +65,7 @@ class MobyDickPipelineIT {
     private ServiceProcess tokenizer;
     private ServiceProcess trainer;
     private ServiceProcess gateway;
+    private OtlpReceiver traces;
 
     @BeforeAll
     void startServices() throws Exception {
@@ -75,8 +78,10 @@ class MobyDickPipelineIT {
         infra.createTopics(Map.of(Topics.TOKENIZER_JOBS, Topics.PARTITIONS.get(Topics.TOKENIZER_JOBS),
                 Topics.TRAINER_JOBS, Topics.PARTITIONS.get(Topics.TRAINER_JOBS),
                 Topics.JOB_EVENTS, Topics.PARTITIONS.get(Topics.JOB_EVENTS)));
+        traces = OtlpReceiver.start();
         env = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrapServers(),
-                "REDIS_URI", infra.redisUri(), "LLM_ARTIFACTS_DIR", artifactsDir.toString());
+                "REDIS_URI", infra.redisUri(), "LLM_ARTIFACTS_DIR", artifactsDir.toString(),
+                "OTEL_EXPORTER_OTLP_ENDPOINT", traces.endpoint(), "OTEL_BSP_SCHEDULE_DELAY", "100");
         logs = runDir.resolve("logs");
         tokenizer = ServiceProcess.start("tokenizer-service", env, logs);
         trainer = ServiceProcess.start("trainer-service", env, logs);
@@ -109,6 +114,9 @@ class MobyDickPipelineIT {
                 if (tokenizer != null) {
                     tokenizer.close();
                 }
+                if (traces != null) {
+                    traces.close();
+                }
             }
         }
     }
@@ -125,6 +133,7 @@ class MobyDickPipelineIT {
                 TOKENIZER_TIMEOUT, tokenizer);
         assertEquals(JobState.QUEUED, train.events().getFirst().state(), "the gateway's QUEUED comes first");
         assertFalse(train.progress().isEmpty(), "train-tokenizer reported progress");
+        assertOneTraceAcrossTheMesh();
         assertTrue(api.get("/v1/tokenizers").expect(200).text().contains(tokenizerId));
         GatewayClient.Reply tokens = api.postJson("/v1/tokenize", Map.of("tokenizer", tokenizerId,
                 "text", "Call me Ishmael.")).expect(200);
@@ -153,6 +162,26 @@ class MobyDickPipelineIT {
         assertGeneratesDeterministically(artifacts.path(model.get("artifact").textValue()));
 
         assertARestartedGatewayKeepsJobHistory(List.of(train, tokenize, pretrain));
+    }
+
+    /**
+     * The tokenizer job's trace, as Jaeger would show it: the gateway's HTTP span, its write of the job, the
+     * tokenizer-service consuming it, the events it wrote, and the gateway reading those events back.
+     */
+    private void assertOneTraceAcrossTheMesh() {
+        Duration wait = Duration.ofSeconds(30);
+        ReceivedSpan request = traces.awaitSpan(wait, s -> "gateway".equals(s.service())
+                && s.kind() == ReceivedSpan.Kind.SERVER && s.name().contains("/v1/tokenizers"));
+        ReceivedSpan sent = traces.awaitSpan(wait, s -> "gateway".equals(s.service())
+                && s.kind() == ReceivedSpan.Kind.PRODUCER && s.isChildOf(request) && s.name().contains(Topics.TOKENIZER_JOBS));
+        ReceivedSpan consumed = traces.awaitSpan(wait, s -> "tokenizer-service".equals(s.service())
+                && s.kind() == ReceivedSpan.Kind.CONSUMER && s.isChildOf(sent));
+        ReceivedSpan reported = traces.awaitSpan(wait, s -> "tokenizer-service".equals(s.service())
+                && s.kind() == ReceivedSpan.Kind.PRODUCER && s.traceId().equals(consumed.traceId())
+                && s.name().contains(Topics.JOB_EVENTS));
+        ReceivedSpan readBack = traces.awaitSpan(wait, s -> "gateway".equals(s.service())
+                && s.kind() == ReceivedSpan.Kind.CONSUMER && s.isChildOf(reported));
+        assertEquals(request.traceId(), readBack.traceId(), "one trace from the HTTP request back to the gateway");
     }
 
     /** Job state lives in Kafka, not in the gateway: a fresh gateway replays it and answers as the old one did. */
