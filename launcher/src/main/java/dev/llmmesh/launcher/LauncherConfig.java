@@ -3,6 +3,7 @@ package dev.llmmesh.launcher;
 import dev.llmmesh.launcher.stack.BackgroundProcesses;
 import dev.llmmesh.launcher.stack.DataLayout;
 import dev.llmmesh.launcher.stack.HealthWait;
+import dev.llmmesh.launcher.stack.Replicas;
 import dev.llmmesh.launcher.stack.Stack;
 import dev.llmmesh.launcher.stack.StackPlan;
 
@@ -49,12 +50,21 @@ public record LauncherConfig(Path home, DataLayout data, Path java, Optional<Pat
         return resolve(dataDirOption, System.getenv(), locateHome(), Path.of(System.getProperty("java.home"), "bin", "java"));
     }
 
+    /** The stack with the replica counts the running stack was given (one of each when none were). */
     public StackPlan plan() {
-        return StackPlan.of(home, data, java, redisServer, env);
+        return plan(data.replicaFile().read());
+    }
+
+    public StackPlan plan(Replicas replicas) {
+        return StackPlan.of(home, data, java, redisServer, env, replicas);
     }
 
     public Stack stack(PrintStream out) {
-        return new Stack(plan(), data, new BackgroundProcesses(setsid), new HealthWait(), out);
+        return stack(out, data.replicaFile().read());
+    }
+
+    public Stack stack(PrintStream out, Replicas replicas) {
+        return new Stack(plan(replicas), data, new BackgroundProcesses(setsid), new HealthWait(), out);
     }
 
     /** The repository root: the launcher jar sits at {@code <home>/launcher/target/launcher.jar}. */

@@ -11,8 +11,9 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Train a BPE tokenizer on Moby-Dick, tokenize the book with it and with GPT-2, compare, then "
-                + "pretrain a small GPT on the tokenized book and publish it. "
+        description = "Upload Moby-Dick, train a BPE tokenizer on it, tokenize the book with it and with GPT-2, "
+                + "compare, then pretrain a small GPT on the tokenized book and publish it; all through the gateway's "
+                + "HTTP API on :8080, as any client would. "
                 + "Brings the stack up first if needed, and down again afterwards if it did.")
 public final class DemoCommand implements Callable<Integer> {
     @Mixin

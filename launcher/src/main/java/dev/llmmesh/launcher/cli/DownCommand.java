@@ -7,7 +7,8 @@ import picocli.CommandLine.Mixin;
 import java.util.concurrent.Callable;
 
 @Command(name = "down", mixinStandardHelpOptions = true,
-        description = "Stop what `up` started: services first, then Kafka, then Redis; gracefully, then forcibly.")
+        description = "Stop what `up` started, every replica included: the gateway and services first, then Kafka, "
+                + "then Redis; gracefully, then forcibly. Forgets the replica counts `up --replicas` set.")
 public final class DownCommand implements Callable<Integer> {
     @Mixin
     private StackOptions options;

@@ -3,6 +3,7 @@ package dev.llmmesh.launcher.cli;
 import dev.llmmesh.launcher.StackOptions;
 import dev.llmmesh.launcher.stack.DataLayout;
 import dev.llmmesh.launcher.stack.LogTail;
+import dev.llmmesh.launcher.stack.Replicas;
 import dev.llmmesh.launcher.stack.StackException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,8 +22,13 @@ public final class LogsCommand implements Callable<Integer> {
     @Mixin
     private StackOptions options;
 
-    @Parameters(paramLabel = "NAME", description = "kafka, redis or a service (tokenizer-service)")
+    @Parameters(paramLabel = "NAME", description = "kafka, redis, a service (tokenizer-service, gateway) or a "
+            + "replica as `status` names it (tokenizer-service-2)")
     private String name;
+
+    @Option(names = {"-r", "--replica"}, paramLabel = "N",
+            description = "replica N of the service (1, the default, is the service's own name)")
+    private Integer replica;
 
     @Option(names = {"-n", "--lines"}, defaultValue = "50", description = "how many lines (default: ${DEFAULT-VALUE})")
     private int lines;
@@ -30,9 +36,13 @@ public final class LogsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         DataLayout data = options.config().data();
-        Path log = data.logFile(name);
+        if (replica != null && replica < 1) {
+            throw new StackException("--replica counts from 1, got " + replica);
+        }
+        String component = replica == null ? name : Replicas.name(name, replica);
+        Path log = data.logFile(component);
         if (!Files.isRegularFile(log)) {
-            throw new StackException("no log for '" + name + "' in " + data.logsDir() + "; logs there: " + known(data));
+            throw new StackException("no log for '" + component + "' in " + data.logsDir() + "; logs there: " + known(data));
         }
         LogTail.lastLines(log, lines).forEach(System.out::println);
         return 0;

@@ -4,30 +4,38 @@ import dev.llmmesh.launcher.LauncherConfig;
 import dev.llmmesh.launcher.stack.Ports;
 import dev.llmmesh.launcher.stack.ServiceCatalog;
 import dev.llmmesh.launcher.stack.Stack;
-import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.TokenizerRegistry;
+import dev.llmmesh.mesh.jobs.TokenizerJob;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The README's demo, end to end through the real mesh: a dataset goes into the artifact store, jobs go to
- * Kafka, progress comes back as events, results are read over HTTP.
+ * The README's demo, end to end through the real mesh and only through its public door: the dataset is uploaded
+ * to the gateway, jobs are submitted to it, progress comes back on its event streams and results from its API,
+ * exactly as any client of a deployed llm-mesh would see them.
  */
 public final class Demo {
     private static final String SERVICE = "tokenizer-service";
-    private static final String GPT2 = "gpt2";
+    private static final String GPT2 = TokenizerRegistry.GPT2;
+    private static final String GATEWAY = ServiceCatalog.GATEWAY.name();
 
     private final LauncherConfig config;
     private final DemoSettings settings;
     private final PrintStream out;
     private boolean stopped;
+    /** Whether this run brought the stack up (and so takes it down again unless told to keep it). */
+    private boolean startedHere;
 
     public Demo(LauncherConfig config, DemoSettings settings, PrintStream out) {
         this.config = config;
@@ -39,7 +47,7 @@ public final class Demo {
     public int run() {
         long start = System.nanoTime();
         Stack stack = config.stack(out);
-        boolean startedHere = !stack.isUp();
+        startedHere = !stack.isUp();
         Thread onCtrlC = new Thread(() -> stopOnce(stack));
         if (startedHere) {
             out.println("Starting the local stack (data in " + config.data().root() + ")");
@@ -87,66 +95,76 @@ public final class Demo {
     }
 
     private int steps() throws IOException {
-        Path corpusFile = config.home().resolve("datasets").resolve("corpus").resolve("moby-dick.txt");
-        Corpus.Dataset dataset = Corpus.importInto(corpusFile, config.data().artifactsDir(), DemoSettings.DATASET_ID);
-        out.printf("%nDataset '%s': %s (%,d bytes) copied to %s%n", dataset.id(), config.home().relativize(corpusFile),
-                dataset.bytes(), dataset.file());
-
+        GatewayClient gateway = new GatewayClient(gatewayUri());
         String suffix = shortRandom();
-        String tokenizerId = "moby-bpe-" + suffix;
-        List<String> summary = new ArrayList<>();
-        try (JobClient client = new JobClient(Ports.KAFKA_BOOTSTRAP)) {
-            client.open();
-            JobRunner jobs = new JobRunner(client, settings.jobTimeout(), out);
-            JobOutcome train = jobs.run(Topics.TOKENIZER_JOBS, JobRunner.job("train-tokenizer", "train", Map.of(
-                            "datasetId", dataset.id(), "tokenizerId", tokenizerId,
-                            "vocabSize", settings.vocabSize(), "minFrequency", 2)),
-                    "vocabulary of " + settings.vocabSize() + " on " + dataset.id(), config.data().logFile(SERVICE),
-                    new JobProgressBar("train " + tokenizerId));
-            if (!train.succeeded()) {
-                return failed(train, SERVICE);
-            }
-            JobOutcome tokenizeNew = tokenize(jobs, dataset, tokenizerId);
-            if (!tokenizeNew.succeeded()) {
-                return failed(tokenizeNew, SERVICE);
-            }
-            // GPT-2's count on the same text, the same way, for the comparison.
-            JobOutcome tokenizeGpt2 = tokenize(jobs, dataset, GPT2);
-            if (!tokenizeGpt2.succeeded()) {
-                return failed(tokenizeGpt2, SERVICE);
-            }
-            summary.addAll(compareTokenizers(dataset, train, tokenizeNew, tokenizeGpt2, tokenizerId));
+        Path corpusFile = config.home().resolve("datasets").resolve("corpus").resolve("moby-dick.txt");
+        Corpus.Uploaded upload = Corpus.upload(gateway, corpusFile, DemoSettings.DATASET_ID, DemoSettings.DATASET_NAME,
+                suffix);
+        Corpus.Dataset dataset = upload.dataset();
+        out.printf("%nDataset '%s': %s (%,d bytes) %s%n", dataset.id(), config.home().relativize(corpusFile),
+                dataset.bytes(), upload.reused() ? "was uploaded by an earlier run; using it"
+                        : "uploaded with POST " + gateway.base() + "v1/datasets");
 
-            if (settings.trainSteps() > 0) {
-                PretrainStep pretrain = new PretrainStep(config, settings, out);
-                PretrainStep.Trained trained = pretrain.run(jobs, dataset.id(), tokenizerId, "moby-gpt-" + suffix);
-                if (!trained.outcome().succeeded()) {
-                    return failed(trained.outcome(), PretrainStep.SERVICE);
-                }
-                if (trained.published().isEmpty()) {
-                    out.println();
-                    out.println("The pretrain job succeeded but its model never appeared on " + Topics.MODELS + "; "
-                            + PretrainStep.SERVICE + "'s log may say why: " + config.data().logFile(PretrainStep.SERVICE));
-                    return 1;
-                }
-                summary.add("");
-                summary.add("Pretraining");
-                summary.addAll(pretrain.summary(trained));
+        String tokenizerId = "moby-bpe-" + suffix;
+        JobRunner jobs = new JobRunner(gateway, new JobFollower(gateway, settings.jobTimeout()), out);
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("datasetId", dataset.id());
+        training.put("tokenizerId", tokenizerId);
+        training.put("vocabSize", settings.vocabSize());
+        training.put("minFrequency", 2);
+        JobOutcome train = jobs.run(() -> gateway.trainTokenizer(training),
+                "vocabulary of " + settings.vocabSize() + " on " + dataset.id(), config.data().logFile(SERVICE),
+                new JobProgressBar("train " + tokenizerId));
+        if (!train.succeeded()) {
+            return failed(train, SERVICE);
+        }
+        JobOutcome tokenizeNew = tokenize(jobs, gateway, dataset, tokenizerId);
+        if (!tokenizeNew.succeeded()) {
+            return failed(tokenizeNew, SERVICE);
+        }
+        // GPT-2's count on the same text, the same way, for the comparison.
+        JobOutcome tokenizeGpt2 = tokenize(jobs, gateway, dataset, GPT2);
+        if (!tokenizeGpt2.succeeded()) {
+            return failed(tokenizeGpt2, SERVICE);
+        }
+        List<String> summary = new ArrayList<>(compareTokenizers(gateway, dataset, train, tokenizeNew, tokenizeGpt2,
+                tokenizerId));
+
+        Optional<String> modelId = Optional.empty();
+        Optional<String> pretrainJob = Optional.empty();
+        if (settings.trainSteps() > 0) {
+            PretrainStep pretrain = new PretrainStep(config, settings, gateway, out);
+            PretrainStep.Trained trained = pretrain.run(jobs, dataset.id(), tokenizerId, "moby-gpt-" + suffix);
+            if (!trained.outcome().succeeded()) {
+                return failed(trained.outcome(), PretrainStep.SERVICE);
             }
+            if (trained.model().isEmpty()) {
+                out.println();
+                out.println("The pretrain job succeeded but the gateway never listed its model (GET " + gateway.base()
+                        + "v1/models); the gateway's log may say why: " + config.data().logFile(GATEWAY)
+                        + ", and " + PretrainStep.SERVICE + "'s: " + config.data().logFile(PretrainStep.SERVICE));
+                return 1;
+            }
+            summary.add("");
+            summary.add("Pretraining");
+            summary.addAll(pretrain.summary(trained));
+            modelId = Optional.of(trained.model().get().path("id").asText());
+            pretrainJob = Optional.of(trained.outcome().last().jobId());
         }
         out.println();
         summary.forEach(out::println);
+        out.println();
+        NextSteps.lines(gateway.base(), dataset.id(), tokenizerId, modelId, pretrainJob,
+                startedHere && !settings.keepUp()).forEach(out::println);
         return 0;
     }
 
     /** Prints the sample and compression tables now; returns the summary's tokenizer lines for the end. */
-    private List<String> compareTokenizers(Corpus.Dataset dataset, JobOutcome train, JobOutcome tokenizeNew,
-                                           JobOutcome tokenizeGpt2, String tokenizerId) {
-        int port = ServiceCatalog.SERVICES.stream().filter(s -> s.name().equals(SERVICE)).findFirst().orElseThrow().port();
-        TokenizerClient http = new TokenizerClient(port);
+    private List<String> compareTokenizers(GatewayClient gateway, Corpus.Dataset dataset, JobOutcome train,
+                                           JobOutcome tokenizeNew, JobOutcome tokenizeGpt2, String tokenizerId) {
         List<DemoReport.Row> rows = new ArrayList<>();
-        rows.add(row(http, GPT2, tokenizeGpt2.resultLong("tokens")));
-        rows.add(row(http, tokenizerId, tokenizeNew.resultLong("tokens")));
+        rows.add(row(gateway, GPT2, tokenizeGpt2.resultLong("tokens")));
+        rows.add(row(gateway, tokenizerId, tokenizeNew.resultLong("tokens")));
         out.println();
         DemoReport.sample(DemoSettings.SAMPLE, rows).forEach(out::println);
         out.println();
@@ -161,25 +179,31 @@ public final class Demo {
         lines.add("  " + DemoReport.versus(rows.get(1), rows.get(0)));
         lines.add("  tokenizer: " + config.data().artifactsDir().resolve("tokenizers").resolve(tokenizerId)
                 .resolve("tokenizer.json"));
-        lines.add("  try it:    curl -s localhost:" + port + "/v1/tokenize -H 'Content-Type: application/json' "
-                + "-d '{\"tokenizer\":\"" + tokenizerId + "\",\"text\":\"Call me Ishmael.\"}'");
         return lines;
     }
 
-    private JobOutcome tokenize(JobRunner jobs, Corpus.Dataset dataset, String tokenizerId) {
-        return jobs.run(Topics.TOKENIZER_JOBS, JobRunner.job("tokenize-dataset", "tokenize", Map.of(
-                        "datasetId", dataset.id(), "tokenizerId", tokenizerId, "shardBytes", settings.shardBytes())),
-                dataset.id() + " with " + tokenizerId, config.data().logFile(SERVICE),
-                new JobProgressBar("tokenize " + tokenizerId));
+    private JobOutcome tokenize(JobRunner jobs, GatewayClient gateway, Corpus.Dataset dataset, String tokenizerId) {
+        Map<String, Object> job = new LinkedHashMap<>();
+        job.put("type", TokenizerJob.TOKENIZE_DATASET);
+        job.put("datasetId", dataset.id());
+        job.put("tokenizerId", tokenizerId);
+        job.put("shardBytes", settings.shardBytes());
+        return jobs.run(() -> gateway.submitJob(job), dataset.id() + " with " + tokenizerId,
+                config.data().logFile(SERVICE), new JobProgressBar("tokenize " + tokenizerId));
     }
 
-    private DemoReport.Row row(TokenizerClient http, String tokenizer, long datasetTokens) {
-        int[] ids = http.tokenize(tokenizer, DemoSettings.SAMPLE);
+    /** The sample sentence through the gateway's tokenize, and each of its tokens back through detokenize. */
+    private DemoReport.Row row(GatewayClient gateway, String tokenizer, long datasetTokens) {
+        int[] ids = gateway.tokenize(tokenizer, DemoSettings.SAMPLE);
         List<String> pieces = new ArrayList<>();
         for (int id : ids) {
-            pieces.add(http.detokenize(tokenizer, id));
+            pieces.add(gateway.detokenize(tokenizer, id));
         }
-        return new DemoReport.Row(tokenizer, http.vocabSize(tokenizer), ids, pieces, datasetTokens);
+        return new DemoReport.Row(tokenizer, gateway.vocabSize(tokenizer), ids, pieces, datasetTokens);
+    }
+
+    private static URI gatewayUri() {
+        return URI.create("http://" + Ports.HOST + ":" + ServiceCatalog.GATEWAY.port() + "/");
     }
 
     /** The reason is already on screen (the job's FAILED line); say where the rest of the story is. */

@@ -12,6 +12,7 @@ import java.time.Duration;
 public record DemoSettings(int vocabSize, long shardBytes, int trainSteps, String model, Duration jobTimeout,
                            boolean keepUp) {
     public static final String DATASET_ID = "moby-dick";
+    public static final String DATASET_NAME = "Moby-Dick; or, The Whale";
     public static final String SAMPLE = "Call me Ishmael. Some years ago, never mind how long precisely, having little "
             + "or no money in my purse, I thought I would sail about a little and see the watery part of the world.";
 

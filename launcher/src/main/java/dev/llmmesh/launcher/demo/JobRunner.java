@@ -1,46 +1,55 @@
 package dev.llmmesh.launcher.demo;
 
-import dev.llmmesh.mesh.Ids;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.launcher.stack.StackException;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.function.Supplier;
 
-/** Submits one demo job, says so, follows it with a progress bar and says how it ended. */
+/** Submits one demo job through the gateway, says so, follows it with a progress bar and says how it ended. */
 final class JobRunner {
-    private final JobClient client;
-    private final Duration timeout;
+    private final GatewayClient gateway;
+    private final JobFollower follower;
     private final PrintStream out;
 
-    JobRunner(JobClient client, Duration timeout, PrintStream out) {
-        this.client = client;
-        this.timeout = timeout;
+    JobRunner(GatewayClient gateway, JobFollower follower, PrintStream out) {
+        this.gateway = gateway;
+        this.follower = follower;
         this.out = out;
     }
 
-    /** A job message: type and a fresh id first, then the job's own fields. */
-    static Map<String, Object> job(String type, String idPrefix, Map<String, Object> fields) {
-        Map<String, Object> job = new LinkedHashMap<>();
-        job.put("type", type);
-        job.put("jobId", Ids.random(idPrefix));
-        job.putAll(fields);
-        return job;
-    }
-
     /**
+     * @param submit     sends the job and returns the gateway's view of it (202)
      * @param what       one line about the job, for the header
      * @param serviceLog where the service that runs it logs, named when it hangs
      */
-    JobOutcome run(String topic, Map<String, Object> job, String what, Path serviceLog, JobProgressBar bar) {
-        String jobId = (String) job.get("jobId");
-        out.printf("%n==> %s: %s (job %s)%n", job.get("type"), what, jobId);
+    JobOutcome run(Supplier<JsonNode> submit, String what, Path serviceLog, JobProgressBar bar) {
+        JsonNode view = submit.get();
+        String jobId = view.path("id").asText();
+        out.printf("%n==> %s: %s (job %s)%n", view.path("type").asText(), what, jobId);
         out.flush();
-        client.submit(topic, jobId, job);
-        JobOutcome outcome = client.await(jobId, timeout, serviceLog, bar);
+        JobOutcome outcome;
+        try {
+            outcome = follower.follow(jobId, serviceLog, bar);
+        } catch (StackException e) {
+            // The demo gives up on the job. Left behind, it would keep the cores busy for nothing, and a stack
+            // stopped under it resumes it at the next start, ahead of the next demo's jobs.
+            throw new StackException(e.getMessage() + (cancelQuietly(jobId) ? "; the job was cancelled" : ""), e);
+        } catch (RuntimeException e) {
+            cancelQuietly(jobId);
+            throw e;
+        }
         out.printf("    %s after %.1f s: %s%n", outcome.succeeded() ? "done" : outcome.last().state(),
                 outcome.took().toMillis() / 1000.0, outcome.message());
         return outcome;
+    }
+
+    private boolean cancelQuietly(String jobId) {
+        try {
+            return gateway.cancel(jobId);
+        } catch (StackException e) {
+            return false;
+        }
     }
 }

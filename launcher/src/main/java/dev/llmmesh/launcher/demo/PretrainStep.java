@@ -1,8 +1,8 @@
 package dev.llmmesh.launcher.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.launcher.LauncherConfig;
-import dev.llmmesh.launcher.stack.Ports;
-import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.jobs.TrainerJob;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,44 +18,66 @@ import java.util.stream.Stream;
 
 /**
  * The demo's last act: a small GPT pretrained on the book with the demo's own tokenizer, followed live, then
- * what it learned (the loss curve), where its files are, and its announcement read back from {@code llm.models}.
+ * what it learned (the loss curve), where its files are, and the model as the gateway lists it.
  */
 final class PretrainStep {
     static final String SERVICE = "trainer-service";
-    /** The trainer writes the announcement just before its SUCCEEDED event; this only covers a slow broker. */
-    private static final Duration ANNOUNCEMENT_WAIT = Duration.ofSeconds(30);
+    /**
+     * The trainer announces the model just before its SUCCEEDED event and the gateway reads announcements from
+     * Kafka on its own; this only covers a slow broker.
+     */
+    private static final Duration LISTING_WAIT = Duration.ofSeconds(30);
+    private static final Duration LISTING_POLL = Duration.ofMillis(500);
 
-    /** @param published empty when the announcement never showed up on llm.models */
-    record Trained(JobOutcome outcome, LossCurve curve, Optional<PublishedModels.Published> published) {
+    /** @param model the gateway's {@code GET /v1/models/{id}}; empty when the model never showed up there */
+    record Trained(JobOutcome outcome, LossCurve curve, Optional<JsonNode> model) {
     }
 
     private final LauncherConfig config;
     private final DemoSettings settings;
+    private final GatewayClient gateway;
     private final PrintStream out;
 
-    PretrainStep(LauncherConfig config, DemoSettings settings, PrintStream out) {
+    PretrainStep(LauncherConfig config, DemoSettings settings, GatewayClient gateway, PrintStream out) {
         this.config = config;
         this.settings = settings;
+        this.gateway = gateway;
         this.out = out;
     }
 
     Trained run(JobRunner jobs, String datasetId, String tokenizerId, String modelId) {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("datasetId", datasetId);
-        fields.put("tokenizerId", tokenizerId);
-        fields.put("modelId", modelId);
-        fields.put("model", settings.model());
-        fields.put("hyperparameters", hyperparameters(settings.trainSteps()));
-        fields.put("maxSteps", settings.trainSteps());
+        Map<String, Object> job = new LinkedHashMap<>();
+        job.put("type", TrainerJob.PRETRAIN);
+        job.put("datasetId", datasetId);
+        job.put("tokenizerId", tokenizerId);
+        job.put("modelId", modelId);
+        job.put("model", settings.model());
+        job.put("hyperparameters", hyperparameters(settings.trainSteps()));
+        job.put("maxSteps", settings.trainSteps());
         LossCurve curve = new LossCurve();
-        JobOutcome outcome = jobs.run(Topics.TRAINER_JOBS, JobRunner.job("pretrain", "pretrain", fields),
+        JobOutcome outcome = jobs.run(() -> gateway.submitJob(job),
                 "'%s' GPT on %s with %s, %d steps".formatted(settings.model(), datasetId, tokenizerId,
                         settings.trainSteps()),
                 config.data().logFile(SERVICE), new JobProgressBar("train " + modelId, curve::observe));
-        Optional<PublishedModels.Published> published = outcome.succeeded()
-                ? PublishedModels.find(Ports.KAFKA_BOOTSTRAP, modelId, ANNOUNCEMENT_WAIT)
-                : Optional.empty();
-        return new Trained(outcome, curve, published);
+        Optional<JsonNode> model = outcome.succeeded() ? listed(modelId) : Optional.empty();
+        return new Trained(outcome, curve, model);
+    }
+
+    /** The demo shows a model as published once the gateway lists it, not because the job said so. */
+    private Optional<JsonNode> listed(String modelId) {
+        long deadline = System.nanoTime() + LISTING_WAIT.toNanos();
+        while (true) {
+            Optional<JsonNode> model = gateway.model(modelId);
+            if (model.isPresent() || System.nanoTime() > deadline) {
+                return model;
+            }
+            try {
+                Thread.sleep(LISTING_POLL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
     }
 
     /**
@@ -77,19 +99,21 @@ final class PretrainStep {
         return h;
     }
 
-    /** The loss curve, the files and the registry entry, for the demo's closing summary. */
+    /** The loss curve, the files and the gateway's listing, for the demo's closing summary. */
     List<String> summary(Trained trained) {
         List<String> lines = new ArrayList<>();
-        PublishedModels.Published published = trained.published().orElseThrow();
-        int vocabSize = ((Number) published.model().config().get("vocabSize")).intValue();
-        lines.addAll(trained.curve().summary(vocabSize));
+        JsonNode model = trained.model().orElseThrow();
+        lines.addAll(trained.curve().summary(model.path("config").path("vocabSize").asInt()));
         JobOutcome outcome = trained.outcome();
         lines.add("  %s steps, %s training tokens, %s parameters, %.1f s".formatted(count(outcome, "steps"),
                 count(outcome, "trainingTokens"), count(outcome, "parameters"), outcome.took().toMillis() / 1000.0));
-        Path dir = config.data().artifactsDir().resolve(published.model().artifact());
-        lines.add("  model written to " + dir + " (" + files(dir) + ")");
-        lines.add("  published on %s (partition %d, offset %d) as '%s', tokenizer '%s'".formatted(Topics.MODELS,
-                published.partition(), published.offset(), published.model().modelId(), published.model().tokenizerId()));
+        // The gateway names the artifact; on the local stack its files are in the data directory, worth a look.
+        Path dir = config.data().artifactsDir().resolve(model.path("artifact").asText());
+        if (Files.isDirectory(dir)) {
+            lines.add("  model written to " + dir + " (" + files(dir) + ")");
+        }
+        lines.add("  listed by the gateway as '%s' (tokenizer '%s'): GET %sv1/models/%s".formatted(
+                model.path("id").asText(), model.path("tokenizer_id").asText(), gateway.base(), model.path("id").asText()));
         return lines;
     }
 

@@ -55,6 +55,11 @@ public record DataLayout(Path root) {
         return new PidFile(pidsDir().resolve(component + ".pid"));
     }
 
+    /** The replica counts of the running stack (see {@link ReplicaFile}). */
+    public ReplicaFile replicaFile() {
+        return new ReplicaFile(root.resolve("replicas.conf"));
+    }
+
     public void create() throws IOException {
         for (Path dir : new Path[] {kafkaLogDir(), redisDir(), artifactsDir(), logsDir(), pidsDir(), runDir()}) {
             Files.createDirectories(dir);

@@ -12,18 +12,25 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-/** One llm-mesh service, run from its shaded jar exactly as a container would run it. */
+/** One replica of an llm-mesh service, run from its shaded jar exactly as a container would run it. */
 public final class MicronautService implements Component {
     private final String name;
+    private final String module;
     private final int port;
     private final Path home;
     private final DataLayout data;
     private final Path java;
     private final Map<String, String> env;
 
-    /** @param env the service's complete environment (see {@link ServiceEnv}) */
-    public MicronautService(String name, int port, Path home, DataLayout data, Path java, Map<String, String> env) {
+    /**
+     * @param name   the replica's name ({@link Replicas#name}): its pid file, log and jar snapshot
+     * @param module the Maven module whose jar it runs: the service's name
+     * @param env    the replica's complete environment (see {@link ServiceEnv})
+     */
+    public MicronautService(String name, String module, int port, Path home, DataLayout data, Path java,
+                            Map<String, String> env) {
         this.name = name;
+        this.module = module;
         this.port = port;
         this.home = home;
         this.data = data;
@@ -56,6 +63,11 @@ public final class MicronautService implements Component {
         return Duration.ofSeconds(20);
     }
 
+    /** The service this is a replica of. */
+    public String module() {
+        return module;
+    }
+
     public Map<String, String> env() {
         return env;
     }
@@ -63,8 +75,8 @@ public final class MicronautService implements Component {
     /** Snapshots the built jar into the data directory; the process runs the snapshot (see {@link DataLayout#runDir}). */
     @Override
     public void prepare(PrintStream out) throws IOException {
-        Path built = jar().orElseThrow(() -> new StackException("no jar for " + name + " in "
-                + home.resolve(name).resolve("target") + "; build it with `mvn -B -DskipTests package` "
+        Path built = jar().orElseThrow(() -> new StackException("no jar for " + module + " in "
+                + home.resolve(module).resolve("target") + "; build it with `mvn -B -DskipTests package` "
                 + "(bin/llm-mesh does this when it is missing)"));
         Path snapshot = snapshot();
         Files.createDirectories(snapshot.getParent());
@@ -81,18 +93,19 @@ public final class MicronautService implements Component {
                 "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true", "-jar", snapshot().toString()), env, home);
     }
 
+    /** One per replica: a replica started later copies a newer build without touching the jar others run. */
     Path snapshot() {
         return data.runDir().resolve(name + ".jar");
     }
 
     /** {@code <name>/target/<name>-<version>.jar}; the shade plugin's {@code original-*} jar is not runnable. */
     Optional<Path> jar() {
-        Path target = home.resolve(name).resolve("target");
+        Path target = home.resolve(module).resolve("target");
         if (!Files.isDirectory(target)) {
             return Optional.empty();
         }
         try (Stream<Path> files = Files.list(target)) {
-            return files.filter(p -> p.getFileName().toString().startsWith(name + "-")
+            return files.filter(p -> p.getFileName().toString().startsWith(module + "-")
                             && p.getFileName().toString().endsWith(".jar")
                             && !p.getFileName().toString().endsWith("-sources.jar"))
                     .max(Comparator.comparing(MicronautService::modified));

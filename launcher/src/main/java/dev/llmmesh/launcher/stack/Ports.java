@@ -7,6 +7,8 @@ import java.net.Socket;
 /** The fixed local ports of the stack, the same ones docker-compose publishes. */
 public final class Ports {
     public static final String HOST = "localhost";
+    /** For a server that must not be reachable from other machines. */
+    public static final String LOOPBACK = "127.0.0.1";
     public static final int KAFKA = 9092;
     public static final int KAFKA_CONTROLLER = 9093;
     public static final int REDIS = 6379;

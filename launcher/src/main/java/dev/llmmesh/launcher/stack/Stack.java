@@ -3,15 +3,17 @@ package dev.llmmesh.launcher.stack;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** {@code up}, {@code down} and {@code status} over the components of a {@link StackPlan}. */
 public final class Stack {
-    private static final String LINE = "  %-18s %s%n";
+    private static final String LINE = "  %-20s %s%n";
 
     private final StackPlan plan;
     private final DataLayout data;
@@ -50,6 +52,8 @@ public final class Stack {
             throw new StackException("cannot create the data directory " + data.root() + ": " + e.getMessage(), e);
         }
         plan.notes().forEach(note -> out.println("note: " + note));
+        // Fewer replicas than last time: the surplus goes before anything starts, freeing its memory.
+        unplannedReplicas().forEach(name -> stop(name, Duration.ofSeconds(20)));
         boolean started = false;
         for (Component component : plan.components()) {
             started |= ensureRunning(component);
@@ -108,7 +112,9 @@ public final class Stack {
      * @return whether anything was running
      */
     public boolean down() {
-        List<String> names = new ArrayList<>(plan.stopOrder().stream().map(Component::name).toList());
+        // Replicas this plan does not know (their count was lowered by hand, or the replica file is gone) go first.
+        List<String> names = new ArrayList<>(unplannedReplicas());
+        names.addAll(plan.stopOrder().stream().map(Component::name).toList());
         if (!names.contains(RedisServer.NAME)) {
             names.add(RedisServer.NAME);
         }
@@ -117,7 +123,30 @@ public final class Stack {
             Duration grace = plan.component(name).map(Component::stopTimeout).orElse(Duration.ofSeconds(10));
             any |= stop(name, grace);
         }
+        try {
+            data.replicaFile().delete();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return any;
+    }
+
+    /** Service replicas with a pid file that are not part of the plan. */
+    List<String> unplannedReplicas() {
+        Path dir = data.pidsDir();
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString())
+                    .filter(f -> f.endsWith(".pid"))
+                    .map(f -> f.substring(0, f.length() - ".pid".length()))
+                    .filter(name -> Replicas.serviceOf(name).isPresent() && plan.component(name).isEmpty())
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private boolean stop(String name, Duration grace) {

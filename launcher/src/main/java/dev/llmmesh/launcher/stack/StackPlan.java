@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Which components make up the local stack on this machine, in start order (Redis, Kafka, services),
- * and what the user should know about it (Redis missing).
+ * Which components make up the local stack on this machine, in start order (Redis, Kafka, services, each
+ * service's replicas together), and what the user should know about it (Redis missing, API keys off).
  */
 public record StackPlan(List<Component> components, Optional<String> redisUri, List<String> notes) {
     public StackPlan {
@@ -22,6 +22,11 @@ public record StackPlan(List<Component> components, Optional<String> redisUri, L
      */
     public static StackPlan of(Path home, DataLayout data, Path java, Optional<Path> redisServer,
                                Map<String, String> env) {
+        return of(home, data, java, redisServer, env, Replicas.ONE_EACH);
+    }
+
+    public static StackPlan of(Path home, DataLayout data, Path java, Optional<Path> redisServer,
+                               Map<String, String> env, Replicas replicas) {
         List<Component> components = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         redisServer.ifPresentOrElse(
@@ -31,8 +36,19 @@ public record StackPlan(List<Component> components, Optional<String> redisUri, L
         Optional<String> redisUri = redisServer.map(exe -> Ports.REDIS_URI);
         components.add(new KafkaBroker(java, home.resolve("local-kafka").resolve("target").resolve("lib"), data, env));
         for (ServiceCatalog.Entry service : ServiceCatalog.SERVICES) {
-            components.add(new MicronautService(service.name(), service.port(), home, data, java,
-                    ServiceEnv.forService(env, data, service.port(), redisUri)));
+            for (int n = 1; n <= replicas.count(service.name()); n++) {
+                int port = Replicas.port(service.port(), n);
+                components.add(new MicronautService(Replicas.name(service.name(), n), service.name(), port, home, data,
+                        java, ServiceEnv.forService(env, data, port, redisUri, service.env())));
+            }
+        }
+        ServiceCatalog.Entry gateway = ServiceCatalog.GATEWAY;
+        notes.add("the gateway on http://%s:%d has API keys off (%s=false) and listens on loopback only; "
+                .formatted(Ports.HOST, gateway.port(), ServiceEnv.LLM_AUTH_ENABLED)
+                + "compose keeps them on");
+        if (replicas.count(ServiceCatalog.TOKENIZER.name()) > 1) {
+            notes.add("the gateway proxies tokenize/detokenize to " + ServiceCatalog.TOKENIZER.name() + " on :"
+                    + ServiceCatalog.TOKENIZER.port() + " only; every replica takes its share of the jobs");
         }
         return new StackPlan(components, redisUri, notes);
     }

@@ -4,7 +4,7 @@ import java.util.List;
 
 /** {@code status} as a fixed-width table, readable in a terminal and greppable in a script. */
 public final class StatusTable {
-    private static final String ROW = "%-18s %-8s %-6s %-40s %s%n";
+    private static final String ROW = "%-20s %-8s %-6s %-40s %s%n";
 
     private StatusTable() {
     }

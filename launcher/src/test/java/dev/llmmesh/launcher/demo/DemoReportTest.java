@@ -2,14 +2,13 @@ package dev.llmmesh.launcher.demo;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DemoReportTest {
-    private static final Corpus.Dataset BOOK = new Corpus.Dataset("book", 1_000, 900, Path.of("data.txt"));
+    private static final Corpus.Dataset BOOK = new Corpus.Dataset("book", 1_000, 900);
     private static final DemoReport.Row GPT2 = new DemoReport.Row("gpt2", 50257, new int[] {1, 2}, List.of("Hi", "\n"), 250);
     private static final DemoReport.Row OURS = new DemoReport.Row("ours", 4096, new int[] {3}, List.of("Hi\n"), 300);
 

@@ -24,9 +24,25 @@ class StackPlanTest {
     @Test
     void startsRedisThenKafkaThenServicesAndStopsInReverse() {
         var plan = StackPlan.of(home, data(), JAVA, Optional.of(Path.of("/usr/bin/redis-server")), Map.of());
-        assertEquals(List.of("redis", "kafka", "tokenizer-service", "trainer-service"), names(plan.components()));
-        assertEquals(List.of("trainer-service", "tokenizer-service", "kafka", "redis"), names(plan.stopOrder()));
-        assertTrue(plan.notes().isEmpty());
+        assertEquals(List.of("redis", "kafka", "tokenizer-service", "trainer-service", "gateway"),
+                names(plan.components()), "the gateway starts once the services it proxies answer");
+        assertEquals(List.of("gateway", "trainer-service", "tokenizer-service", "kafka", "redis"), names(plan.stopOrder()));
+        assertEquals(1, plan.notes().size(), plan.notes().toString());
+        assertTrue(plan.notes().getFirst().contains("API keys off"), plan.notes().getFirst());
+    }
+
+    @Test
+    void theGatewayRunsWithoutApiKeysOnLoopbackAndFindsTheTokenizer() {
+        var plan = StackPlan.of(home, data(), JAVA, Optional.empty(), Map.of("LLM_AUTH_ENABLED", "true"));
+        var gateway = (MicronautService) plan.component("gateway").orElseThrow();
+        assertEquals(8080, gateway.port());
+        assertEquals("false", gateway.env().get(ServiceEnv.LLM_AUTH_ENABLED), "the shell's setting does not win");
+        assertEquals("127.0.0.1", gateway.env().get(ServiceEnv.MICRONAUT_SERVER_HOST));
+        assertEquals("http://localhost:8081", gateway.env().get(ServiceEnv.MICRONAUT_HTTP_SERVICES_TOKENIZER_URL));
+        assertEquals("8080", gateway.env().get(ServiceEnv.MICRONAUT_SERVER_PORT));
+        assertEquals(data().artifactsDir().toString(), gateway.env().get(ServiceEnv.LLM_ARTIFACTS_DIR),
+                "uploads land where the services read datasets");
+        assertFalse(service(plan).env().containsKey(ServiceEnv.MICRONAUT_SERVER_HOST), "the gateway's own variables");
     }
 
     @Test
@@ -80,10 +96,10 @@ class StackPlanTest {
     void withoutRedisThereIsNoRedisComponentNoRedisUriAndANote() {
         // A REDIS_URI left in the user's shell must not switch on a cache that has no server.
         var plan = StackPlan.of(home, data(), JAVA, Optional.empty(), Map.of("REDIS_URI", "redis://elsewhere:6379"));
-        assertEquals(List.of("kafka", "tokenizer-service", "trainer-service"), names(plan.components()));
+        assertEquals(List.of("kafka", "tokenizer-service", "trainer-service", "gateway"), names(plan.components()));
         assertFalse(service(plan).env().containsKey(ServiceEnv.REDIS_URI));
+        assertFalse(((MicronautService) plan.component("gateway").orElseThrow()).env().containsKey(ServiceEnv.REDIS_URI));
         assertTrue(plan.redisUri().isEmpty());
-        assertEquals(1, plan.notes().size());
         assertTrue(plan.notes().getFirst().contains("Redis cache off"), plan.notes().getFirst());
     }
 
