@@ -3,6 +3,8 @@ package dev.llmmesh.gateway.datasets;
 import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.servicekit.http.ProblemException;
 import io.micronaut.core.annotation.Nullable;
+import dev.llmmesh.servicekit.http.Problem;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -39,13 +41,20 @@ public class DatasetsController {
     @Post(consumes = {"text/plain", "application/jsonl", "application/x-ndjson", "application/jsonlines",
             "application/x-jsonlines", "application/octet-stream"})
     @Operation(summary = "Upload a dataset as the request body: UTF-8 text, or JSONL with a string 'text' per line")
-    public HttpResponse<DatasetInfo> upload(HttpRequest<?> request, @Body InputStream body,
-                                            @QueryValue @Nullable String id, @QueryValue @Nullable String name,
-                                            @QueryValue @Nullable String format) throws IOException {
-        String datasetId = id == null ? Ids.random("ds") : checkedId(id);
-        DatasetFormat kind = DatasetFormat.of(format, request.getContentType().orElse(null));
-        DatasetInfo info = datasets.upload(datasetId, name == null ? datasetId : name, kind, body);
-        return HttpResponse.created(info, URI.create("/v1/datasets/" + datasetId));
+    public HttpResponse<?> upload(HttpRequest<?> request, @Body InputStream body, @QueryValue @Nullable String id,
+                                  @QueryValue @Nullable String name, @QueryValue @Nullable String format)
+            throws IOException {
+        try {
+            String datasetId = id == null ? Ids.random("ds") : checkedId(id);
+            DatasetFormat kind = DatasetFormat.of(format, request.getContentType().orElse(null));
+            DatasetInfo info = datasets.upload(datasetId, name == null ? datasetId : name, kind, body);
+            return HttpResponse.created(info, URI.create("/v1/datasets/" + datasetId));
+        } catch (ProblemException e) {
+            // A refusal may come before the body was read (or half-way through it): the rest of the body is
+            // still on the connection, so it must not be reused for the client's next request.
+            return HttpResponse.status(e.status()).header(HttpHeaders.CONNECTION, "close")
+                    .contentType(Problem.MEDIA_TYPE).body(e.toProblem());
+        }
     }
 
     @Get
