@@ -175,6 +175,17 @@ class ComposeFileTest {
         }
     }
 
+    /** {@code --scale inference-service=N} needs replicas that publish no host port and a group to share work. */
+    @Test
+    void inferenceScalesWithReplicas() {
+        Map<String, Object> inference = services.get("inference-service");
+        assertTrue(inference != null, "docker-compose.yml has no inference-service");
+        Object replicas = map(inference, "deploy", "inference-service").get("replicas");
+        assertTrue(replicas instanceof Integer n && n >= 1, "inference-service needs deploy.replicas, got " + replicas);
+        assertTrue(list(inference, "ports").isEmpty(), "a published host port would make every replica after the "
+                + "first fail to start: " + list(inference, "ports"));
+    }
+
     @Test
     void theGpuProfileReservesAnNvidiaDevice() {
         List<String> gpu = services.keySet().stream().filter(s -> list(services.get(s), "profiles").contains("gpu")).toList();

@@ -31,28 +31,25 @@ public final class Greedy {
         int context = model.config().contextLength();
         int[] sequence = Arrays.copyOf(prompt, prompt.length + maxNewTokens);
         int length = prompt.length;
-        try (NDManager generation = model.manager().newSubManager()) {
-            KvCache cache = KvCache.empty();
+        int[] slot = {0};
+        // Room for the whole sequence, or the context when the sequence outgrows it.
+        int capacity = (int) Math.min(context, (long) prompt.length + maxNewTokens);
+        try (KvCache cache = model.newCache(1, capacity);
+             NDManager generation = model.manager().newSubManager()) {
             int[] feed = window(sequence, length, context);
             for (int i = 0; i < maxNewTokens; i++) {
                 try (NDManager step = generation.newSubManager()) {
                     NDArray ids = step.create(feed, new Shape(1, feed.length));
-                    GptModel.Step result = model.forward(ids, cache);
-                    cache.close();
-                    cache = result.cache();
-                    cache.attach(generation);
-                    NDArray logits = result.logits();
-                    sequence[length++] = (int) logits.get(0, feed.length - 1).argMax().getLong();
+                    NDArray logits = model.forward(ids, cache, slot, true);
+                    sequence[length++] = (int) logits.get(0, 0).argMax().getLong();
                 }
-                if (cache.length() < context) {
+                if (cache.length(0) < capacity) {
                     feed = new int[] {sequence[length - 1]};
                 } else {
-                    cache.close();
-                    cache = KvCache.empty();
+                    cache.clear(0);
                     feed = window(sequence, length, context);
                 }
             }
-            cache.close();
         }
         return Arrays.copyOfRange(sequence, prompt.length, length);
     }

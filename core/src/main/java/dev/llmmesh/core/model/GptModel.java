@@ -14,6 +14,7 @@ import ai.djl.nn.norm.LayerNorm;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,16 +52,14 @@ public final class GptModel implements LanguageModel {
     private final Shape normShape;
     private final float attentionScale;
 
-    /** Logits for the tokens just fed, and the cache extended by them. */
-    public record Step(NDArray logits, KvCache cache) {
-    }
-
-    /** Where each layer leaves its keys and values (past + new) during a cached forward. */
-    private record CacheSink(List<NDArray> keys, List<NDArray> values) {
-        void add(NDArray k, NDArray v) {
-            keys.add(k);
-            values.add(v);
-        }
+    /**
+     * Where a cached forward reads and writes, built once per forward and shared by every layer.
+     *
+     * @param writeIndex (slot, :, position) of every fed token [B, T]: where its keys and values go
+     * @param readIndex  the rows' slots, their first {@code span} positions
+     * @param mask       additive attention mask, or null when every key read may be seen
+     */
+    private record CachedAttention(KvCache cache, NDIndex writeIndex, NDIndex readIndex, NDArray mask) {
     }
 
     /**
@@ -184,81 +183,183 @@ public final class GptModel implements LanguageModel {
     public NDArray forward(NDArray tokenIds, boolean training) {
         NDManager caller = tokenIds.getManager();
         try (NDManager scope = caller.newSubManager(manager.getDevice())) {
-            NDArray logits = run(tokenIds, training, KvCache.empty(), null, scope);
+            NDArray logits = run(tokenIds, training, scope);
+            logits.attach(caller);
+            return logits;
+        }
+    }
+
+    /** A zeroed cache for {@code slots} sequences of up to {@code capacity} tokens, on the model's device. */
+    public KvCache newCache(int slots, int capacity) {
+        return KvCache.allocate(config, manager, slots, capacity);
+    }
+
+    /** {@link #forward(NDArray, KvCache, int[], boolean)} with row b in slot b, logits for every position. */
+    public NDArray forward(NDArray tokenIds, KvCache cache) {
+        int[] slots = new int[(int) tokenIds.getShape().get(0)];
+        Arrays.setAll(slots, i -> i);
+        return forward(tokenIds, cache, slots, false);
+    }
+
+    /**
+     * Inference with a KV cache. Row b of {@code tokenIds} [B, T] continues the sequence held in cache slot
+     * {@code slots[b]}, at positions {@code cache.length(slots[b])} onwards, so rows may stand at different
+     * positions (a batch of sequences of different lengths, one token each, is one call). The tokens' keys and
+     * values are written into the cache in place and the slots' lengths advance by T.
+     *
+     * @param lastOnly only the last position's logits: a prefill that needs just the next token skips the LM head,
+     *                 a [T, vocab] product, on the others
+     * @return logits [B, T, V] (or [B, 1, V]), attached to the manager of {@code tokenIds}; no dropout, no autograd
+     */
+    public NDArray forward(NDArray tokenIds, KvCache cache, int[] slots, boolean lastOnly) {
+        Shape shape = tokenIds.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("tokenIds must be [batch, time], got " + shape);
+        }
+        int batch = (int) shape.get(0);
+        int time = (int) shape.get(1);
+        if (slots.length != batch) {
+            throw new IllegalArgumentException(slots.length + " slots for a batch of " + batch);
+        }
+        if (cache.layers() != config.layers()) {
+            throw new IllegalArgumentException("cache has " + cache.layers() + " layers, model " + config.layers());
+        }
+        int[] starts = new int[batch];
+        int span = 0;
+        for (int b = 0; b < batch; b++) {
+            for (int other = 0; other < b; other++) {
+                if (slots[other] == slots[b]) {
+                    throw new IllegalArgumentException("slot " + slots[b] + " appears twice in one batch");
+                }
+            }
+            starts[b] = cache.length(slots[b]);
+            if (time < 1 || starts[b] + time > cache.capacity()) {
+                throw new IllegalArgumentException("positions " + starts[b] + ".." + (starts[b] + time - 1)
+                        + " of slot " + slots[b] + " do not fit the cache's " + cache.capacity()
+                        + " positions (context " + config.contextLength() + ")");
+            }
+            span = Math.max(span, starts[b] + time);
+        }
+        NDManager caller = tokenIds.getManager();
+        try (NoGrad ignored = NoGrad.enter(manager);
+             NDManager scope = caller.newSubManager(manager.getDevice())) {
+            NDArray ids = tokenIds.getDevice().equals(manager.getDevice()) ? tokenIds
+                    : own(tokenIds.toDevice(manager.getDevice(), false), scope);
+            long[] positions = new long[batch * time];
+            long[] rows = new long[batch * time];
+            for (int b = 0; b < batch; b++) {
+                for (int t = 0; t < time; t++) {
+                    positions[b * time + t] = starts[b] + t;
+                    rows[b * time + t] = slots[b];
+                }
+            }
+            NDArray positionIds = scope.create(positions, new Shape(batch, time));
+            NDArray slotIds = scope.create(rows, new Shape(batch, time));
+            CachedAttention cached = new CachedAttention(cache, new NDIndex("{}, :, {}", slotIds, positionIds),
+                    readIndex(slots, span, scope), cachedMask(starts, time, span, scope));
+            NDArray tokens = own(embedding(ids, tokenEmbedding), scope);
+            NDArray x = tokens.add(embedding(positionIds, positionEmbedding));
+            for (int layer = 0; layer < blocks.size(); layer++) {
+                x = block(x, layer, cached.mask(), false, cached, scope);
+            }
+            if (lastOnly && time > 1) {
+                x = x.get(new NDIndex(":, -1:, :"));
+            }
+            NDArray logits = head(x);
+            for (int b = 0; b < batch; b++) {
+                cache.advance(slots[b], time);
+            }
             logits.attach(caller);
             return logits;
         }
     }
 
     /**
-     * Inference with a KV cache: feeds {@code tokenIds} [B, T] at positions {@code past.length()} onwards and returns
-     * their logits [B, T, V] with the cache extended by them (both attached to the manager of {@code tokenIds}).
-     * {@code past} is only read; close it once the returned cache replaces it. No dropout, and no autograd graph.
-     *
-     * @param past the cache of the tokens before these, or null / {@link KvCache#empty()} at the start
+     * The slots' first {@code span} positions. A run of consecutive slots (what a decoder that hands out the lowest
+     * free slot mostly has) is a view; any other set is gathered, which copies.
      */
-    public Step forward(NDArray tokenIds, KvCache past) {
-        KvCache cache = past == null ? KvCache.empty() : past;
-        if (!cache.isEmpty() && cache.layers() != config.layers()) {
-            throw new IllegalArgumentException("cache has " + cache.layers() + " layers, model " + config.layers());
+    private static NDIndex readIndex(int[] slots, int span, NDManager scope) {
+        boolean consecutive = true;
+        for (int b = 1; b < slots.length; b++) {
+            consecutive &= slots[b] == slots[0] + b;
         }
-        NDManager caller = tokenIds.getManager();
-        try (NoGrad ignored = NoGrad.enter(manager);
-             NDManager scope = caller.newSubManager(manager.getDevice())) {
-            List<NDArray> keys = new ArrayList<>(config.layers());
-            List<NDArray> values = new ArrayList<>(config.layers());
-            NDArray logits = run(tokenIds, false, cache, new CacheSink(keys, values), scope);
-            KvCache extended = new KvCache(keys, values);
-            logits.attach(caller);
-            extended.attach(caller);
-            return new Step(logits, extended);
+        if (consecutive) {
+            return new NDIndex("{}:{}, :, :{}", slots[0], slots[0] + slots.length, span);
         }
+        return new NDIndex("{}, :, :{}", scope.create(Arrays.stream(slots).asLongStream().toArray()), span);
+    }
+
+    /**
+     * Which cached keys each fed token may see: key j is visible to token t of row b iff j <= starts[b] + t. Rows at
+     * the same position share the causal band (none at all for a single token); rows at different positions get a
+     * [B, 1, T, span] mask that also hides the stale entries past each shorter row's end.
+     */
+    private NDArray cachedMask(int[] starts, int time, int span, NDManager scope) {
+        boolean aligned = Arrays.stream(starts).allMatch(s -> s == starts[0]);
+        if (aligned) {
+            return time == 1 ? null
+                    : causalBias.get(scope, new NDIndex("{}:{}, :{}", starts[0], starts[0] + time, span));
+        }
+        int batch = starts.length;
+        return HostArrays.fill(scope, new Shape(batch, 1, time, span), DataType.FLOAT32, bytes -> {
+            FloatBuffer floats = bytes.asFloatBuffer();
+            for (int b = 0; b < batch; b++) {
+                for (int t = 0; t < time; t++) {
+                    int offset = (b * time + t) * span;
+                    for (int k = 0; k < span; k++) {
+                        floats.put(offset + k, k <= starts[b] + t ? 0f : MASKED_SCORE);
+                    }
+                }
+            }
+        });
     }
 
     /** The forward pass proper; every array it makes is attached to {@code scope} or below. */
-    private NDArray run(NDArray tokenIds, boolean training, KvCache past, CacheSink newCache, NDManager scope) {
+    private NDArray run(NDArray tokenIds, boolean training, NDManager scope) {
         Shape shape = tokenIds.getShape();
         if (shape.dimension() != 2) {
             throw new IllegalArgumentException("tokenIds must be [batch, time], got " + shape);
         }
-        long start = past.length();
         long time = shape.get(1);
-        if (time < 1 || start + time > config.contextLength()) {
-            throw new IllegalArgumentException("positions " + start + ".." + (start + time - 1)
+        if (time < 1 || time > config.contextLength()) {
+            throw new IllegalArgumentException("positions 0.." + (time - 1)
                     + " do not fit the context of " + config.contextLength() + " tokens");
         }
         NDArray ids = tokenIds.getDevice().equals(manager.getDevice()) ? tokenIds
                 : own(tokenIds.toDevice(manager.getDevice(), false), scope);
         NDArray tokens = own(embedding(ids, tokenEmbedding), scope);
-        NDArray positions = scope.arange(start, start + time, 1, DataType.INT64);
+        NDArray positions = scope.arange(0, time, 1, DataType.INT64);
         NDArray x = tokens.add(embedding(positions, positionEmbedding));
         x = dropout(x, training);
-        // A single new token may see every cached key: no mask needed.
-        NDArray mask = time == 1 ? null
-                : causalBias.get(scope, new NDIndex("{}:{}, :{}", start, start + time, start + time));
-        for (int i = 0; i < blocks.size(); i++) {
-            NDArray pastKeys = past.isEmpty() ? null : past.keys().get(i);
-            NDArray pastValues = past.isEmpty() ? null : past.values().get(i);
-            x = block(x, blocks.get(i), pastKeys, pastValues, mask, training, newCache, scope);
+        // A single token sees only itself: no mask needed.
+        NDArray mask = time == 1 ? null : causalBias.get(scope, new NDIndex(":{}, :{}", time, time));
+        for (int layer = 0; layer < blocks.size(); layer++) {
+            x = block(x, layer, mask, training, null, scope);
         }
-        x = LayerNorm.layerNorm(x, normShape, finalNormWeight, finalNormBias, (float) config.layerNormEps())
-                .singletonOrThrow();
+        return head(x);
+    }
+
+    /** Final LayerNorm, then the LM head tied to the token embedding. */
+    private NDArray head(NDArray x) {
+        NDArray normed = LayerNorm.layerNorm(x, normShape, finalNormWeight, finalNormBias,
+                (float) config.layerNormEps()).singletonOrThrow();
         // Tied head: x @ wte^T, which is exactly what linear() computes with wte as its [out, in] weight.
-        return Linear.linear(x, tokenEmbedding).singletonOrThrow();
+        return Linear.linear(normed, tokenEmbedding).singletonOrThrow();
     }
 
     /**
      * x + attn(ln_1(x)), then + mlp(ln_2(x)). Runs in its own scope so that, without autograd, a block's
      * intermediates are freed before the next block starts; only the new residual stream (and the cache) leave it.
      */
-    private NDArray block(NDArray x, BlockWeights w, NDArray pastKeys, NDArray pastValues, NDArray mask,
-                          boolean training, CacheSink newCache, NDManager scope) {
+    private NDArray block(NDArray x, int layer, NDArray mask, boolean training, CachedAttention cached,
+                          NDManager scope) {
+        BlockWeights w = blocks.get(layer);
         try (NDManager local = scope.newSubManager()) {
             // Results follow their first operand's manager: parking x here puts everything derived from it here too.
             x.tempAttach(local);
             float eps = (float) config.layerNormEps();
             NDArray h = LayerNorm.layerNorm(x, normShape, w.ln1Weight(), w.ln1Bias(), eps).singletonOrThrow();
-            NDArray a = attention(h, w, pastKeys, pastValues, mask, training, newCache, scope, local);
+            NDArray a = attention(h, w, layer, mask, training, cached, local);
             x = x.add(dropout(a, training));
             h = LayerNorm.layerNorm(x, normShape, w.ln2Weight(), w.ln2Bias(), eps).singletonOrThrow();
             NDArray m = conv1d(Gelu.tanhApproximation(conv1d(h, w.fcWeight(), w.fcBias(), local)),
@@ -269,24 +370,32 @@ public final class GptModel implements LanguageModel {
         }
     }
 
-    /** Causal multi-head self-attention from one fused QKV projection. */
-    private NDArray attention(NDArray h, BlockWeights w, NDArray pastKeys, NDArray pastValues, NDArray mask,
-                              boolean training, CacheSink newCache, NDManager scope, NDManager local) {
+    /**
+     * Causal multi-head self-attention from one fused QKV projection. Uncached, the keys and values are this
+     * call's own; cached, they are first written into the cache at the tokens' positions, and the attention then
+     * reads each row's filled prefix from there.
+     */
+    private NDArray attention(NDArray h, BlockWeights w, int layer, NDArray mask, boolean training,
+                              CachedAttention cached, NDManager local) {
         Shape shape = h.getShape();
         long batch = shape.get(0);
         long time = shape.get(1);
         NDList qkv = conv1d(h, w.attnWeight(), w.attnBias(), local).split(3, 2);
         NDArray q = heads(qkv.get(0), batch, time);
-        NDArray k = heads(qkv.get(1), batch, time);
-        NDArray v = heads(qkv.get(2), batch, time);
-        if (pastKeys != null) {
-            k = own(pastKeys.concat(k, 2), local);
-            v = own(pastValues.concat(v, 2), local);
-        }
-        if (newCache != null) {
-            k.attach(scope);
-            v.attach(scope);
-            newCache.add(k, v);
+        NDArray k;
+        NDArray v;
+        if (cached == null) {
+            k = heads(qkv.get(1), batch, time);
+            v = heads(qkv.get(2), batch, time);
+        } else {
+            // cache[slot, :, position] is [B, T, H, D] (advanced indices split by a slice lead): the layout
+            // before the heads transpose, so the new keys go in without one.
+            NDArray keys = cached.cache().keys(layer);
+            NDArray values = cached.cache().values(layer);
+            keys.set(cached.writeIndex(), qkv.get(1).reshape(batch, time, config.heads(), config.headDim()));
+            values.set(cached.writeIndex(), qkv.get(2).reshape(batch, time, config.heads(), config.headDim()));
+            k = keys.get(local, cached.readIndex());
+            v = values.get(local, cached.readIndex());
         }
         // Scaling q ([.., T, D]) is cheaper than scaling the scores ([.., T, T]).
         NDArray scores = q.mul(attentionScale).matMul(k.transpose(0, 1, 3, 2));

@@ -110,11 +110,16 @@ class GptModelTest {
             NDArray ids = m.create(tokens(2 * 9, 97, 1), new Shape(2, 9));
             model.forward(ids, true);
             model.forward(ids, false);
-            GptModel.Step step = model.forward(ids, KvCache.empty());
-            model.forward(ids.get(":, :1"), step.cache());
+            try (KvCache cache = model.newCache(3, 16)) {
+                model.forward(ids, cache);
+                model.forward(ids.get(":, :1"), cache, new int[] {2, 0}, true);
+                // the cache's own arrays (keys and values per layer), in a manager of its own below the model's
+                assertEquals(modelArrays + 2 * SMALL.layers(), model.manager().getManagedArrays().size(),
+                        "model manager + cache");
+            }
             assertEquals(modelArrays, model.manager().getManagedArrays().size(), "model manager");
-            // ids, 3 logits, one cache (2 layers x k, v), the slice, its logits and cache
-            assertEquals(1 + 3 + 4 + 1 + 1 + 4, m.getManagedArrays().size(), "caller's manager");
+            // ids, 2 logits, the cached forward's logits, the slice, its logits
+            assertEquals(1 + 2 + 1 + 1 + 1, m.getManagedArrays().size(), "caller's manager");
         }
     }
 
@@ -150,7 +155,8 @@ class GptModelTest {
     @Test
     void cachedDecodingMatchesTheFullSequence() {
         try (GptModel model = GptModel.initialize(SMALL, Device.cpu(), 11);
-             NDManager m = NDManager.newBaseManager(Device.cpu())) {
+             NDManager m = NDManager.newBaseManager(Device.cpu());
+             KvCache cache = model.newCache(2, SMALL.contextLength())) {
             int batch = 2;
             int time = 12;
             long[] ids = tokens(batch * time, 97, 2);
@@ -158,29 +164,90 @@ class GptModelTest {
             NDArray full = model.forward(all, false);
 
             // a prefill of 5 tokens
-            GptModel.Step step = model.forward(all.get(":, :5"), (KvCache) null);
-            List<NDArray> pieces = new ArrayList<>(List.of(step.logits()));
-            KvCache cache = step.cache();
+            NDArray keys0 = cache.keys(0);
+            List<NDArray> pieces = new ArrayList<>(List.of(model.forward(all.get(":, :5"), cache)));
             assertEquals(SMALL.layers(), cache.layers());
-            assertEquals(5, cache.length());
-            assertEquals(new Shape(batch, SMALL.heads(), 5, SMALL.headDim()), cache.keys().getFirst().getShape());
+            assertEquals(5, cache.length(0));
+            assertEquals(5, cache.length(1));
+            assertEquals(new Shape(batch, SMALL.heads(), SMALL.contextLength(), SMALL.headDim()),
+                    cache.keys(0).getShape());
+            assertTrue(keys0 == cache.keys(0), "written in place, not replaced");
+            assertTrue(cache.keys(0).get(":, :, :5").abs().sum().getFloat() > 0, "the prefill's keys are there");
+            assertEquals(0f, cache.keys(0).get(":, :, 5:").abs().sum().getFloat(), "nothing past the filled prefix");
             // then a chunk of 3 on top of the cache (a masked step with a past), then one token at a time
             for (int t = 5; t < time; t += t == 5 ? 3 : 1) {
-                step = model.forward(all.get(new NDIndex(":, {}:{}", t, t == 5 ? t + 3 : t + 1)), cache);
-                cache.close();
-                cache = step.cache();
-                pieces.add(step.logits());
+                pieces.add(model.forward(all.get(new NDIndex(":, {}:{}", t, t == 5 ? t + 3 : t + 1)), cache));
             }
-            assertEquals(time, cache.length());
+            assertEquals(time, cache.length(0));
             NDArray cached = NDArrays.concat(new NDList(pieces), 1);
             assertTrue(maxAbsDiff(full, cached) < 1e-4f, "max diff " + maxAbsDiff(full, cached));
 
             // 12 cached + 21 new positions do not fit a context of 32
-            KvCache full12 = cache;
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> model.forward(m.create(tokens(2 * 21, 97, 1), new Shape(2, 21)), full12));
+                    () -> model.forward(m.create(tokens(2 * 21, 97, 1), new Shape(2, 21)), cache));
             assertTrue(e.getMessage().contains("context"), e.getMessage());
-            cache.close();
+            assertEquals(time, cache.length(0), "a refused forward leaves the lengths alone");
+        }
+    }
+
+    @Test
+    void rowsAtDifferentPositionsInOneForwardMatchTheirOwnSequences() {
+        try (GptModel model = GptModel.initialize(SMALL, Device.cpu(), 17);
+             NDManager m = NDManager.newBaseManager(Device.cpu());
+             KvCache cache = model.newCache(4, 20)) {
+            long[] a = tokens(9, 97, 3);
+            long[] b = tokens(4, 97, 4);
+            // a in slot 3, b in slot 1 (not consecutive, in reverse order), prefilled one at a time
+            model.forward(m.create(java.util.Arrays.copyOf(a, 7), new Shape(1, 7)), cache, new int[] {3}, true);
+            model.forward(m.create(java.util.Arrays.copyOf(b, 2), new Shape(1, 2)), cache, new int[] {1}, true);
+            // then both go on together, at positions 7 and 2, one token each, and then two each
+            NDArray step1 = model.forward(m.create(new long[] {a[7], b[2]}, new Shape(2, 1)), cache,
+                    new int[] {3, 1}, false);
+            assertEquals(8, cache.length(3));
+            assertEquals(3, cache.length(1));
+            NDArray fullA = model.forward(m.create(java.util.Arrays.copyOf(a, 8), new Shape(1, 8)), false);
+            NDArray fullB = model.forward(m.create(java.util.Arrays.copyOf(b, 3), new Shape(1, 3)), false);
+            assertTrue(maxAbsDiff(step1.get("0, 0"), fullA.get("0, 7")) < 1e-4f);
+            assertTrue(maxAbsDiff(step1.get("1, 0"), fullB.get("0, 2")) < 1e-4f);
+            NDArray step2 = model.forward(m.create(new long[] {b[3], 5, a[8], 6}, new Shape(2, 2)), cache,
+                    new int[] {1, 3}, false);
+            long[] bMore = {b[0], b[1], b[2], b[3], 5};
+            long[] aMore = {a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], 6};
+            NDArray fullB2 = model.forward(m.create(bMore, new Shape(1, 5)), false);
+            NDArray fullA2 = model.forward(m.create(aMore, new Shape(1, 10)), false);
+            assertTrue(maxAbsDiff(step2.get("0"), fullB2.get("0, 3:5")) < 1e-4f);
+            assertTrue(maxAbsDiff(step2.get("1"), fullA2.get("0, 8:10")) < 1e-4f);
+            assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(m.create(new long[] {1, 2}, new Shape(2, 1)), cache, new int[] {1, 1}, false));
+        }
+    }
+
+    @Test
+    void slotsCanBeClearedCopiedAndReordered() {
+        try (GptModel model = GptModel.initialize(SMALL, Device.cpu(), 19);
+             NDManager m = NDManager.newBaseManager(Device.cpu());
+             KvCache cache = model.newCache(3, 16)) {
+            long[] p = tokens(6, 97, 8);
+            long[] q = tokens(3, 97, 9);
+            model.forward(m.create(p, new Shape(1, 6)), cache, new int[] {0}, true);
+            model.forward(m.create(q, new Shape(1, 3)), cache, new int[] {1}, true);
+            cache.copySlot(0, 2);
+            assertEquals(6, cache.length(2));
+            NDArray fromCopy = model.forward(m.create(new long[] {4}, new Shape(1, 1)), cache, new int[] {2}, false);
+            NDArray reference = model.forward(m.create(new long[] {4}, new Shape(1, 1)), cache, new int[] {0}, false);
+            assertEquals(0f, maxAbsDiff(fromCopy, reference));
+            // slot 0 takes slot 1's sequence and slot 1 takes slot 0's
+            cache.reorder(new int[] {1, 0});
+            assertEquals(3, cache.length(0));
+            assertEquals(7, cache.length(1));
+            NDArray afterQ = model.forward(m.create(new long[] {5}, new Shape(1, 1)), cache, new int[] {0}, false);
+            NDArray fullQ = model.forward(m.create(new long[] {q[0], q[1], q[2], 5}, new Shape(1, 4)), false);
+            assertTrue(maxAbsDiff(afterQ.get("0, 0"), fullQ.get("0, 3")) < 1e-4f);
+            cache.clear(1);
+            assertEquals(0, cache.length(1));
+            NDArray fresh = model.forward(m.create(q, new Shape(1, 3)), cache, new int[] {1}, false);
+            assertTrue(maxAbsDiff(fresh, model.forward(m.create(q, new Shape(1, 3)), false)) < 1e-4f,
+                    "stale entries of a cleared slot stay hidden");
         }
     }
 

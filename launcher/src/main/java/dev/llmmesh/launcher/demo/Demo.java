@@ -149,6 +149,8 @@ public final class Demo {
             summary.add("Pretraining");
             summary.addAll(pretrain.summary(trained));
             modelId = Optional.of(trained.model().get().path("id").asText());
+            summary.add("");
+            summary.addAll(SampleGenerations.lines(gateway, modelId.get()));
             pretrainJob = Optional.of(trained.outcome().last().jobId());
         }
         out.println();

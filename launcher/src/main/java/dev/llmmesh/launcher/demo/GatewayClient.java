@@ -129,6 +129,15 @@ final class GatewayClient {
         return found(send(get("v1/models/" + encode(id)), Set.of(200, 404)));
     }
 
+    /**
+     * POST /v1/completions, OpenAI's format. A model the inference replicas are still loading answers 503 for a
+     * moment; that is retried like the gateway's own 503s.
+     */
+    JsonNode complete(String model, String prompt, int maxTokens, double temperature, long seed) {
+        return send(post("v1/completions", Map.of("model", model, "prompt", prompt, "max_tokens", maxTokens,
+                "temperature", temperature, "seed", seed)), Set.of(200)).body();
+    }
+
     private static Optional<JsonNode> found(Reply reply) {
         return reply.status() == 200 ? Optional.of(reply.body()) : Optional.empty();
     }
@@ -205,6 +214,9 @@ final class GatewayClient {
             if (problem != null && problem.hasNonNull("detail")) {
                 detail = problem.get("detail").asText()
                         + (problem.hasNonNull("field") ? " (field '" + problem.get("field").asText() + "')" : "");
+            } else if (problem != null && problem.path("error").hasNonNull("message")) {
+                // The OpenAI endpoints answer in OpenAI's error shape.
+                detail = problem.get("error").get("message").asText();
             }
         } catch (IOException e) {
             // Not a problem body (a proxy's HTML page, say): the raw text says more than nothing.

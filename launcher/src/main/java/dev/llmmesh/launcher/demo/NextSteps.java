@@ -25,6 +25,8 @@ final class NextSteps {
         }
         lines.add("  curl -s %s/v1/models".formatted(base));
         modelId.ifPresent(id -> lines.add("  curl -s %s/v1/models/%s".formatted(base, id)));
+        modelId.ifPresent(id -> lines.add(("  curl -s %s/v1/completions -H 'Content-Type: application/json' "
+                + "-d '{\"model\":\"%s\",\"prompt\":\"Call me Ishmael.\",\"max_tokens\":40}'").formatted(base, id)));
         lines.add("  curl -s %s/v1/tokenize -H 'Content-Type: application/json' -d '{\"tokenizer\":\"%s\",\"text\":\"Call me Ishmael.\"}'"
                 .formatted(base, tokenizerId));
         lines.add("  curl -s '%s/v1/jobs?type=pretrain'".formatted(base));

@@ -20,11 +20,13 @@ public final class ServiceCatalog {
 
     public static final Entry TOKENIZER = new Entry("tokenizer-service", 8081, Map.of(), true);
     public static final Entry TRAINER = new Entry("trainer-service", 8082, Map.of(), true);
+    /** Replicas share llm.inference.requests in group "inference": `up --replicas inference-service=4`. */
+    public static final Entry INFERENCE = new Entry("inference-service", 8083, Map.of(), true);
     /** Last: it proxies tokenizer-service, so it starts once that answers. */
     public static final Entry GATEWAY = new Entry("gateway", 8080, ServiceEnv.localGateway(TOKENIZER.port()), false);
 
     /** A service joins the local stack by one line here (and its jar in bin/llm-mesh's build check). */
-    public static final List<Entry> SERVICES = List.of(TOKENIZER, TRAINER, GATEWAY);
+    public static final List<Entry> SERVICES = List.of(TOKENIZER, TRAINER, INFERENCE, GATEWAY);
 
     private ServiceCatalog() {
     }

@@ -1,0 +1,193 @@
+package dev.llmmesh.core.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.llmmesh.core.model.GptModel;
+import dev.llmmesh.core.model.KvCache;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Continuous batching: up to {@code maxSequences} sequences of different lengths decode together, one batched
+ * forward per step, each in its own slot of one preallocated {@link KvCache} at its own position. Sequences join
+ * ({@link #submit}) and leave (finishing, or {@link #cancel}) between steps; a finished sequence's slot goes to
+ * the next one waiting.
+ *
+ * <p>A caller (the inference service) drives it one {@link #step()} at a time and streams each
+ * {@link StepEvent}. In a step, every running sequence gets one token from a single forward of [running, 1] token
+ * ids; then waiting sequences take free slots and are prefilled one by one (a prefill is a forward of the whole
+ * prompt), each getting its first token from it. The results equal decoding each sequence alone: rows never see
+ * each other (per-row positions and an attention mask over per-slot keys), and each sequence samples with its own
+ * seeded generator.
+ *
+ * <p>Not thread-safe: one thread drives a decoder. {@link #close()} frees the cache.
+ */
+public final class BatchDecoder implements AutoCloseable {
+    private final GptModel model;
+    private final TokenText text;
+    private final KvCache cache;
+    private final NDManager manager;
+    private final int vocab;
+    private final Deque<Sequence> waiting = new ArrayDeque<>();
+    /** Running sequences by slot, so a decode batch lists its slots in order (a run of slots reads as a view). */
+    private final TreeMap<Integer, Sequence> running = new TreeMap<>();
+    private final BitSet free;
+    private long nextId;
+
+    /**
+     * @param text     token bytes for stop sequences and streamed text; null to work on tokens alone
+     * @param capacity positions per sequence (prompt + generated), at most the model's context length
+     */
+    public BatchDecoder(GptModel model, TokenText text, int maxSequences, int capacity) {
+        this.model = model;
+        this.text = text;
+        this.vocab = model.config().vocabSize();
+        this.cache = model.newCache(maxSequences, capacity);
+        this.manager = model.manager().newSubManager();
+        this.free = new BitSet(maxSequences);
+        free.set(0, maxSequences);
+    }
+
+    /**
+     * Queues one sequence; it is prefilled at a coming step, as soon as a slot is free.
+     *
+     * @param seed seeds this sequence's sampler (for {@code n} samples, give each its own)
+     * @return the sequence's id, as its events carry it
+     */
+    public long submit(int[] prompt, SamplingParams params, long seed) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt must hold at least one token");
+        }
+        if (prompt.length > cache.capacity()) {
+            throw new IllegalArgumentException("the prompt's " + prompt.length + " tokens do not fit the "
+                    + cache.capacity() + " positions of a sequence");
+        }
+        for (int token : prompt) {
+            if (token < 0 || token >= vocab) {
+                throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + vocab);
+            }
+        }
+        if (!params.stop().isEmpty() && text == null) {
+            throw new IllegalArgumentException("stop sequences need the tokens' text: give the decoder a TokenText");
+        }
+        Sequence sequence = new Sequence(nextId++, prompt, params, seed, text);
+        waiting.add(sequence);
+        return sequence.id();
+    }
+
+    /** Ends a waiting or running sequence now; its slot is free for the next step. Empty if it is not here. */
+    public Optional<SequenceOutput> cancel(long id) {
+        for (Sequence s : waiting) {
+            if (s.id() == id) {
+                waiting.remove(s);
+                return Optional.of(s.end(FinishReason.CANCELLED).output());
+            }
+        }
+        for (var entry : running.entrySet()) {
+            if (entry.getValue().id() == id) {
+                release(entry.getKey());
+                return Optional.of(entry.getValue().end(FinishReason.CANCELLED).output());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** One decode step; see the class comment. Empty when there is nothing to do. */
+    public List<StepEvent> step() {
+        List<StepEvent> events = new ArrayList<>();
+        if (!running.isEmpty()) {
+            decode(events);
+        }
+        while (!waiting.isEmpty() && !free.isEmpty()) {
+            prefill(waiting.poll(), free.nextSetBit(0), events);
+        }
+        return events;
+    }
+
+    /** Nothing waiting and nothing running. */
+    public boolean idle() {
+        return waiting.isEmpty() && running.isEmpty();
+    }
+
+    public int runningCount() {
+        return running.size();
+    }
+
+    /** The cache slots of the running sequences, ascending. */
+    public int[] runningSlots() {
+        return running.keySet().stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    public int waitingCount() {
+        return waiting.size();
+    }
+
+    public int capacity() {
+        return cache.capacity();
+    }
+
+    private void decode(List<StepEvent> events) {
+        List<Sequence> batch = new ArrayList<>(running.values());
+        int[] slots = running.keySet().stream().mapToInt(Integer::intValue).toArray();
+        int[] last = batch.stream().mapToInt(Sequence::lastToken).toArray();
+        float[] logits;
+        try (NDManager step = manager.newSubManager()) {
+            NDArray ids = step.create(last, new Shape(slots.length, 1));
+            logits = model.forward(ids, cache, slots, false).toFloatArray();
+        }
+        for (int b = 0; b < slots.length; b++) {
+            float[] row = Arrays.copyOfRange(logits, b * vocab, (b + 1) * vocab);
+            events.add(accept(batch.get(b), slots[b], row));
+        }
+    }
+
+    private void prefill(Sequence sequence, int slot, List<StepEvent> events) {
+        int[] prompt = sequence.prompt();
+        boolean echo = sequence.params().echo();
+        float[] logits;
+        try (NDManager step = manager.newSubManager()) {
+            NDArray ids = step.create(prompt, new Shape(1, prompt.length));
+            logits = model.forward(ids, cache, new int[] {slot}, !echo).toFloatArray();
+        }
+        free.clear(slot);
+        running.put(slot, sequence);
+        if (echo) {
+            sequence.scorePrompt(logits, vocab);
+        }
+        if (sequence.params().maxTokens() == 0) {
+            release(slot);
+            events.add(sequence.end(FinishReason.LENGTH));
+            return;
+        }
+        int lastRow = echo ? prompt.length - 1 : 0;
+        events.add(accept(sequence, slot, Arrays.copyOfRange(logits, lastRow * vocab, (lastRow + 1) * vocab)));
+    }
+
+    private StepEvent accept(Sequence sequence, int slot, float[] row) {
+        StepEvent event = sequence.accept(row, cache.length(slot) < cache.capacity());
+        if (event.finished()) {
+            release(slot);
+        }
+        return event;
+    }
+
+    private void release(int slot) {
+        running.remove(slot);
+        cache.clear(slot);
+        free.set(slot);
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+        manager.close();
+    }
+}

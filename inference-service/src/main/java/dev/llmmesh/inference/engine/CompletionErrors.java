@@ -1,0 +1,39 @@
+package dev.llmmesh.inference.engine;
+
+import dev.llmmesh.mesh.inference.CompletionChunk;
+import dev.llmmesh.mesh.inference.CompletionChunk.InferenceError;
+import dev.llmmesh.mesh.inference.InferenceCommand;
+
+/** The errors a replica answers a request with, in OpenAI's codes, and the chunk that carries one. */
+public final class CompletionErrors {
+    private CompletionErrors() {
+    }
+
+    public static InferenceError modelNotFound(String modelId) {
+        return new InferenceError(404, "model_not_found", "model", "The model '" + modelId
+                + "' does not exist or is not served by this deployment");
+    }
+
+    public static InferenceError modelUnavailable(String modelId, String reason) {
+        return new InferenceError(503, "model_unavailable", "model", "The model '" + modelId
+                + "' is not available: " + reason);
+    }
+
+    /** The prompt alone overflows: {@code prompt}; the prompt fits but not the completion: {@code max_tokens}. */
+    public static InferenceError contextLengthExceeded(int promptTokens, int maxTokens, int capacity) {
+        String param = promptTokens > capacity ? "prompt" : "max_tokens";
+        return new InferenceError(400, "context_length_exceeded", param, "This model holds at most " + capacity
+                + " tokens, but the request needs " + (promptTokens + maxTokens) + ": " + promptTokens
+                + " in the prompt and max_tokens " + maxTokens + " for the completion. Shorten the prompt or lower"
+                + " max_tokens.");
+    }
+
+    public static InferenceError invalid(String param, String message) {
+        return new InferenceError(400, "invalid_request_error", param, message);
+    }
+
+    public static CompletionChunk chunk(String requestId, String replica, InferenceError error) {
+        return new CompletionChunk(CompletionChunk.TYPE, InferenceCommand.SCHEMA_VERSION, requestId, 0, 0, replica,
+                null, null, null, null, null, error);
+    }
+}

@@ -1,0 +1,38 @@
+package dev.llmmesh.inference.engine;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Singleton;
+
+import java.time.Duration;
+
+/**
+ * What an operator watches on {@code /prometheus}: time to first token (from the request's arrival to its first
+ * chunk leaving), tokens generated, and requests by how they ended, per model.
+ */
+@Singleton
+public class InferenceMetrics {
+    private final MeterRegistry registry;
+
+    public InferenceMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public void firstToken(String modelId, Duration sinceArrival) {
+        Timer.builder("llm.inference.time.to.first.token")
+                .description("from a request's arrival at the replica to its first chunk, queueing included")
+                .publishPercentiles(0.5, 0.95).tag("model", modelId).register(registry).record(sinceArrival);
+    }
+
+    public void tokens(String modelId, int count) {
+        Counter.builder("llm.inference.tokens.generated").description("tokens generated, all choices")
+                .tag("model", modelId).register(registry).increment(count);
+    }
+
+    /** @param outcome completed, cancelled, refused, failed, expired or abandoned (left to another replica) */
+    public void finished(String modelId, String outcome) {
+        Counter.builder("llm.inference.requests").description("requests by how they ended")
+                .tags("model", modelId, "outcome", outcome).register(registry).increment();
+    }
+}

@@ -1,0 +1,22 @@
+package dev.llmmesh.inference.kv;
+
+import java.time.Duration;
+
+/**
+ * The {@code llm.inference.kv-prefix} block.
+ *
+ * @param blockTokens   prefixes are cached in whole blocks of this many tokens
+ * @param ttl           how long an entry lives after it was written
+ * @param maxEntryBytes a block larger than this is not stored (a big model's blocks would crowd out all else)
+ * @param budgetBytes   what one model's entries may take in Redis together, counted over a TTL window
+ */
+public record KvPrefixSettings(boolean enabled, int blockTokens, Duration ttl, long maxEntryBytes, long budgetBytes) {
+    public KvPrefixSettings {
+        if (blockTokens < 1) {
+            throw new IllegalArgumentException("llm.inference.kv-prefix.block-tokens must be >= 1, got " + blockTokens);
+        }
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("llm.inference.kv-prefix.ttl must be positive, got " + ttl);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.llmmesh.inference.models;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.llmmesh.inference.engine.ModelEngine;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+
+import java.util.List;
+
+/** What this replica serves, in the shape of OpenAI's model list, with each model's loading state. */
+@Controller("/v1/models")
+public class ModelsController {
+    private final ModelCatalog catalog;
+
+    public ModelsController(ModelCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    @Get
+    public ModelList list() {
+        return new ModelList("list", catalog.listing().stream().map(ModelsController::entry).toList());
+    }
+
+    static ModelEntry entry(ModelEngine engine) {
+        var a = engine.announcement();
+        return new ModelEntry(a.modelId(), "model", a.createdAt() == null ? null : a.createdAt().getEpochSecond(),
+                "llm-mesh", engine.state().name().toLowerCase(java.util.Locale.ROOT), a.tokenizerId(),
+                engine.capacity() == 0 ? null : engine.capacity(), engine.activeRequests(), engine.failure());
+    }
+
+    /** {@code data} is written even when empty: clients read it unconditionally. */
+    public record ModelList(String object, @JsonInclude(JsonInclude.Include.ALWAYS) List<ModelEntry> data) {
+    }
+
+    /**
+     * @param created   seconds since the epoch, as OpenAI writes it
+     * @param capacity  positions per sequence (prompt + completion) once loaded
+     * @param active    requests being answered now
+     * @param failure   why loading failed
+     */
+    public record ModelEntry(String id, String object, Long created, String ownedBy, String state, String tokenizer,
+                             Integer capacity, int active, String failure) {
+    }
+}

@@ -1,0 +1,46 @@
+package dev.llmmesh.inference.models;
+
+import dev.llmmesh.inference.engine.ModelEngine;
+import dev.llmmesh.inference.requests.RequestConsumer;
+import io.micronaut.health.HealthStatus;
+import io.micronaut.management.health.indicator.HealthIndicator;
+import io.micronaut.management.health.indicator.HealthResult;
+import jakarta.inject.Singleton;
+import org.reactivestreams.Publisher;
+import io.micronaut.core.async.publisher.Publishers;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code /health} names the models served and their state. UP once the registry is read and requests are taken;
+ * a model that failed to load does not make the replica DOWN (the others still serve; its requests get a 503).
+ */
+@Singleton
+public class ModelsHealth implements HealthIndicator {
+    private final ModelCatalog catalog;
+    private final ModelFeed feed;
+    private final RequestConsumer requests;
+
+    public ModelsHealth(ModelCatalog catalog, ModelFeed feed, RequestConsumer requests) {
+        this.catalog = catalog;
+        this.feed = feed;
+        this.requests = requests;
+    }
+
+    @Override
+    public Publisher<HealthResult> getResult() {
+        Map<String, Object> models = new LinkedHashMap<>();
+        for (ModelEngine engine : catalog.listing()) {
+            models.put(engine.announcement().modelId(), engine.state().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("models", models);
+        details.put("registryRead", feed.caughtUp());
+        details.put("takingRequests", requests.subscribed());
+        details.put("partitions", requests.ownedPartitions());
+        details.put("unanswered", requests.unanswered());
+        HealthStatus status = feed.caughtUp() && requests.subscribed() ? HealthStatus.UP : HealthStatus.DOWN;
+        return Publishers.just(HealthResult.builder("inference", status).details(details).build());
+    }
+}

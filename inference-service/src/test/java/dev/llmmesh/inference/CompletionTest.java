@@ -1,0 +1,263 @@
+package dev.llmmesh.inference;
+
+import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
+import dev.llmmesh.mesh.DeadLetters;
+import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.inference.CompletionChunk;
+import dev.llmmesh.mesh.inference.CompletionRequest;
+import dev.llmmesh.testkit.KafkaProbe;
+import dev.llmmesh.testkit.TraceParent;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.runtime.server.EmbeddedServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static dev.llmmesh.inference.InferenceFixture.answer;
+import static dev.llmmesh.inference.InferenceFixture.request;
+import static dev.llmmesh.inference.InferenceFixture.send;
+import static dev.llmmesh.inference.InferenceFixture.text;
+import static dev.llmmesh.inference.InferenceFixture.tokens;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** One replica, one tiny model: what a request gets back on llm.inference.events. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CompletionTest {
+    private static final Duration TIMEOUT = Duration.ofMinutes(2);
+    private static final String PROMPT = "The quick brown fox";
+
+    private final Path artifacts = InferenceFixture.tempDir();
+    private final String model = "tiny-" + InferenceFixture.shortId();
+    private final String broken = "broken-" + InferenceFixture.shortId();
+    private EmbeddedServer server;
+
+    @BeforeAll
+    void start() throws Exception {
+        Map<String, Object> props = InferenceFixture.properties(artifacts, "inference-test-" + InferenceFixture.shortId());
+        // Only this class's model: others announced on the shared registry are not loaded here.
+        props.put("llm.inference.models", model + "," + broken);
+        server = ApplicationContext.run(EmbeddedServer.class, props, "test");
+        InferenceFixture.publishModel(artifacts, model, InferenceFixture.TINY, 7);
+    }
+
+    @AfterAll
+    void stop() {
+        server.getApplicationContext().close();
+    }
+
+    @Test
+    void aRequestStreamsNumberedChunksAndEndsWithUsage() throws Exception {
+        CompletionRequest request = request(model, PROMPT, 20, 0.8, 42, 1);
+        send(request);
+        List<CompletionChunk> chunks = answer(request.requestId(), TIMEOUT);
+
+        for (int i = 0; i < chunks.size(); i++) {
+            assertEquals(i, chunks.get(i).seq(), "chunks in order, numbered from 0");
+            assertEquals(0, chunks.get(i).index());
+            assertNotNull(chunks.get(i).replica());
+        }
+        assertTrue(chunks.size() >= 5, "streamed in pieces of a few tokens, got " + chunks.size() + " chunks");
+        CompletionChunk last = chunks.getLast();
+        assertEquals("length", last.finishReason());
+        assertEquals(new CompletionChunk.Usage(4, 20), last.usage());
+        chunks.subList(0, chunks.size() - 1).forEach(c -> {
+            assertNull(c.usage());
+            assertNull(c.finishReason());
+        });
+        List<Integer> ids = tokens(chunks, 0);
+        assertEquals(20, ids.size());
+        assertEquals(Gpt2Vocabulary.gpt2().decode(ids.stream().mapToInt(Integer::intValue).toArray()),
+                text(chunks, 0), "the streamed text is the tokens' text");
+    }
+
+    @Test
+    void theSameSeedGivesTheSameCompletion() throws Exception {
+        CompletionRequest first = request(model, PROMPT, 12, 1.0, 1234, 1);
+        CompletionRequest again = request(model, PROMPT, 12, 1.0, 1234, 1);
+        CompletionRequest other = request(model, PROMPT, 12, 1.0, 4321, 1);
+        send(first);
+        send(again);
+        send(other);
+        List<Integer> a = tokens(answer(first.requestId(), TIMEOUT), 0);
+        assertEquals(a, tokens(answer(again.requestId(), TIMEOUT), 0));
+        assertNotEquals(a, tokens(answer(other.requestId(), TIMEOUT), 0));
+    }
+
+    @Test
+    void nTwoGivesTwoChoicesAndOneUsageAtTheEnd() throws Exception {
+        CompletionRequest request = request(model, PROMPT, 10, 1.0, 99, 2);
+        send(request);
+        List<CompletionChunk> chunks = answer(request.requestId(), TIMEOUT);
+
+        for (int index = 0; index < 2; index++) {
+            int choice = index;
+            List<CompletionChunk> mine = chunks.stream().filter(c -> c.index() == choice).toList();
+            for (int i = 0; i < mine.size(); i++) {
+                assertEquals(i, mine.get(i).seq(), "each choice numbers its own chunks");
+            }
+            assertEquals("length", mine.getLast().finishReason());
+            assertEquals(10, tokens(chunks, index).size());
+        }
+        assertNotEquals(tokens(chunks, 0), tokens(chunks, 1), "two samples, two seeds");
+        assertEquals(1, chunks.stream().filter(c -> c.usage() != null).count());
+        assertEquals(new CompletionChunk.Usage(4, 20), chunks.getLast().usage());
+    }
+
+    @Test
+    void echoPutsThePromptWithLogprobsInTheFirstChunk() throws Exception {
+        CompletionRequest plain = request(model, PROMPT, 3, 0.0, 1, 1);
+        CompletionRequest request = new CompletionRequest(plain.schemaVersion(), plain.requestId(), null, model, PROMPT,
+                3, 0.0, 0, 1.0, 0.0, 1.0, 0.0, 0.0, List.of(), 1, 1, 2, true, null, plain.deadline());
+        send(request);
+        List<CompletionChunk> chunks = answer(request.requestId(), TIMEOUT);
+
+        List<CompletionChunk.TokenInfo> echo = chunks.getFirst().echo();
+        assertEquals(List.of(464, 2068, 7586, 21831), echo.stream().map(CompletionChunk.TokenInfo::id).toList());
+        assertNull(echo.getFirst().logprob(), "nothing predicts the first token");
+        echo.subList(1, 4).forEach(t -> assertTrue(t.logprob() < 0 && t.top().size() == 2, t.toString()));
+        chunks.stream().flatMap(c -> c.tokens().stream()).forEach(t -> assertEquals(2, t.top().size()));
+    }
+
+    @Test
+    void aRequestThatDoesNotFitTheContextGetsA400() throws Exception {
+        CompletionRequest tooLong = request(model, PROMPT, 253, 0.0, 1, 1);
+        send(tooLong);
+        CompletionChunk.InferenceError error = answer(tooLong.requestId(), TIMEOUT).getLast().error();
+        assertEquals(400, error.status());
+        assertEquals("context_length_exceeded", error.code());
+        assertEquals("max_tokens", error.param());
+        assertTrue(error.message().contains("256") && error.message().contains("257"), error.message());
+
+        CompletionRequest hugePrompt = request(model, "fox ".repeat(300), 1, 0.0, 1, 1);
+        send(hugePrompt);
+        assertEquals("prompt", answer(hugePrompt.requestId(), TIMEOUT).getLast().error().param());
+
+        CompletionRequest fits = request(model, PROMPT, 252, 0.0, 1, 1);
+        send(fits);
+        assertEquals(252, answer(fits.requestId(), TIMEOUT).getLast().usage().completionTokens());
+    }
+
+    @Test
+    void anUnknownModelGetsA404() throws Exception {
+        CompletionRequest request = request("no-such-model", PROMPT, 5, 0.0, 1, 1);
+        send(request);
+        List<CompletionChunk> chunks = answer(request.requestId(), TIMEOUT);
+        assertEquals(1, chunks.size());
+        assertEquals(404, chunks.getFirst().error().status());
+        assertEquals("model_not_found", chunks.getFirst().error().code());
+    }
+
+    @Test
+    void aModelThatCannotBeLoadedAnswers503WithTheReason() throws Exception {
+        var announcement = new dev.llmmesh.mesh.ModelAnnouncement(dev.llmmesh.mesh.ModelAnnouncement.TYPE,
+                dev.llmmesh.mesh.ModelAnnouncement.SCHEMA_VERSION, broken, Map.of(), "gpt2",
+                "models/" + broken + "/", null, "fixture", Map.of(), Instant.now());
+        KafkaProbe.send(Topics.MODELS, broken, dev.llmmesh.mesh.Json.bytes(announcement));
+        CompletionRequest request = request(broken, PROMPT, 5, 0.0, 1, 1);
+        send(request);
+        CompletionChunk.InferenceError error = answer(request.requestId(), TIMEOUT).getLast().error();
+        assertEquals(503, error.status());
+        assertEquals("model_unavailable", error.code());
+        assertTrue(error.message().contains("config.json"), error.message());
+    }
+
+    @Test
+    void cancelEndsTheRequestEarly() throws Exception {
+        CompletionRequest request = request(model, PROMPT, 250, 1.0, 5, 1);
+        send(request);
+        InferenceFixture.firstChunks(request.requestId(), TIMEOUT);
+        InferenceFixture.cancel(request);
+        CompletionChunk last = answer(request.requestId(), TIMEOUT).getLast();
+        assertEquals("cancelled", last.finishReason());
+        assertTrue(last.usage().completionTokens() < 250, "stopped after " + last.usage().completionTokens());
+    }
+
+    @Test
+    void aRequestPastItsDeadlineIsDropped() throws Exception {
+        CompletionRequest live = request(model, PROMPT, 2, 0.0, 1, 1);
+        CompletionRequest late = InferenceFixture.withDeadline(InferenceFixture.withId(live, "late-" + InferenceFixture.shortId()),
+                Instant.now().minusSeconds(1));
+        // Same key, same partition: the late one is read first.
+        KafkaProbe.send(Topics.INFERENCE_REQUESTS, live.requestId(), InferenceFixture.bytes(late));
+        KafkaProbe.send(Topics.INFERENCE_REQUESTS, live.requestId(), InferenceFixture.bytes(live));
+        var records = KafkaProbe.readUntil(Topics.INFERENCE_EVENTS, TIMEOUT,
+                seen -> InferenceFixture.chunks(seen, live.requestId()).stream().anyMatch(CompletionChunk::last));
+        assertEquals(List.of(), InferenceFixture.chunks(records, late.requestId()));
+    }
+
+    @Test
+    void poisonGoesToTheDeadLetterTopicAndTheConsumerGoesOn() throws Exception {
+        String key = "poison-" + InferenceFixture.shortId();
+        KafkaProbe.send(Topics.INFERENCE_REQUESTS, key, "{not json".getBytes(StandardCharsets.UTF_8));
+        var dead = KafkaProbe.readUntil(Topics.DEAD_LETTER, TIMEOUT,
+                seen -> seen.stream().anyMatch(r -> key.equals(r.key()))).stream()
+                .filter(r -> key.equals(r.key())).findFirst().orElseThrow();
+        assertArrayEquals("{not json".getBytes(StandardCharsets.UTF_8), dead.value());
+        assertEquals(Topics.INFERENCE_REQUESTS, new String(dead.headers().lastHeader(DeadLetters.ORIGINAL_TOPIC).value(),
+                StandardCharsets.UTF_8));
+        assertNotNull(dead.headers().lastHeader(DeadLetters.ERROR));
+
+        // Same partition as the poison, after it.
+        CompletionRequest next = InferenceFixture.withId(request(model, PROMPT, 2, 0.0, 1, 1), key);
+        send(next);
+        assertEquals(2, answer(key, TIMEOUT).getLast().usage().completionTokens());
+    }
+
+    @Test
+    void chunksContinueTheTraceOfTheRequest() throws Exception {
+        TraceParent parent = TraceParent.random();
+        CompletionRequest request = request(model, PROMPT, 6, 0.0, 1, 1);
+        KafkaProbe.send(Topics.INFERENCE_REQUESTS, request.requestId(), InferenceFixture.bytes(request),
+                Map.of(TraceParent.HEADER, parent.header()));
+        var records = KafkaProbe.readUntil(Topics.INFERENCE_EVENTS, TIMEOUT,
+                seen -> InferenceFixture.chunks(seen, request.requestId()).stream().anyMatch(CompletionChunk::last))
+                .stream().filter(r -> request.requestId().equals(r.key())).toList();
+        assertTrue(records.size() >= 2);
+        for (var record : records) {
+            TraceParent chunkTrace = TraceParent.of(record).orElseThrow(() -> new AssertionError("no traceparent"));
+            assertEquals(parent.traceId(), chunkTrace.traceId(), "one trace from the gateway's request to its chunks");
+        }
+    }
+
+    @Test
+    void prometheusShowsTimeToFirstTokenAndTokens() throws Exception {
+        CompletionRequest request = request(model, PROMPT, 5, 0.0, 1, 1);
+        send(request);
+        answer(request.requestId(), TIMEOUT);
+        try (HttpClient client = HttpClient.create(server.getURL())) {
+            String metrics = client.toBlocking().retrieve("/prometheus");
+            assertTrue(metrics.contains("llm_inference_time_to_first_token_seconds_count{model=\"" + model + "\"}"),
+                    metrics);
+            assertTrue(metrics.contains("llm_inference_tokens_generated_total{model=\"" + model + "\"}"));
+            assertTrue(metrics.contains("llm_inference_requests_total{model=\"" + model + "\",outcome=\"completed\"}"));
+        }
+    }
+
+    @Test
+    void theServiceListsItsModels() throws Exception {
+        try (HttpClient client = HttpClient.create(server.getURL())) {
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            String body;
+            do {
+                body = client.toBlocking().retrieve("/v1/models");
+            } while (!body.contains("\"state\":\"ready\"") && System.nanoTime() < deadline);
+            assertTrue(body.contains("\"id\":\"" + model + "\"") && body.contains("\"state\":\"ready\""), body);
+            String health = client.toBlocking().retrieve("/health");
+            assertTrue(health.contains(model), health);
+        }
+    }
+}
