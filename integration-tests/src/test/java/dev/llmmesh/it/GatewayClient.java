@@ -29,6 +29,10 @@ final class GatewayClient {
         this.base = "http://localhost:" + port;
     }
 
+    String base() {
+        return base;
+    }
+
     record Reply(int status, JsonNode body, String text) {
         Reply expect(int expected) {
             if (status != expected) {

@@ -65,6 +65,7 @@ class MobyDickPipelineIT {
     private ServiceProcess tokenizer;
     private ServiceProcess trainer;
     private ServiceProcess gateway;
+    private ServiceProcess inference;
     private OtlpReceiver traces;
 
     @BeforeAll
@@ -104,6 +105,9 @@ class MobyDickPipelineIT {
         try {
             if (gateway != null) {
                 gateway.close();
+            }
+            if (inference != null) {
+                inference.close();
             }
         } finally {
             try {
@@ -160,6 +164,7 @@ class MobyDickPipelineIT {
         assertEquals(VOCAB, model.get("config").get("vocabSize").intValue());
         assertEquals(ArtifactKeys.modelDir(modelId), model.get("artifact").textValue());
         assertGeneratesDeterministically(artifacts.path(model.get("artifact").textValue()));
+        assertServedThroughTheGateway(api);
 
         assertARestartedGatewayKeepsJobHistory(List.of(train, tokenize, pretrain));
     }
@@ -182,6 +187,26 @@ class MobyDickPipelineIT {
         ReceivedSpan readBack = traces.awaitSpan(wait, s -> "gateway".equals(s.service())
                 && s.kind() == ReceivedSpan.Kind.CONSUMER && s.isChildOf(reported));
         assertEquals(request.traceId(), readBack.traceId(), "one trace from the HTTP request back to the gateway");
+    }
+
+    /**
+     * inference-service loads the announced model; completions come back through the gateway in OpenAI's format,
+     * and the official openai npm client can use them.
+     */
+    private void assertServedThroughTheGateway(GatewayClient api) throws Exception {
+        inference = ServiceProcess.start("inference-service", env, logs).awaitHealthy();
+        Map<String, Object> greedy = Map.of("model", modelId, "prompt", "Call me Ishmael.", "max_tokens", 12,
+                "temperature", 0, "logprobs", 1);
+        JsonNode first = api.postJson("/v1/completions", greedy).expect(200).body();
+        JsonNode second = api.postJson("/v1/completions", greedy).expect(200).body();
+        JsonNode choice = first.get("choices").get(0);
+        assertEquals(choice.get("text"), second.get("choices").get(0).get("text"), "greedy decoding is deterministic");
+        assertFalse(choice.get("text").textValue().isEmpty(), first.toString());
+        assertEquals(first.get("usage").get("completion_tokens").intValue(),
+                choice.get("logprobs").get("tokens").size(), first.toString());
+        System.out.println("completion through the gateway: " + choice.get("text"));
+
+        OpenAiNodeClient.check(api.base(), modelId);
     }
 
     /** Job state lives in Kafka, not in the gateway: a fresh gateway replays it and answers as the old one did. */
