@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  * alone. Each subcommand prints a table and ends with one {@code bench: ...} line for scripts.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        subcommands = {TokenizerEncodeBench.class, TokenizerTrainBench.class, TrainBench.class,
+        subcommands = {TokenizerEncodeBench.class, TokenizerTrainBench.class, TrainBench.class, DecodeBench.class,
                 TrainParityExport.class},
         description = "llm-mesh benchmarks; see BENCHMARKS.md at the repository root.")
 public final class Bench implements Runnable {

@@ -107,10 +107,11 @@ final class TrainBench implements Callable<Integer> {
         if (steps < 1 || warmupSteps < 0) {
             throw new IllegalArgumentException("need --steps >= 1 and --warmup-steps >= 0");
         }
+        // The engine loads libtorch; a thread count set before that has no native library to go to.
+        Engine engine = Engine.getEngine("PyTorch");
         if (threads > 0) {
             JniUtils.setNumThreads(threads);
         }
-        Engine engine = Engine.getEngine("PyTorch");
         System.out.printf("engine %s %s, intra-op threads %d, inter-op threads %d, %d cores, load avg %.2f%n",
                 engine.getEngineName(), engine.getVersion(), JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
                 Runtime.getRuntime().availableProcessors(), loadAverage());
