@@ -11,9 +11,9 @@ final class SampleGenerations {
     }
 
     static final List<Sample> SAMPLES = List.of(
-            new Sample("Call me Ishmael.", 0.0, 1),
+            new Sample("Call me Ishmael.", 0.8, 1),
             new Sample("The whale", 0.8, 1),
-            new Sample("The whale", 0.8, 2));
+            new Sample("The whale", 0.0, 1));
     static final int MAX_TOKENS = 40;
 
     private SampleGenerations() {
