@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.model.KvCache;
-import dev.llmmesh.core.model.KvCacheBridge;
 import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
 import dev.llmmesh.inference.kv.KvBlock;
 import dev.llmmesh.inference.kv.KvBlockCodec;
@@ -127,7 +126,7 @@ class KvPrefixTest {
                     if (run == 0) {
                         List<KvBlock> blocks = new ArrayList<>();
                         for (int k = 0; k < 7; k++) {
-                            blocks.add(KvCacheBridge.read(cache, 0, k * BLOCK, BLOCK, fingerprint));
+                            blocks.add(block(cache.read(0, k * BLOCK, BLOCK), fingerprint));
                         }
                         assertTrue(store.store(modelId, prompt, blocks) > 7 * blocks.getFirst().bytes());
                     }
@@ -142,7 +141,8 @@ class KvPrefixTest {
                 try (KvCache cache = model.newCache(1, MODEL.contextLength())) {
                     long t0 = System.nanoTime();
                     List<KvBlock> found = store.lookup(modelId, fingerprint, prompt);
-                    found.forEach(b -> KvCacheBridge.write(cache, 0, b));
+                    found.forEach(b -> cache.append(0, new KvCache.Run(b.from(), b.length(), b.heads(),
+                            b.headDim(), b.keys(), b.values())));
                     warmLogits = forward(model, cache, Arrays.copyOfRange(prompt, found.size() * BLOCK, prompt.length));
                     warm.add(System.nanoTime() - t0);
                     assertEquals(7, found.size());
@@ -187,6 +187,11 @@ class KvPrefixTest {
                 assertTrue(ttl > 0 && ttl <= Duration.ofMinutes(10).toMillis(), "ttl " + ttl);
             }
         }
+    }
+
+    private static KvBlock block(KvCache.Run run, long fingerprint) {
+        return new KvBlock(fingerprint, run.layers(), run.heads(), run.headDim(), run.from(), run.length(), run.keys(),
+                run.values());
     }
 
     /** Feeds tokens to slot 0 and returns the last position's logits. */

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -28,6 +29,10 @@ import java.util.TreeMap;
  * each other (per-row positions and an attention mask over per-slot keys), and each sequence samples with its own
  * seeded generator.
  *
+ * <p>With a {@link PrefixCache}, a prefill first loads what the cache knows of the prompt's start into the slot and
+ * feeds only the rest of the prompt through the model (except with {@code echo}, which needs the logits of every
+ * prompt position), then lets the cache keep what was computed.
+ *
  * <p>Not thread-safe: one thread drives a decoder. {@link #close()} frees the cache.
  */
 public final class BatchDecoder implements AutoCloseable {
@@ -40,13 +45,24 @@ public final class BatchDecoder implements AutoCloseable {
     /** Running sequences by slot, so a decode batch lists its slots in order (a run of slots reads as a view). */
     private final TreeMap<Integer, Sequence> running = new TreeMap<>();
     private final BitSet free;
+    private final PrefixCache prefixes;
     private long nextId;
+    private long promptTokensReused;
+    private long promptTokensComputed;
 
     /**
      * @param text     token bytes for stop sequences and streamed text; null to work on tokens alone
      * @param capacity positions per sequence (prompt + generated), at most the model's context length
      */
     public BatchDecoder(GptModel model, TokenText text, int maxSequences, int capacity) {
+        this(model, text, maxSequences, capacity, PrefixCache.NONE);
+    }
+
+    /**
+     * @param prefixes where prefills look up and leave the states of prompt prefixes ({@link PrefixCache#NONE}: none)
+     */
+    public BatchDecoder(GptModel model, TokenText text, int maxSequences, int capacity, PrefixCache prefixes) {
+        this.prefixes = Objects.requireNonNull(prefixes, "prefixes");
         this.model = model;
         this.text = text;
         this.vocab = model.config().vocabSize();
@@ -134,6 +150,16 @@ public final class BatchDecoder implements AutoCloseable {
         return cache.capacity();
     }
 
+    /** Prompt positions whose keys and values came from the {@link PrefixCache}, since the decoder was made. */
+    public long promptTokensReused() {
+        return promptTokensReused;
+    }
+
+    /** Prompt positions fed through the model in prefills, since the decoder was made. */
+    public long promptTokensComputed() {
+        return promptTokensComputed;
+    }
+
     private void decode(List<StepEvent> events) {
         List<Sequence> batch = new ArrayList<>(running.values());
         int[] slots = running.keySet().stream().mapToInt(Integer::intValue).toArray();
@@ -153,9 +179,24 @@ public final class BatchDecoder implements AutoCloseable {
         int[] prompt = sequence.prompt();
         boolean echo = sequence.params().echo();
         float[] logits;
-        try (NDManager step = manager.newSubManager()) {
-            NDArray ids = step.create(prompt, new Shape(1, prompt.length));
-            logits = model.forward(ids, cache, new int[] {slot}, !echo).toFloatArray();
+        int reused = 0;
+        try {
+            // Echo scores every prompt position, so it needs logits a reused prefix would never produce.
+            reused = echo ? 0 : reuse(prompt, slot);
+            int[] rest = reused == 0 ? prompt : Arrays.copyOfRange(prompt, reused, prompt.length);
+            try (NDManager step = manager.newSubManager()) {
+                NDArray ids = step.create(rest, new Shape(1, rest.length));
+                logits = model.forward(ids, cache, new int[] {slot}, !echo).toFloatArray();
+            }
+        } catch (RuntimeException e) {
+            // The slot is still free: it must not keep a half-loaded prefix for the next sequence.
+            cache.clear(slot);
+            throw e;
+        }
+        promptTokensReused += reused;
+        promptTokensComputed += prompt.length - reused;
+        if (!echo) {
+            prefixes.prefilled(prompt, reused, cache, slot);
         }
         free.clear(slot);
         running.put(slot, sequence);
@@ -169,6 +210,27 @@ public final class BatchDecoder implements AutoCloseable {
         }
         int lastRow = echo ? prompt.length - 1 : 0;
         events.add(accept(sequence, slot, Arrays.copyOfRange(logits, lastRow * vocab, (lastRow + 1) * vocab)));
+    }
+
+    /** Loads what the prefix cache knows of the prompt into the empty {@code slot}; returns the positions loaded. */
+    private int reuse(int[] prompt, int slot) {
+        List<KvCache.Run> runs = prefixes.find(prompt);
+        int end = 0;
+        for (KvCache.Run run : runs) {
+            if (run.from() != end) {
+                throw new IllegalStateException("the prefix cache's runs must follow each other from position 0; one"
+                        + " starts at " + run.from() + " instead of " + end);
+            }
+            end = run.end();
+        }
+        if (end >= prompt.length) {
+            throw new IllegalStateException("the prefix cache returned " + end + " positions of a " + prompt.length
+                    + "-token prompt: the last token must be left to the model");
+        }
+        for (KvCache.Run run : runs) {
+            cache.append(slot, run);
+        }
+        return end;
     }
 
     private StepEvent accept(Sequence sequence, int slot, float[] row) {

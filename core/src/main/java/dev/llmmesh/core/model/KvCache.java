@@ -23,6 +23,41 @@ import java.util.List;
  * them. Not thread-safe: one decoder drives a cache.
  */
 public final class KvCache implements AutoCloseable {
+    /**
+     * The keys and values of one slot's positions {@code [from, from + length)}, off the device: per layer
+     * {@code [heads, length, headDim]} float32, row-major. What a prompt-prefix cache keeps and hands to another
+     * cache (of the same model) to continue from.
+     */
+    public record Run(int from, int length, int heads, int headDim, float[][] keys, float[][] values) {
+        public Run {
+            if (from < 0 || length < 1 || heads < 1 || headDim < 1) {
+                throw new IllegalArgumentException("bad KV run: positions " + from + "+" + length + ", " + heads
+                        + " heads of " + headDim);
+            }
+            if (keys.length != values.length || keys.length < 1) {
+                throw new IllegalArgumentException("a KV run needs keys and values for the same layers, got "
+                        + keys.length + " and " + values.length);
+            }
+            int floats = heads * length * headDim;
+            for (int layer = 0; layer < keys.length; layer++) {
+                if (keys[layer].length != floats || values[layer].length != floats) {
+                    throw new IllegalArgumentException("layer " + layer + " holds " + keys[layer].length + "/"
+                            + values[layer].length + " floats, [" + heads + ", " + length + ", " + headDim
+                            + "] needs " + floats);
+                }
+            }
+        }
+
+        public int layers() {
+            return keys.length;
+        }
+
+        /** One past the last position. */
+        public int end() {
+            return from + length;
+        }
+    }
+
     private final NDManager manager;
     private final List<NDArray> keys;
     private final List<NDArray> values;
@@ -144,6 +179,60 @@ public final class KvCache implements AutoCloseable {
             }
         }
         lengths[to] = length;
+    }
+
+    /** Positions {@code [from, from + length)} of {@code slot}, which it must already hold, copied off the device. */
+    public Run read(int slot, int from, int length) {
+        checkSlot(slot);
+        if (from < 0 || length < 1 || from + length > lengths[slot]) {
+            throw new IllegalArgumentException("positions " + from + "+" + length + " of slot " + slot + ", which holds "
+                    + lengths[slot]);
+        }
+        Shape shape = keys.getFirst().getShape();
+        float[][] runKeys = new float[keys.size()][];
+        float[][] runValues = new float[keys.size()][];
+        NDIndex run = new NDIndex("{}, :, {}:{}", slot, from, from + length);
+        for (int layer = 0; layer < keys.size(); layer++) {
+            try (NDArray k = keys.get(layer).get(run); NDArray v = values.get(layer).get(run)) {
+                runKeys[layer] = k.toFloatArray();
+                runValues[layer] = v.toFloatArray();
+            }
+        }
+        return new Run(from, length, (int) shape.get(1), (int) shape.get(3), runKeys, runValues);
+    }
+
+    /**
+     * Writes a run into {@code slot} right after what it holds and advances it: the slot then stands where it would
+     * had the run's tokens been fed through the model.
+     *
+     * @throws IllegalArgumentException when the run does not start at the slot's length, does not fit, or has
+     *                                  another shape than this cache; the slot is left untouched
+     */
+    public void append(int slot, Run run) {
+        checkSlot(slot);
+        Shape shape = keys.getFirst().getShape();
+        if (run.layers() != keys.size() || run.heads() != shape.get(1) || run.headDim() != shape.get(3)) {
+            throw new IllegalArgumentException("a run of " + run.layers() + " layers x " + run.heads() + " heads x "
+                    + run.headDim() + " does not fit a cache of " + keys.size() + " x " + shape.get(1) + " x "
+                    + shape.get(3));
+        }
+        if (run.from() != lengths[slot]) {
+            throw new IllegalArgumentException("slot " + slot + " holds " + lengths[slot]
+                    + " positions; the run starts at " + run.from());
+        }
+        if (run.end() > capacity) {
+            throw new IllegalArgumentException("positions up to " + run.end() + " do not fit the capacity of "
+                    + capacity);
+        }
+        NDIndex target = new NDIndex("{}, :, {}:{}", slot, run.from(), run.end());
+        Shape runShape = new Shape(run.heads(), run.length(), run.headDim());
+        try (NDManager scope = manager.newSubManager()) {
+            for (int layer = 0; layer < keys.size(); layer++) {
+                keys.get(layer).set(target, scope.create(run.keys()[layer], runShape));
+                values.get(layer).set(target, scope.create(run.values()[layer], runShape));
+            }
+        }
+        lengths[slot] = run.end();
     }
 
     /** Bytes the cache holds on its device. */

@@ -9,7 +9,8 @@ import java.time.Duration;
 
 /**
  * What an operator watches on {@code /prometheus}: time to first token (from the request's arrival to its first
- * chunk leaving), tokens generated, and requests by how they ended, per model.
+ * chunk leaving), tokens generated, prompt tokens by where their KV states came from, and requests by how they
+ * ended, per model.
  */
 @Singleton
 public class InferenceMetrics {
@@ -28,6 +29,24 @@ public class InferenceMetrics {
     public void tokens(String modelId, int count) {
         Counter.builder("llm.inference.tokens.generated").description("tokens generated, all choices")
                 .tag("model", modelId).register(registry).increment(count);
+    }
+
+    /**
+     * Prompt positions prefilled: {@code source=cache} loaded from the shared KV prefix store, {@code source=model}
+     * fed through the model. Their ratio is the prefix cache's hit rate, in tokens.
+     */
+    public void promptTokens(String modelId, long reused, long computed) {
+        if (reused > 0) {
+            promptTokenCounter(modelId, "cache").increment(reused);
+        }
+        if (computed > 0) {
+            promptTokenCounter(modelId, "model").increment(computed);
+        }
+    }
+
+    private Counter promptTokenCounter(String modelId, String source) {
+        return Counter.builder("llm.inference.prompt.tokens").description("prompt tokens prefilled, by source")
+                .tags("model", modelId, "source", source).register(registry);
     }
 
     /** @param outcome completed, cancelled, refused, failed, expired or abandoned (left to another replica) */

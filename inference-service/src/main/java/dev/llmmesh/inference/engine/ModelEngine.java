@@ -7,6 +7,8 @@ import dev.llmmesh.core.generate.StepEvent;
 import dev.llmmesh.core.generate.TokenText;
 import dev.llmmesh.core.tokenizer.Tokenizer;
 import dev.llmmesh.inference.InferenceSettings;
+import dev.llmmesh.inference.kv.KvPrefixStore;
+import dev.llmmesh.inference.kv.StoredPrefixCache;
 import dev.llmmesh.inference.models.LoadedModel;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.inference.CompletionChunk;
@@ -71,6 +73,7 @@ public final class ModelEngine implements AutoCloseable {
     private final InferenceSettings settings;
     private final ChunkSink sink;
     private final InferenceMetrics metrics;
+    private final KvPrefixStore prefixStore;
     private final BlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
     private final Thread thread;
     private final Map<String, ActiveRequest> active = new LinkedHashMap<>();
@@ -82,9 +85,11 @@ public final class ModelEngine implements AutoCloseable {
     private volatile boolean retiring;
     private volatile boolean stopping;
 
+    /** @param prefixStore where prompt-prefix KV states are shared ({@link KvPrefixStore#NONE}: nowhere) */
     public ModelEngine(ModelAnnouncement announcement, Loader loader, InferenceSettings settings, ChunkSink sink,
-                       InferenceMetrics metrics) {
+                       InferenceMetrics metrics, KvPrefixStore prefixStore) {
         this.announcement = announcement;
+        this.prefixStore = prefixStore;
         this.metrics = metrics;
         this.loader = loader;
         this.settings = settings;
@@ -167,13 +172,14 @@ public final class ModelEngine implements AutoCloseable {
         }
         int contextLength = loaded.model().config().contextLength();
         capacity = settings.capacity() == 0 ? contextLength : Math.min(settings.capacity(), contextLength);
-        try (loaded) {
+        try (loaded; StoredPrefixCache prefixes = new StoredPrefixCache(prefixStore, announcement.modelId(),
+                KvPrefixStore.fingerprint(announcement), loaded.model().config())) {
             boolean done = false;
             while (!done) {
                 BatchDecoder decoder;
                 try {
                     decoder = new BatchDecoder(loaded.model(), TokenText.of(loaded.tokenizer()),
-                            settings.maxSequences(), capacity);
+                            settings.maxSequences(), capacity, prefixes);
                 } catch (RuntimeException e) {
                     // Typically a cache too big for the device: settings to change, not a step to retry.
                     fail("its decoder could not be set up (llm.inference.max-sequences " + settings.maxSequences()
@@ -228,6 +234,8 @@ public final class ModelEngine implements AutoCloseable {
             stopTokens.add(endOfText);
         }
         long intervalNanos = settings.chunkInterval().toNanos();
+        long reusedReported = 0;
+        long computedReported = 0;
         while (!stopping) {
             Command command;
             try {
@@ -253,6 +261,10 @@ public final class ModelEngine implements AutoCloseable {
                 List<StepEvent> events = decoder.step();
                 metrics.tokens(announcement.modelId(),
                         (int) events.stream().filter(e -> e.token() != StepEvent.NO_TOKEN).count());
+                metrics.promptTokens(announcement.modelId(), decoder.promptTokensReused() - reusedReported,
+                        decoder.promptTokensComputed() - computedReported);
+                reusedReported = decoder.promptTokensReused();
+                computedReported = decoder.promptTokensComputed();
                 for (StepEvent event : events) {
                     ChoiceRef ref = bySequence.get(event.sequence());
                     if (ref != null) {

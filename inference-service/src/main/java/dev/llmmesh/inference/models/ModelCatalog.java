@@ -4,6 +4,7 @@ import dev.llmmesh.inference.InferenceSettings;
 import dev.llmmesh.inference.engine.ChunkSink;
 import dev.llmmesh.inference.engine.InferenceMetrics;
 import dev.llmmesh.inference.engine.ModelEngine;
+import dev.llmmesh.inference.kv.KvPrefixStore;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -28,9 +29,12 @@ public class ModelCatalog {
     private final InferenceSettings settings;
     private final ChunkSink sink;
     private final InferenceMetrics metrics;
+    private final KvPrefixStore prefixStore;
 
-    public ModelCatalog(ModelLoader loader, InferenceSettings settings, ChunkSink sink, InferenceMetrics metrics) {
+    public ModelCatalog(ModelLoader loader, InferenceSettings settings, ChunkSink sink, InferenceMetrics metrics,
+                        KvPrefixStore prefixStore) {
         this.loader = loader;
+        this.prefixStore = prefixStore;
         this.metrics = metrics;
         this.settings = settings;
         this.sink = sink;
@@ -47,7 +51,8 @@ public class ModelCatalog {
         if (current != null && sameFiles(current.announcement(), announcement)) {
             return;
         }
-        ModelEngine engine = new ModelEngine(announcement, () -> loader.load(announcement), settings, sink, metrics)
+        ModelEngine engine = new ModelEngine(announcement, () -> loader.load(announcement), settings, sink, metrics,
+                prefixStore)
                 .start();
         ModelEngine replaced = engines.put(id, engine);
         LOG.info("model {} announced (artifact {}, tokenizer {}): loading", id, announcement.artifact(),
