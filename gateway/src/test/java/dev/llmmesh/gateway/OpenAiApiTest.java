@@ -128,7 +128,7 @@ class OpenAiApiTest implements UsesMeshInfra {
             }
             emit(chunk(id, i, 0, "b", echo, hello, null, null));
             emit(chunk(id, i, 1, "b", null, world, "length",
-                    i == request.n() - 1 ? new CompletionChunk.Usage(2, 2 * request.n()) : null));
+                    i == request.n() - 1 ? new CompletionChunk.Usage(2, 2 * request.n(), 1) : null));
         }
     }
 
@@ -187,6 +187,7 @@ class OpenAiApiTest implements UsesMeshInfra {
         assertEquals(-1.5, logprobs.get("top_logprobs").get(2).get("Hi").doubleValue(), 1e-6);
         assertEquals("[0,4,7,12]", logprobs.get("text_offset").toString());
         assertEquals(6, body.get("usage").get("total_tokens").intValue());
+        assertEquals(1, body.get("usage").get("prompt_tokens_details").get("cached_tokens").intValue());
 
         CompletionRequest sent = received.stream().filter(q -> q.user() != null && q.user().equals("u1")).findFirst()
                 .orElseThrow();

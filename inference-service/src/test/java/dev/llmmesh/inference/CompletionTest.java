@@ -73,7 +73,7 @@ class CompletionTest {
         assertTrue(chunks.size() >= 5, "streamed in pieces of a few tokens, got " + chunks.size() + " chunks");
         CompletionChunk last = chunks.getLast();
         assertEquals("length", last.finishReason());
-        assertEquals(new CompletionChunk.Usage(4, 20), last.usage());
+        assertEquals(new CompletionChunk.Usage(4, 20, 0), last.usage());
         chunks.subList(0, chunks.size() - 1).forEach(c -> {
             assertNull(c.usage());
             assertNull(c.finishReason());
@@ -114,7 +114,7 @@ class CompletionTest {
         }
         assertNotEquals(tokens(chunks, 0), tokens(chunks, 1), "two samples, two seeds");
         assertEquals(1, chunks.stream().filter(c -> c.usage() != null).count());
-        assertEquals(new CompletionChunk.Usage(4, 20), chunks.getLast().usage());
+        assertEquals(new CompletionChunk.Usage(4, 20, 0), chunks.getLast().usage());
     }
 
     @Test

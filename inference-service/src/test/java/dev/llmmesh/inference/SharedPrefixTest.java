@@ -44,7 +44,7 @@ class SharedPrefixTest {
     private static final int BLOCK = 64;
     private static final int BLOCKS = 4;
 
-    private record Answer(List<Integer> tokens, String text, double ttftMs) {
+    private record Answer(List<Integer> tokens, String text, double ttftMs, int cachedTokens) {
     }
 
     @Test
@@ -86,6 +86,8 @@ class SharedPrefixTest {
 
         assertEquals(cold.tokens(), warm.tokens(), "the same tokens");
         assertEquals(cold.text(), warm.text());
+        assertEquals(0, cold.cachedTokens(), "usage: nothing cached for the first instance");
+        assertEquals(BLOCKS * BLOCK, warm.cachedTokens(), "usage reports the prompt tokens served from Redis");
         LOG.info("time to first token for a {}-token prompt ({} blocks of {}): cold {} ms, from Redis {} ms"
                         + " (load average {})", promptTokens, BLOCKS, BLOCK, "%.1f".formatted(cold.ttftMs()),
                 "%.1f".formatted(warm.ttftMs()),
@@ -119,7 +121,7 @@ class SharedPrefixTest {
         assertEquals(maxTokens, chunks.getLast().usage().completionTokens(), "a whole answer");
         assertEquals(count + 1, ttft.count());
         return new Answer(tokens(chunks, 0), InferenceFixture.text(chunks, 0),
-                (ttft.totalTime(TimeUnit.NANOSECONDS) - before) / 1e6);
+                (ttft.totalTime(TimeUnit.NANOSECONDS) - before) / 1e6, chunks.getLast().usage().cachedTokens());
     }
 
     private static double promptTokens(ApplicationContext ctx, String model, String source) {

@@ -195,6 +195,7 @@ public final class BatchDecoder implements AutoCloseable {
         }
         promptTokensReused += reused;
         promptTokensComputed += prompt.length - reused;
+        sequence.cachedPromptTokens(reused);
         if (!echo) {
             prefixes.prefilled(prompt, reused, cache, slot);
         }

@@ -28,6 +28,7 @@ final class Sequence {
     private final List<TokenLogprob> logprobs;
     private List<TokenLogprob> promptLogprobs;
     private FinishReason finish;
+    private int cachedPromptTokens;
 
     Sequence(long id, int[] prompt, SamplingParams params, long seed, TokenText tokenText) {
         this.id = id;
@@ -130,9 +131,13 @@ final class Sequence {
         return rest + stopText.flush();
     }
 
+    void cachedPromptTokens(int tokens) {
+        cachedPromptTokens = tokens;
+    }
+
     SequenceOutput output() {
         return new SequenceOutput(id, prompt.clone(), Arrays.copyOf(tokens, count), text.toString(),
                 logprobs == null ? null : Collections.unmodifiableList(new ArrayList<>(logprobs)), promptLogprobs,
-                finish);
+                finish, cachedPromptTokens);
     }
 }

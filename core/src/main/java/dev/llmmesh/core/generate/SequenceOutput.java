@@ -11,7 +11,9 @@ import java.util.List;
  *                       {@link TokenText}
  * @param logprobs       one per generated token, or null when none were asked for
  * @param promptLogprobs with {@code echo}: one per prompt token, the first null (nothing predicts it); else null
+ * @param cachedPromptTokens prompt tokens whose attention states came from a {@link PrefixCache} instead of the model
  */
 public record SequenceOutput(long sequence, int[] prompt, int[] tokens, String text, List<TokenLogprob> logprobs,
-                             List<TokenLogprob> promptLogprobs, FinishReason finish) {
+                             List<TokenLogprob> promptLogprobs, FinishReason finish,
+                             int cachedPromptTokens) {
 }

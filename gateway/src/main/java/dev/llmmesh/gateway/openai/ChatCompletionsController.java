@@ -67,7 +67,7 @@ public class ChatCompletionsController {
                                 ? null : ChoiceLogprobs.chat(chunk.tokens()), chunk.finishReason())), null));
                 if (usage && chunk.usage() != null) {
                     out.add(new OpenAiShapes.ChatChunk(id, "chat.completion.chunk", created, model, List.of(),
-                            OpenAiShapes.Usage.of(chunk.usage().promptTokens(), chunk.usage().completionTokens())));
+                            OpenAiShapes.Usage.of(chunk.usage())));
                 }
                 return out;
             });

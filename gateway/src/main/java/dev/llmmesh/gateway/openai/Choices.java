@@ -52,7 +52,7 @@ final class Choices {
             finishReasons.set(i, chunk.finishReason());
         }
         if (chunk.usage() != null) {
-            usage = OpenAiShapes.Usage.of(chunk.usage().promptTokens(), chunk.usage().completionTokens());
+            usage = OpenAiShapes.Usage.of(chunk.usage());
         }
     }
 

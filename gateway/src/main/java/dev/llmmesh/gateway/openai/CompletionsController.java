@@ -66,7 +66,7 @@ public class CompletionsController {
                                 : ChoiceLogprobs.completion(tokens, 0), chunk.finishReason())), null));
                 if (usage && chunk.usage() != null) {
                     out.add(new OpenAiShapes.TextCompletion(id, "text_completion", created, model, List.of(),
-                            OpenAiShapes.Usage.of(chunk.usage().promptTokens(), chunk.usage().completionTokens())));
+                            OpenAiShapes.Usage.of(chunk.usage())));
                 }
                 return out;
             });

@@ -13,10 +13,19 @@ final class OpenAiShapes {
 
     record Usage(@JsonProperty("prompt_tokens") int promptTokens,
                  @JsonProperty("completion_tokens") int completionTokens,
-                 @JsonProperty("total_tokens") int totalTokens) {
-        static Usage of(int prompt, int completion) {
-            return new Usage(prompt, completion, prompt + completion);
+                 @JsonProperty("total_tokens") int totalTokens,
+                 @JsonInclude(JsonInclude.Include.NON_NULL)
+                 @JsonProperty("prompt_tokens_details") PromptTokensDetails promptTokensDetails) {
+        static Usage of(dev.llmmesh.mesh.inference.CompletionChunk.Usage usage) {
+            int prompt = usage.promptTokens();
+            int completion = usage.completionTokens();
+            return new Usage(prompt, completion, prompt + completion, usage.cachedTokens() == null ? null
+                    : new PromptTokensDetails(usage.cachedTokens()));
         }
+    }
+
+    /** OpenAI's name for prompt tokens served from a prefix cache. */
+    record PromptTokensDetails(@JsonProperty("cached_tokens") int cachedTokens) {
     }
 
     /** {@code object: "text_completion"}, whole or as a stream chunk. */

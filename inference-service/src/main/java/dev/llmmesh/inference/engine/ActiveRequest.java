@@ -76,8 +76,9 @@ final class ActiveRequest {
         return request.deadline() != null && now.isAfter(request.deadline());
     }
 
-    /** OpenAI counts the tokens of all n choices. */
+    /** OpenAI counts the tokens of all n choices; the prompt, and what of it came from the cache, once. */
     Usage usage() {
-        return new Usage(promptTokens, choices.stream().mapToInt(ChoiceStream::generated).sum());
+        return new Usage(promptTokens, choices.stream().mapToInt(ChoiceStream::generated).sum(),
+                choices.stream().mapToInt(ChoiceStream::cachedPromptTokens).max().orElse(0));
     }
 }

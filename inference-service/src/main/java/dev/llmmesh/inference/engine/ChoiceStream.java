@@ -38,6 +38,7 @@ final class ChoiceStream {
     private long seq;
     private int generated;
     private String finish;
+    private int cachedPromptTokens;
     private boolean finalSent;
 
     ChoiceStream(String requestId, int index, String replica, Tokenizer tokenizer, Set<Integer> stopTokens,
@@ -69,6 +70,7 @@ final class ChoiceStream {
         }
         if (event.finished()) {
             finish = event.finish().wireName();
+            cachedPromptTokens = event.output().cachedPromptTokens();
             if (holdUntilEnd) {
                 echo = promptInfo(event.output().promptLogprobs());
             }
@@ -84,6 +86,11 @@ final class ChoiceStream {
 
     boolean finished() {
         return finish != null;
+    }
+
+    /** Prompt tokens this choice's prefill took from the shared prefix cache. */
+    int cachedPromptTokens() {
+        return cachedPromptTokens;
     }
 
     boolean cancelled() {

@@ -40,7 +40,11 @@ public record CompletionChunk(String type, int schemaVersion, String requestId, 
     public record Alternative(int id, String text, float logprob) {
     }
 
-    public record Usage(int promptTokens, int completionTokens) {
+    /** @param cachedTokens prompt tokens whose KV states came from the shared prefix cache (null from older replicas) */
+    public record Usage(int promptTokens, int completionTokens, Integer cachedTokens) {
+        public Usage(int promptTokens, int completionTokens) {
+            this(promptTokens, completionTokens, null);
+        }
     }
 
     /**
