@@ -11,6 +11,7 @@ import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.testkit.KafkaBroker;
 import dev.llmmesh.testkit.RedisServer;
+import dev.llmmesh.testkit.ServiceJvm;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -142,10 +143,10 @@ final class ServingStack implements AutoCloseable {
         // Both boot side by side (each takes seconds of JIT and Kafka joins on two cores).
         inference = ServiceJvm.start("inference-service",
                 settings.repoRoot().resolve("inference-service/target/inference-service-0.1.0.jar"), inferenceEnv,
-                settings.serviceSystemArgs(), logs);
+                settings.serviceSystemArgs(), logs, "inference-service");
         started.push(inference);
         gateway = ServiceJvm.start("gateway", settings.repoRoot().resolve("gateway/target/gateway-0.1.0.jar"),
-                gatewayEnv, List.of(), logs);
+                gatewayEnv, List.of(), logs, "gateway");
         started.push(gateway);
         long t3 = System.nanoTime();
         inference.awaitHealthy(http, START_TIMEOUT);

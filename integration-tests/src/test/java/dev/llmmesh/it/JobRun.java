@@ -3,6 +3,7 @@ package dev.llmmesh.it;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Progress;
+import dev.llmmesh.testkit.ServiceJvm;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -20,7 +21,7 @@ record JobRun(String jobId, List<JobEvent> events) {
      * @throws AssertionError unless the job SUCCEEDED within {@code timeout}
      */
     static JobRun succeed(GatewayClient gateway, String path, Map<String, Object> job, Duration timeout,
-                          ServiceProcess service) throws Exception {
+                          ServiceJvm service) throws Exception {
         GatewayClient.Reply accepted = gateway.postJson(path, job).expect(202);
         String jobId = accepted.body().get("id").textValue();
         List<JobEvent> events;

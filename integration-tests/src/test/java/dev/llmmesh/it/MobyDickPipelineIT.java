@@ -18,6 +18,7 @@ import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.OtlpReceiver;
 import dev.llmmesh.testkit.ReceivedSpan;
+import dev.llmmesh.testkit.ServiceJvm;
 import io.lettuce.core.RedisClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,10 +63,10 @@ class MobyDickPipelineIT {
     private FileArtifactStore artifacts;
     private Map<String, String> env;
     private Path logs;
-    private ServiceProcess tokenizer;
-    private ServiceProcess trainer;
-    private ServiceProcess gateway;
-    private ServiceProcess inference;
+    private ServiceJvm tokenizer;
+    private ServiceJvm trainer;
+    private ServiceJvm gateway;
+    private ServiceJvm inference;
     private OtlpReceiver traces;
 
     @BeforeAll
@@ -92,7 +93,7 @@ class MobyDickPipelineIT {
     }
 
     /** API keys are tested in the gateway's own tests; here the door is open, as in the local demo. */
-    private ServiceProcess startGateway(String logName) throws Exception {
+    private ServiceJvm startGateway(String logName) throws Exception {
         Map<String, String> gatewayEnv = new HashMap<>(env);
         gatewayEnv.put("LLM_AUTH_ENABLED", "false");
         gatewayEnv.put("MICRONAUT_HTTP_SERVICES_TOKENIZER_URL", "http://localhost:" + tokenizer.port());

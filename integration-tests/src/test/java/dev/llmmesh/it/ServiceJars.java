@@ -1,14 +1,10 @@
 package dev.llmmesh.it;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
-/** Where the packaged services are, and the JDK that runs them. */
+/** Where the packaged services are (testkit's ServiceJvm runs them on the JDK running the tests). */
 final class ServiceJars {
-    private static final int JAVA_FEATURE = 25;
-
     private ServiceJars() {
     }
 
@@ -31,30 +27,5 @@ final class ServiceJars {
                     + "`mvn -B -DskipTests package -pl " + service + " -am` before running this module alone.");
         }
         return jar;
-    }
-
-    /**
-     * JAVA_HOME's java when it is a JDK 25+, else this JVM's own: the build's toolchain already picked a JDK 25
-     * for the tests, and the default {@code java} on PATH may be older than the services' bytecode.
-     */
-    static Path java() {
-        return Optional.ofNullable(System.getenv("JAVA_HOME"))
-                .map(Path::of)
-                .filter(home -> feature(home) >= JAVA_FEATURE)
-                .orElse(Path.of(System.getProperty("java.home")))
-                .resolve("bin").resolve("java");
-    }
-
-    /** The major version from a JDK's {@code release} file; 0 when it cannot be read. */
-    static int feature(Path javaHome) {
-        try {
-            return Files.readAllLines(javaHome.resolve("release")).stream()
-                    .filter(line -> line.startsWith("JAVA_VERSION="))
-                    .map(line -> line.substring("JAVA_VERSION=".length()).replace("\"", ""))
-                    .map(version -> Integer.parseInt(version.split("[.+-]")[0]))
-                    .findFirst().orElse(0);
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
     }
 }

@@ -29,14 +29,4 @@ class ServiceJarsTest {
         Files.write(jar, new byte[0]);
         assertEquals(jar, ServiceJars.jar(root, "tokenizer-service", "0.1.0"));
     }
-
-    @Test
-    void theJavaVersionComesFromTheReleaseFile() throws Exception {
-        Files.writeString(root.resolve("release"), "IMPLEMENTOR=\"Eclipse Adoptium\"\nJAVA_VERSION=\"25.0.1\"\n");
-        assertEquals(25, ServiceJars.feature(root));
-        Files.writeString(root.resolve("release"), "JAVA_VERSION=\"17.0.15\"\n");
-        assertEquals(17, ServiceJars.feature(root));
-        assertEquals(0, ServiceJars.feature(root.resolve("missing")));
-        assertTrue(ServiceJars.feature(Path.of(System.getProperty("java.home"))) >= 25);
-    }
 }

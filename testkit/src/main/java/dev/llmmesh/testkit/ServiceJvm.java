@@ -1,4 +1,4 @@
-package dev.llmmesh.bench;
+package dev.llmmesh.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,39 +18,46 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One llm-mesh service run from its packaged jar as a child JVM, the way a deployment runs it, with its output in a
- * log file. Closing it stops the process (SIGTERM, then SIGKILL), so no service outlives the benchmark.
+ * log file. Closing it stops the process (SIGTERM, then SIGKILL); so does the caller's JVM exiting, so no service
+ * outlives the test or benchmark that started it.
  */
-final class ServiceJvm implements AutoCloseable {
+public final class ServiceJvm implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(15);
-    private static final int LOG_TAIL_LINES = 40;
+    private static final int LOG_TAIL_LINES = 60;
 
     private final String name;
     private final int port;
     private final Path log;
     private final Process process;
+    private final Thread killOnExit;
 
     private ServiceJvm(String name, int port, Path log, Process process) {
         this.name = name;
         this.port = port;
         this.log = log;
         this.process = process;
+        this.killOnExit = new Thread(process::destroyForcibly, name + "-kill-on-exit");
+        Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
     /**
-     * Starts {@code jar} on a free port and returns at once, so services boot side by side.
+     * Starts {@code jar} on a free port with the JDK running this JVM, and returns at once, so services boot side
+     * by side (see {@link #awaitHealthy}).
      *
      * @param env        the service's configuration; the port is added here
      * @param systemArgs extra {@code -D} arguments (e.g. libtorch's thread count)
+     * @param logName    the log file's name without {@code .log}: a restarted service keeps its first log
      */
-    static ServiceJvm start(String name, Path jar, Map<String, String> env, List<String> systemArgs, Path logDir)
-            throws IOException {
+    public static ServiceJvm start(String name, Path jar, Map<String, String> env, List<String> systemArgs,
+                                   Path logDir, String logName) throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: package " + name + " first (mvn -pl " + name
-                    + " package -DskipTests), and run the benchmark from the repository root");
+                    + " package -DskipTests)");
         }
         int port = freePort();
-        Path log = logDir.resolve(name + ".log");
-        // The same java as this benchmark (25); DJL never downloads here; Netty and libtorch load native code.
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve(logName + ".log");
+        // DJL never downloads here; Netty and libtorch load native code, which JDK 24+ warns about otherwise.
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-XX:+ExitOnOutOfMemoryError",
                 "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true"));
@@ -58,7 +65,7 @@ final class ServiceJvm implements AutoCloseable {
         command.addAll(List.of("-jar", jar.toString()));
         var builder = new ProcessBuilder(command).directory(logDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
-        // Settings inherited from the caller's shell would change what is measured (tracing export, API keys).
+        // Settings inherited from the caller's shell would change what runs (tracing export, API keys, brokers).
         builder.environment().keySet().removeIf(k -> k.startsWith("OTEL_") || k.startsWith("LLM_")
                 || k.startsWith("KAFKA_") || k.startsWith("REDIS_") || k.startsWith("MICRONAUT_"));
         builder.environment().putAll(env);
@@ -66,16 +73,29 @@ final class ServiceJvm implements AutoCloseable {
         return new ServiceJvm(name, port, log, builder.start());
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    String baseUrl() {
+    public int port() {
+        return port;
+    }
+
+    public String baseUrl() {
         return "http://localhost:" + port;
     }
 
+    public Path log() {
+        return log;
+    }
+
+    /** {@link #awaitHealthy(HttpClient, Duration)} with two minutes: a cold JVM with Kafka joins on two busy cores. */
+    public ServiceJvm awaitHealthy() throws InterruptedException {
+        return awaitHealthy(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), Duration.ofMinutes(2));
+    }
+
     /** Waits for {@code GET /health} to answer 200; fails with the log's tail if the process dies or it times out. */
-    ServiceJvm awaitHealthy(HttpClient http, Duration timeout) throws InterruptedException {
+    public ServiceJvm awaitHealthy(HttpClient http, Duration timeout) throws InterruptedException {
         HttpRequest health = HttpRequest.newBuilder(URI.create(baseUrl() + "/health"))
                 .timeout(Duration.ofSeconds(5)).GET().build();
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -97,14 +117,14 @@ final class ServiceJvm implements AutoCloseable {
     }
 
     /** Throws, with the log's tail, if the process has exited. */
-    void checkAlive() {
+    public void checkAlive() {
         if (!process.isAlive()) {
             throw new IllegalStateException(name + " exited with " + process.exitValue() + "; the end of " + log
                     + ":\n" + logTail());
         }
     }
 
-    String logTail() {
+    public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
@@ -124,6 +144,11 @@ final class ServiceJvm implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException e) {
+            // The JVM is already exiting; the hook kills the process anyway.
         }
     }
 
