@@ -195,6 +195,7 @@ class OpenAiApiTest implements UsesMeshInfra {
         assertEquals(List.of("\n"), sent.stop());
         assertEquals(2, sent.maxTokens());
         assertEquals(2, sent.logprobs());
+        assertEquals(Boolean.FALSE, sent.stream(), "nobody streams it: the replica may answer in one chunk per choice");
     }
 
     @Test

@@ -60,6 +60,26 @@ class CompletionTest {
     }
 
     @Test
+    void aRequestNobodyStreamsComesAsOneChunkPerChoiceWithTheSameTokens() throws Exception {
+        CompletionRequest streamed = request(model, PROMPT, 20, 0.8, 42, 2);
+        CompletionRequest r = request(model, PROMPT, 20, 0.8, 42, 2);
+        CompletionRequest whole = new CompletionRequest(r.schemaVersion(), r.requestId(), null, r.modelId(), r.prompt(),
+                r.maxTokens(), r.temperature(), r.topK(), r.topP(), r.minP(), r.repetitionPenalty(),
+                r.presencePenalty(), r.frequencyPenalty(), r.stop(), r.seed(), r.n(), r.logprobs(), r.echo(), r.user(),
+                r.deadline(), false);
+        send(streamed);
+        send(whole);
+        List<CompletionChunk> pieces = answer(streamed.requestId(), TIMEOUT);
+        List<CompletionChunk> chunks = answer(whole.requestId(), TIMEOUT);
+        assertEquals(2, chunks.size(), "one chunk per choice: " + chunks);
+        for (int choice = 0; choice < 2; choice++) {
+            assertEquals(InferenceFixture.text(pieces, choice), InferenceFixture.text(chunks, choice));
+        }
+        assertTrue(pieces.size() > 2, "the streamed twin came in pieces");
+        assertEquals(new CompletionChunk.Usage(4, 40, 0), chunks.getLast().usage());
+    }
+
+    @Test
     void aRequestStreamsNumberedChunksAndEndsWithUsage() throws Exception {
         CompletionRequest request = request(model, PROMPT, 20, 0.8, 42, 1);
         send(request);
@@ -121,7 +141,7 @@ class CompletionTest {
     void echoPutsThePromptWithLogprobsInTheFirstChunk() throws Exception {
         CompletionRequest plain = request(model, PROMPT, 3, 0.0, 1, 1);
         CompletionRequest request = new CompletionRequest(plain.schemaVersion(), plain.requestId(), null, model, PROMPT,
-                3, 0.0, 0, 1.0, 0.0, 1.0, 0.0, 0.0, List.of(), 1, 1, 2, true, null, plain.deadline());
+                3, 0.0, 0, 1.0, 0.0, 1.0, 0.0, 0.0, List.of(), 1, 1, 2, true, null, plain.deadline(), null);
         send(request);
         List<CompletionChunk> chunks = answer(request.requestId(), TIMEOUT);
 

@@ -84,21 +84,21 @@ final class InferenceFixture {
                                      int n) {
         return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "req-" + shortId(), null, modelId, prompt,
                 maxTokens, temperature, 0, 1.0, 0.0, 1.0, 0.0, 0.0, List.of(), seed, n, null, false, null,
-                Instant.now().plus(Duration.ofMinutes(3)));
+                Instant.now().plus(Duration.ofMinutes(3)), null);
     }
 
     static CompletionRequest withId(CompletionRequest r, String requestId) {
         return new CompletionRequest(r.schemaVersion(), requestId, r.conversationId(), r.modelId(), r.prompt(),
                 r.maxTokens(), r.temperature(), r.topK(), r.topP(), r.minP(), r.repetitionPenalty(),
                 r.presencePenalty(), r.frequencyPenalty(), r.stop(), r.seed(), r.n(), r.logprobs(), r.echo(),
-                r.user(), r.deadline());
+                r.user(), r.deadline(), r.stream());
     }
 
     static CompletionRequest withDeadline(CompletionRequest r, Instant deadline) {
         return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(),
                 r.maxTokens(), r.temperature(), r.topK(), r.topP(), r.minP(), r.repetitionPenalty(),
                 r.presencePenalty(), r.frequencyPenalty(), r.stop(), r.seed(), r.n(), r.logprobs(), r.echo(),
-                r.user(), deadline);
+                r.user(), deadline, r.stream());
     }
 
     static byte[] bytes(InferenceCommand command) throws IOException {

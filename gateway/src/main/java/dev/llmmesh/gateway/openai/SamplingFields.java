@@ -71,7 +71,7 @@ final class SamplingFields {
                 maxTokens, params.temperature(), params.topK(), params.topP(), params.minP(),
                 params.repetitionPenalty(), params.presencePenalty(), params.frequencyPenalty(), params.stop(),
                 effectiveSeed, params.n(), params.logprobs(), params.echo(), fields.string("user"),
-                Instant.now().plus(deadline));
+                Instant.now().plus(deadline), fields.bool("stream"));
     }
 
     static boolean includeUsage(RequestFields fields) {

@@ -27,7 +27,8 @@ final class ChoiceStream {
     private final boolean wantLogprobs;
     /**
      * With echo and logprobs the prompt's log probabilities are known only when the sequence ends (the decoder hands
-     * them over with its output), and they belong in the first chunk: such a choice goes out in one piece.
+     * them over with its output), and they belong in the first chunk: such a choice goes out in one piece. So does
+     * every choice of a request nobody streams: each chunk would cost decode time and nobody reads it early.
      */
     private final boolean holdUntilEnd;
     private final int[] echoPrompt;
@@ -42,7 +43,7 @@ final class ChoiceStream {
     private boolean finalSent;
 
     ChoiceStream(String requestId, int index, String replica, Tokenizer tokenizer, Set<Integer> stopTokens,
-                 boolean wantLogprobs, int[] echoPrompt) {
+                 boolean wantLogprobs, int[] echoPrompt, boolean wholeAtEnd) {
         this.requestId = requestId;
         this.index = index;
         this.replica = replica;
@@ -50,7 +51,7 @@ final class ChoiceStream {
         this.stopTokens = stopTokens;
         this.wantLogprobs = wantLogprobs;
         this.echoPrompt = echoPrompt;
-        this.holdUntilEnd = echoPrompt != null && wantLogprobs;
+        this.holdUntilEnd = wholeAtEnd || (echoPrompt != null && wantLogprobs);
         if (echoPrompt != null && !holdUntilEnd) {
             echo = promptInfo(null);
         }
@@ -71,7 +72,7 @@ final class ChoiceStream {
         if (event.finished()) {
             finish = event.finish().wireName();
             cachedPromptTokens = event.output().cachedPromptTokens();
-            if (holdUntilEnd) {
+            if (holdUntilEnd && echoPrompt != null) {
                 echo = promptInfo(event.output().promptLogprobs());
             }
         }

@@ -352,7 +352,8 @@ public final class ModelEngine implements AutoCloseable {
                         return;
                     }
                     choices.add(new ChoiceStream(request.requestId(), i, settings.replica(), tokenizer, stopTokens,
-                            params.logprobs() != null, params.echo() ? admitted.prompt() : null));
+                            params.logprobs() != null, params.echo() ? admitted.prompt() : null,
+                            Boolean.FALSE.equals(request.stream())));
                 }
                 var activeRequest = new ActiveRequest(request, admitted.prompt().length, sequences, choices,
                         submit.ticket(), submit.trace(), submit.arrivedNanos());

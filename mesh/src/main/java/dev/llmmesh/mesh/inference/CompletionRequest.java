@@ -13,12 +13,15 @@ import java.util.List;
  * @param logprobs       null for none, else how many alternatives (0-20) besides the chosen token
  * @param echo           also return the prompt's tokens with their log probabilities
  * @param deadline       after this instant nobody waits for the answer: a replica drops the request
+ * @param stream         false when nobody watches the tokens arrive (a non-streamed client): the replica sends each
+ *                       choice as one chunk at its end, since every chunk costs it decode time; null or true: chunks
+ *                       as the tokens come
  */
 public record CompletionRequest(int schemaVersion, String requestId, String conversationId, String modelId,
                                 String prompt, Integer maxTokens, double temperature, int topK, double topP, double minP,
                                 double repetitionPenalty, double presencePenalty, double frequencyPenalty,
                                 List<String> stop, long seed, int n, Integer logprobs, boolean echo, String user,
-                                Instant deadline) implements InferenceCommand {
+                                Instant deadline, Boolean stream) implements InferenceCommand {
     public static final String TYPE = "completion";
 
     public CompletionRequest {
