@@ -1,6 +1,5 @@
 package dev.llmmesh.gateway.auth;
 
-import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.UsesMeshInfra;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -8,8 +7,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.file.Files;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,13 +21,7 @@ class AuthDisabledHttpTest implements UsesMeshInfra {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
-        try {
-            props.put("llm.artifacts.dir", Files.createTempDirectory("artifacts").toString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        props.put(ProbeController.ENABLED, "true");
+        Map<String, String> props = HttpCalls.probeServerProperties();
         props.put("llm.auth.enabled", "false");
         props.put("llm.auth.api-keys", "someone:" + ApiKeysTest.sha256Hex("their-secret") + ":read");
         props.put("llm.auth.rate-limit.requests-per-minute", "1");

@@ -1,6 +1,5 @@
 package dev.llmmesh.gateway.auth;
 
-import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.UsesMeshInfra;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -9,8 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.util.HashMap;
 import java.util.Map;
 
 import static dev.llmmesh.gateway.auth.HttpCalls.assertProblem;
@@ -26,14 +23,8 @@ class AuthFailOpenHttpTest implements UsesMeshInfra {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
-        try {
-            props.put("llm.artifacts.dir", Files.createTempDirectory("artifacts").toString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        Map<String, String> props = HttpCalls.probeServerProperties();
         props.put("redis.uri", "redis://127.0.0.1:" + closedPort());
-        props.put(ProbeController.ENABLED, "true");
         props.put("llm.auth.enabled", "true");
         props.put("llm.auth.api-keys", "failopen:" + ApiKeysTest.sha256Hex("failopen-secret") + ":read");
         props.put("llm.auth.rate-limit.requests-per-minute", "1");

@@ -1,6 +1,5 @@
 package dev.llmmesh.gateway.auth;
 
-import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.UsesMeshInfra;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -10,8 +9,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.file.Files;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -41,13 +38,7 @@ class AuthHttpTest implements UsesMeshInfra {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
-        try {
-            props.put("llm.artifacts.dir", Files.createTempDirectory("artifacts").toString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        props.put(ProbeController.ENABLED, "true");
+        Map<String, String> props = HttpCalls.probeServerProperties();
         props.put("llm.auth.enabled", "true");
         props.put("llm.auth.api-keys", String.join(",",
                 writer + ":" + sha256Hex(secret(writer)),
