@@ -1,11 +1,8 @@
 package dev.llmmesh.tokenizer;
 
-import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.ArtifactStore;
 import dev.llmmesh.mesh.JobState;
-import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.testkit.KafkaProbe;
-import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.UsesMeshInfra;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -17,13 +14,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,13 +39,7 @@ class MetricsTest implements UsesMeshInfra {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
-        try {
-            props.put("llm.artifacts.dir", Files.createTempDirectory("artifacts").toString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return props;
+        return TokenizerTests.properties();
     }
 
     @Test
@@ -61,12 +48,7 @@ class MetricsTest implements UsesMeshInfra {
         double finishedBefore = value(before, FINISHED);
         double runningBefore = value(before, RUNNING_EVENTS);
 
-        String datasetId = "metered-" + shortId();
-        artifacts.write(ArtifactKeys.datasetText(datasetId), "Call me Ishmael. ".repeat(300).getBytes(StandardCharsets.UTF_8));
-        String jobId = "job-" + shortId();
-        KafkaProbe.send(Topics.TOKENIZER_JOBS, jobId, """
-                {"type":"tokenize-dataset","jobId":"%s","datasetId":"%s","tokenizerId":"gpt2","shardBytes":2048}
-                """.formatted(jobId, datasetId));
+        String jobId = TokenizerTests.tokenizeSmallDataset(artifacts, "metered-", Map.of());
         assertEquals(JobState.SUCCEEDED, KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast().state());
         HttpResponse<String> tokenized = http.send(HttpRequest.newBuilder(URI.create(server.getURL() + "/v1/tokenize"))
                 .header("Content-Type", "application/json")
@@ -104,9 +86,5 @@ class MetricsTest implements UsesMeshInfra {
 
     private static String grep(List<String> samples, String part) {
         return String.join("\n", samples.stream().filter(l -> l.contains(part)).toList());
-    }
-
-    private static String shortId() {
-        return UUID.randomUUID().toString().substring(0, 8);
     }
 }

@@ -2,7 +2,6 @@ package dev.llmmesh.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.mesh.Json;
-import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.UsesMeshInfra;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -14,8 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,12 +28,7 @@ class TokenizerHttpTest implements UsesMeshInfra {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
-        try {
-            props.put("llm.artifacts.dir", Files.createTempDirectory("artifacts").toString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        Map<String, String> props = TokenizerTests.properties();
         props.put("micronaut.server.max-request-size", "65536");
         return props;
     }

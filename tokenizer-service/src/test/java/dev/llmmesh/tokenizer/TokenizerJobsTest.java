@@ -38,8 +38,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
+import static dev.llmmesh.tokenizer.TokenizerTests.shortId;
+import static dev.llmmesh.tokenizer.TokenizerTests.tempDir;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -279,18 +280,6 @@ class TokenizerJobsTest implements UsesMeshInfra {
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
         return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
-    }
-
-    private static String shortId() {
-        return UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    private static Path tempDir() {
-        try {
-            return Files.createTempDirectory("artifacts");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private static String mobyDick(int chars) {

@@ -1,12 +1,10 @@
 package dev.llmmesh.tokenizer;
 
-import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.ArtifactStore;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.testkit.KafkaProbe;
-import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.OtlpReceiver;
 import dev.llmmesh.testkit.ReceivedSpan;
 import dev.llmmesh.testkit.TraceParent;
@@ -24,15 +22,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
+import static dev.llmmesh.tokenizer.TokenizerTests.shortId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,13 +56,8 @@ class TracingTest implements UsesMeshInfra {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
+        Map<String, String> props = TokenizerTests.properties();
         props.putAll(receiver.properties());
-        try {
-            props.put("llm.artifacts.dir", Files.createTempDirectory("artifacts").toString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
         return props;
     }
 
@@ -77,15 +68,9 @@ class TracingTest implements UsesMeshInfra {
 
     @Test
     void aJobContinuesTheTraceOfItsRecordThroughTheServiceAndBackOntoKafka() throws Exception {
-        String datasetId = "traced-" + shortId();
-        // Three shards: the fan-out tasks go back through Kafka and are consumed under the same trace.
-        artifacts.write(ArtifactKeys.datasetText(datasetId), "Call me Ishmael. ".repeat(300).getBytes(StandardCharsets.UTF_8));
-        String jobId = "job-" + shortId();
         TraceParent upstream = TraceParent.random();
-        KafkaProbe.send(Topics.TOKENIZER_JOBS, jobId, """
-                {"type":"tokenize-dataset","jobId":"%s","datasetId":"%s","tokenizerId":"gpt2","shardBytes":2048}
-                """.formatted(jobId, datasetId).getBytes(StandardCharsets.UTF_8),
-                Map.of(TraceParent.HEADER, upstream.header()));
+        // Three shards: the fan-out tasks go back through Kafka and are consumed under the same trace.
+        String jobId = TokenizerTests.tokenizeSmallDataset(artifacts, "traced-", Map.of(TraceParent.HEADER, upstream.header()));
 
         List<JobEvent> events = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT);
         assertEquals(JobState.SUCCEEDED, events.getLast().state(), events.getLast().message());
@@ -173,9 +158,5 @@ class TracingTest implements UsesMeshInfra {
     private static List<ConsumerRecord<String, byte[]>> records(String topic, String key, int atLeast) {
         return KafkaProbe.readUntil(topic, TIMEOUT, seen -> seen.stream().filter(r -> key.equals(r.key())).count() >= atLeast)
                 .stream().filter(r -> key.equals(r.key())).toList();
-    }
-
-    private static String shortId() {
-        return UUID.randomUUID().toString().substring(0, 8);
     }
 }
