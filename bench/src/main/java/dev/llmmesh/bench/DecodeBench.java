@@ -303,9 +303,7 @@ final class DecodeBench implements Callable<Integer> {
         for (int i = 0; i < runs; i++) {
             rates[i] = run.getAsDouble();
         }
-        double[] sorted = rates.clone();
-        Arrays.sort(sorted);
-        double median = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+        double median = Timing.median(rates);
         System.out.printf("  %-34s %10.1f tokens/s (runs: %s; load avg %.2f)%n", label, median,
                 Arrays.stream(rates).mapToObj(r -> String.format("%.1f", r)).toList(), TrainBench.loadAverage());
         return median;

@@ -141,17 +141,8 @@ final class ServeLatencyBench implements Callable<Integer> {
                 out[i] = a.doneMs() - m.lastChunkMs();
                 chunks[i] = m.chunks();
             }
-            return new Breakdown(n, median(in), median(first), median(decode), median(out), median(chunks));
-        }
-
-        private static double median(double[] values) {
-            if (values.length == 0) {
-                return Double.NaN;
-            }
-            double[] sorted = values.clone();
-            java.util.Arrays.sort(sorted);
-            int n = sorted.length;
-            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+            return new Breakdown(n, Timing.median(in), Timing.median(first), Timing.median(decode),
+                    Timing.median(out), Timing.median(chunks));
         }
     }
 

@@ -41,6 +41,17 @@ final class Timing {
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
     }
 
+    /** The middle value (the mean of the two middle ones for an even count); NaN when there are none. */
+    static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        double[] s = values.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
     private static double spread(List<Long> times) {
         long min = times.stream().mapToLong(Long::longValue).min().orElseThrow();
         long max = times.stream().mapToLong(Long::longValue).max().orElseThrow();
