@@ -50,15 +50,11 @@ public record LauncherConfig(Path home, DataLayout data, Path java, Optional<Pat
         return resolve(dataDirOption, System.getenv(), locateHome(), Path.of(System.getProperty("java.home"), "bin", "java"));
     }
 
-    /** The stack with the replica counts the running stack was given (one of each when none were). */
-    public StackPlan plan() {
-        return plan(data.replicaFile().read());
-    }
-
     public StackPlan plan(Replicas replicas) {
         return StackPlan.of(home, data, java, redisServer, env, replicas);
     }
 
+    /** The stack with the replica counts the running stack was given (one of each when none were). */
     public Stack stack(PrintStream out) {
         return stack(out, data.replicaFile().read());
     }

@@ -79,7 +79,7 @@ public final class KafkaBroker implements Component {
         if (!Files.exists(data.kafkaLogDir().resolve("meta.properties"))) {
             String clusterId = Uuid.randomUuid().toString();
             format(clusterId);
-            out.printf("  %-20s formatted KRaft storage (cluster id %s)%n", NAME, clusterId);
+            out.printf(Stack.LINE, NAME, "formatted KRaft storage (cluster id " + clusterId + ")");
         }
     }
 

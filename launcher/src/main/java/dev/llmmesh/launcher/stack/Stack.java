@@ -13,7 +13,8 @@ import java.util.stream.Stream;
 
 /** {@code up}, {@code down} and {@code status} over the components of a {@link StackPlan}. */
 public final class Stack {
-    private static final String LINE = "  %-20s %s%n";
+    /** One component's line of {@code up} and {@code down}: its name, then what happened to it. */
+    static final String LINE = "  %-20s %s%n";
 
     private final StackPlan plan;
     private final DataLayout data;
