@@ -162,7 +162,7 @@ public final class BatchDecoder implements AutoCloseable {
 
     private void decode(List<StepEvent> events) {
         List<Sequence> batch = new ArrayList<>(running.values());
-        int[] slots = running.keySet().stream().mapToInt(Integer::intValue).toArray();
+        int[] slots = runningSlots();
         int[] last = batch.stream().mapToInt(Sequence::lastToken).toArray();
         float[] logits;
         try (NDManager step = manager.newSubManager()) {

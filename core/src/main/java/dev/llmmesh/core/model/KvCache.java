@@ -235,15 +235,6 @@ public final class KvCache implements AutoCloseable {
         lengths[slot] = run.end();
     }
 
-    /** Bytes the cache holds on its device. */
-    public long bytes() {
-        long total = 0;
-        for (int i = 0; i < keys.size(); i++) {
-            total += keys.get(i).size() * 4 + values.get(i).size() * 4;
-        }
-        return total;
-    }
-
     NDArray keys(int layer) {
         return keys.get(layer);
     }

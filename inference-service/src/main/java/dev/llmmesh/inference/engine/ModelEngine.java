@@ -295,10 +295,7 @@ public final class ModelEngine implements AutoCloseable {
             case Cancel cancel -> {
                 ActiveRequest request = active.get(cancel.requestId());
                 if (request != null) {
-                    for (long sequence : request.sequences()) {
-                        decoder.cancel(sequence);
-                        bySequence.remove(sequence);
-                    }
+                    drop(request, decoder);
                     request.choices().forEach(c -> c.cancel(FinishReason.CANCELLED.wireName()));
                     LOG.debug("request {} cancelled", cancel.requestId());
                 }
