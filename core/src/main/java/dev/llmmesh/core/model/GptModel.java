@@ -40,6 +40,17 @@ public final class GptModel implements LanguageModel {
 
     private static final double INIT_STD = 0.02;
 
+    /**
+     * Cached steps of at most this many one-token rows run on {@link HostDecoder}. Up to here a step is bound by
+     * reading the weights, which the Java kernels do about twice as fast as libtorch; with more rows the arithmetic
+     * takes over, and libtorch's GEMM does that better. Measured with the {@code decode} benchmark (BENCHMARKS.md).
+     */
+    static final int HOST_DECODE_MAX_ROWS = 8;
+
+    /** {@code -Dllm.decode.host=false} keeps every step on libtorch (to compare, or should the kernels misbehave). */
+    private static final boolean HOST_DECODE_ENABLED = !"false".equals(System.getProperty("llm.decode.host"));
+    private static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
     private final GptConfig config;
     private final NDManager manager;
     private final SequencedMap<String, NDArray> parameters;
@@ -51,6 +62,8 @@ public final class GptModel implements LanguageModel {
     private final NDArray causalBias;
     private final Shape normShape;
     private final float attentionScale;
+    private final boolean hostDecoding;
+    private volatile HostDecoder hostDecoder;
 
     /**
      * Where a cached forward reads and writes, built once per forward and shared by every layer.
@@ -103,6 +116,7 @@ public final class GptModel implements LanguageModel {
         this.causalBias = causalBias(manager, config.contextLength());
         this.normShape = new Shape(config.embedDim());
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+        this.hostDecoding = HOST_DECODE_ENABLED && VECTOR_API && manager.getDevice().equals(Device.cpu());
     }
 
     /**
@@ -179,6 +193,24 @@ public final class GptModel implements LanguageModel {
         return parameters.values().stream().mapToLong(NDArray::size).sum();
     }
 
+    /**
+     * How cached decode steps run, for logs and benchmarks; when they are not on the Java kernels, why, and what to
+     * do about it.
+     */
+    public String decodePath() {
+        if (hostDecoding) {
+            return "java-vector (" + ParallelRanges.shared().threads() + " threads) up to " + HOST_DECODE_MAX_ROWS
+                    + " rows, libtorch beyond";
+        }
+        if (!manager.getDevice().equals(Device.cpu())) {
+            return "libtorch on " + manager.getDevice();
+        }
+        if (!VECTOR_API) {
+            return "libtorch: start the JVM with --add-modules jdk.incubator.vector for the faster Java kernels";
+        }
+        return "libtorch (-Dllm.decode.host=false)";
+    }
+
     @Override
     public NDArray forward(NDArray tokenIds, boolean training) {
         NDManager caller = tokenIds.getManager();
@@ -206,6 +238,9 @@ public final class GptModel implements LanguageModel {
      * {@code slots[b]}, at positions {@code cache.length(slots[b])} onwards, so rows may stand at different
      * positions (a batch of sequences of different lengths, one token each, is one call). The tokens' keys and
      * values are written into the cache in place and the slots' lengths advance by T.
+     *
+     * <p>On the CPU, steps of one token for up to {@link #HOST_DECODE_MAX_ROWS} rows run on Java kernels
+     * ({@link HostDecoder}) when the JVM has the Vector API; see {@link #decodePath()}.
      *
      * @param lastOnly only the last position's logits: a prefill that needs just the next token skips the LM head,
      *                 a [T, vocab] product, on the others
@@ -241,6 +276,14 @@ public final class GptModel implements LanguageModel {
             span = Math.max(span, starts[b] + time);
         }
         NDManager caller = tokenIds.getManager();
+        if (time == 1 && batch <= HOST_DECODE_MAX_ROWS && hostDecoding) {
+            // The kernels read the weights' memory directly: after close() it is gone, not merely unusable.
+            if (!manager.isOpen()) {
+                throw new IllegalStateException("the model is closed");
+            }
+            float[] logits = hostDecoder().step(tokens(tokenIds), slots, cache);
+            return caller.create(logits, new Shape(batch, 1, config.vocabSize()));
+        }
         try (NoGrad ignored = NoGrad.enter(manager);
              NDManager scope = caller.newSubManager(manager.getDevice())) {
             NDArray ids = tokenIds.getDevice().equals(manager.getDevice()) ? tokenIds
@@ -272,6 +315,39 @@ public final class GptModel implements LanguageModel {
             logits.attach(caller);
             return logits;
         }
+    }
+
+    private HostDecoder hostDecoder() {
+        HostDecoder decoder = hostDecoder;
+        if (decoder == null) {
+            synchronized (this) {
+                if (hostDecoder == null) {
+                    hostDecoder = new HostDecoder(config, tokenEmbedding, positionEmbedding, blocks, finalNormWeight,
+                            finalNormBias, ParallelRanges.shared());
+                }
+                decoder = hostDecoder;
+            }
+        }
+        return decoder;
+    }
+
+    /** The ids of a [B, 1] array, checked against the vocabulary as libtorch's embedding would. */
+    private int[] tokens(NDArray tokenIds) {
+        long[] ids;
+        // Reading a view (a slice of a longer batch) or another type makes arrays: they follow tokenIds into scope.
+        try (NDManager scope = tokenIds.getManager().newSubManager()) {
+            tokenIds.tempAttach(scope);
+            ids = tokenIds.toType(DataType.INT64, false).toLongArray();
+        }
+        int[] tokens = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + ids[i] + " is outside the vocabulary of "
+                        + config.vocabSize());
+            }
+            tokens[i] = (int) ids[i];
+        }
+        return tokens;
     }
 
     /**

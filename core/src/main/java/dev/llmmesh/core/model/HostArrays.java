@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.function.Consumer;
@@ -49,6 +50,12 @@ final class HostArrays {
         ByteBuffer bytes = array.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
         checkLittleEndianHost();
         writer.accept(bytes);
+    }
+
+    /** A contiguous CPU array's own storage (not a copy): what Java kernels read and write in place. */
+    static MemorySegment segment(NDArray array) {
+        checkLittleEndianHost();
+        return MemorySegment.ofBuffer(array.toByteBuffer(true));
     }
 
     /** libtorch stores numbers in host order; safetensors and these writers assume little-endian. */

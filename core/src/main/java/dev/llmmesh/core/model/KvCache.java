@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -63,6 +64,8 @@ public final class KvCache implements AutoCloseable {
     private final List<NDArray> values;
     private final int capacity;
     private final int[] lengths;
+    private final MemorySegment[] hostKeys;
+    private final MemorySegment[] hostValues;
 
     private KvCache(NDManager manager, List<NDArray> keys, List<NDArray> values, int slots, int capacity) {
         this.manager = manager;
@@ -70,6 +73,8 @@ public final class KvCache implements AutoCloseable {
         this.values = List.copyOf(values);
         this.capacity = capacity;
         this.lengths = new int[slots];
+        this.hostKeys = new MemorySegment[keys.size()];
+        this.hostValues = new MemorySegment[keys.size()];
     }
 
     /**
@@ -243,9 +248,33 @@ public final class KvCache implements AutoCloseable {
         return values.get(layer);
     }
 
+    /** The storage of {@link #keys(int)} itself, for {@link HostDecoder}; CPU caches only. */
+    MemorySegment hostKeys(int layer) {
+        checkOpen();
+        if (hostKeys[layer] == null) {
+            hostKeys[layer] = HostArrays.segment(keys.get(layer));
+        }
+        return hostKeys[layer];
+    }
+
+    MemorySegment hostValues(int layer) {
+        checkOpen();
+        if (hostValues[layer] == null) {
+            hostValues[layer] = HostArrays.segment(values.get(layer));
+        }
+        return hostValues[layer];
+    }
+
     /** Records that {@code tokens} more positions of {@code slot} were written. */
     void advance(int slot, int tokens) {
         lengths[slot] += tokens;
+    }
+
+    /** Segments outlive the arrays they point into: after close() they must not be handed out. */
+    private void checkOpen() {
+        if (!manager.isOpen()) {
+            throw new IllegalStateException("the KV cache is closed");
+        }
     }
 
     private int checkSlot(int slot) {
