@@ -77,9 +77,9 @@ final class DecodeBench implements Callable<Integer> {
 
     /** One config's figures; tokens/s are medians over the repeats. */
     record Result(String name, long parameters, double weightBytes, double cached, double uncached,
-                  double[] batchedAggregate, double limit) {
+                  double[] batchedAggregate, double limit, String path) {
         Result withLimit(double tokensPerSecond) {
-            return new Result(name, parameters, weightBytes, cached, uncached, batchedAggregate, tokensPerSecond);
+            return new Result(name, parameters, weightBytes, cached, uncached, batchedAggregate, tokensPerSecond, path);
         }
     }
 
@@ -133,8 +133,8 @@ final class DecodeBench implements Callable<Integer> {
         }
         for (Result r : results) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                    "bench: decode tokens_per_s=%.1f config=%s uncached_tokens_per_s=%.1f cache_speedup=%.2f",
-                    r.cached, r.name, r.uncached, r.cached / r.uncached));
+                    "bench: decode tokens_per_s=%.1f config=%s path=%s uncached_tokens_per_s=%.1f cache_speedup=%.2f",
+                    r.cached, r.name, r.path, r.uncached, r.cached / r.uncached));
             for (int i = 0; i < batches.length; i++) {
                 line.append(String.format(Locale.ROOT, " batch%d_tokens_per_s=%.1f", batches[i],
                         r.batchedAggregate[i]));
@@ -194,8 +194,8 @@ final class DecodeBench implements Callable<Integer> {
             // A batch-1 step reads every weight once (the tied embedding as the LM head) and one row of the
             // position table, which is left out.
             double weightBytes = 4.0 * (parameters - (long) config.contextLength() * config.embedDim());
-            System.out.printf("parameters %,d; %.1f MB of weights read per batch-1 step%n", parameters,
-                    weightBytes / 1e6);
+            System.out.printf("parameters %,d; %.1f MB of weights read per batch-1 step; decode steps: %s%n",
+                    parameters, weightBytes / 1e6, model.decodePath());
             int[] prompt = prompt(config, 0);
 
             // the two must agree before either is timed
@@ -228,7 +228,8 @@ final class DecodeBench implements Callable<Integer> {
                     return rate[0];
                 }, name + " batched, " + batches[i] + " sequences");
             }
-            return new Result(name, parameters, weightBytes, cached, uncached, aggregate, Double.NaN);
+            return new Result(name, parameters, weightBytes, cached, uncached, aggregate, Double.NaN,
+                    model.decodePath().startsWith("java-vector") ? "java-vector" : "libtorch");
         }
     }
 

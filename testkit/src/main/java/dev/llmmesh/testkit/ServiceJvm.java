@@ -57,10 +57,11 @@ public final class ServiceJvm implements AutoCloseable {
         int port = freePort();
         Files.createDirectories(logDir);
         Path log = logDir.resolve(logName + ".log");
-        // DJL never downloads here; Netty and libtorch load native code, which JDK 24+ warns about otherwise.
+        // DJL never downloads here; Netty and libtorch load native code, which JDK 24+ warns about otherwise; the
+        // Vector API (an incubator module) carries core's CPU decode kernels.
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-XX:+ExitOnOutOfMemoryError",
-                "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true"));
+                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true"));
         command.addAll(systemArgs);
         command.addAll(List.of("-jar", jar.toString()));
         var builder = new ProcessBuilder(command).directory(logDir.toFile()).redirectErrorStream(true)

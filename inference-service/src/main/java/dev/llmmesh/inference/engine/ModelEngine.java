@@ -163,8 +163,9 @@ public final class ModelEngine implements AutoCloseable {
         try {
             long t0 = System.nanoTime();
             loaded = loader.load();
-            LOG.info("model {} loaded in {} ms ({} parameters, tokenizer {})", announcement.modelId(),
-                    (System.nanoTime() - t0) / 1_000_000, loaded.model().parameterCount(), loaded.tokenizer().name());
+            LOG.info("model {} loaded in {} ms ({} parameters, tokenizer {}); decode steps: {}", announcement.modelId(),
+                    (System.nanoTime() - t0) / 1_000_000, loaded.model().parameterCount(), loaded.tokenizer().name(),
+                    loaded.model().decodePath());
         } catch (Exception e) {
             fail("it could not be loaded: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
             refuseUntilStopped();

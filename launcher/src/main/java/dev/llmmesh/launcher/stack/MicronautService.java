@@ -88,9 +88,11 @@ public final class MicronautService implements Component {
     @Override
     public ProcessSpec processSpec() {
         // DJL must never try to download a native library at run time on these machines; native access is
-        // granted up front because zstd-jni and Netty load native code, which JDK 24+ warns about otherwise.
+        // granted up front because zstd-jni and Netty load native code, which JDK 24+ warns about otherwise. The
+        // Vector API (an incubator module) carries core's CPU decode kernels.
         return new ProcessSpec(List.of(java.toString(), "-XX:+ExitOnOutOfMemoryError",
-                "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true", "-jar", snapshot().toString()), env, home);
+                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true",
+                "-jar", snapshot().toString()), env, home);
     }
 
     /** One per replica: a replica started later copies a newer build without touching the jar others run. */
