@@ -29,6 +29,10 @@ import java.util.TreeMap;
  * each other (per-row positions and an attention mask over per-slot keys), and each sequence samples with its own
  * seeded generator.
  *
+ * <p>Sequences with the same prompt that join in the same step (the {@code n} samples of one request) share one
+ * prefill: the first one's keys and values are copied into the others' slots, and each samples its first token from
+ * the same logits with its own generator.
+ *
  * <p>With a {@link PrefixCache}, a prefill first loads what the cache knows of the prompt's start into the slot and
  * feeds only the rest of the prompt through the model (except with {@code echo}, which needs the logits of every
  * prompt position), then lets the cache keep what was computed.
@@ -48,6 +52,7 @@ public final class BatchDecoder implements AutoCloseable {
     private final PrefixCache prefixes;
     private long nextId;
     private long promptTokensReused;
+    private long promptsShared;
     private long promptTokensComputed;
 
     /**
@@ -116,14 +121,32 @@ public final class BatchDecoder implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** A prefill of this step, which a later sequence with the same prompt may copy. */
+    private record Prefilled(Sequence sequence, int slot, float[] logits, int reused) {
+        boolean sharable(Sequence other) {
+            return other.params().echo() == sequence.params().echo()
+                    && Arrays.equals(other.prompt(), sequence.prompt());
+        }
+    }
+
     /** One decode step; see the class comment. Empty when there is nothing to do. */
     public List<StepEvent> step() {
         List<StepEvent> events = new ArrayList<>();
         if (!running.isEmpty()) {
             decode(events);
         }
+        List<Prefilled> prefilled = new ArrayList<>();
         while (!waiting.isEmpty() && !free.isEmpty()) {
-            prefill(waiting.poll(), free.nextSetBit(0), events);
+            Sequence next = waiting.poll();
+            int slot = free.nextSetBit(0);
+            // The first sample may already have finished (and freed its slot) on its first token.
+            Optional<Prefilled> sibling = prefilled.stream()
+                    .filter(p -> p.sharable(next) && running.get(p.slot()) == p.sequence()).findFirst();
+            if (sibling.isPresent()) {
+                share(next, slot, sibling.get(), events);
+            } else {
+                prefill(next, slot, events).ifPresent(prefilled::add);
+            }
         }
         return events;
     }
@@ -155,6 +178,11 @@ public final class BatchDecoder implements AutoCloseable {
         return promptTokensReused;
     }
 
+    /** Sequences that started from a copy of another's prefill in the same step, since the decoder was made. */
+    public long promptsShared() {
+        return promptsShared;
+    }
+
     /** Prompt positions fed through the model in prefills, since the decoder was made. */
     public long promptTokensComputed() {
         return promptTokensComputed;
@@ -175,7 +203,8 @@ public final class BatchDecoder implements AutoCloseable {
         }
     }
 
-    private void prefill(Sequence sequence, int slot, List<StepEvent> events) {
+    /** Prefills {@code sequence} into {@code slot}; what a sibling may copy, unless the sequence ended at once. */
+    private Optional<Prefilled> prefill(Sequence sequence, int slot, List<StepEvent> events) {
         int[] prompt = sequence.prompt();
         boolean echo = sequence.params().echo();
         float[] logits;
@@ -195,10 +224,26 @@ public final class BatchDecoder implements AutoCloseable {
         }
         promptTokensReused += reused;
         promptTokensComputed += prompt.length - reused;
-        sequence.cachedPromptTokens(reused);
         if (!echo) {
             prefixes.prefilled(prompt, reused, cache, slot);
         }
+        start(sequence, slot, logits, reused, events);
+        return running.get(slot) == sequence ? Optional.of(new Prefilled(sequence, slot, logits, reused))
+                : Optional.empty();
+    }
+
+    /** Starts {@code sequence} in {@code slot} from a copy of its sibling's prefilled prompt. */
+    private void share(Sequence sequence, int slot, Prefilled sibling, List<StepEvent> events) {
+        cache.copySlot(sibling.slot(), slot);
+        promptsShared++;
+        start(sequence, slot, sibling.logits(), sibling.reused(), events);
+    }
+
+    /** Takes {@code slot} for a prefilled sequence and gives it its first token (or ends it, for max_tokens 0). */
+    private void start(Sequence sequence, int slot, float[] logits, int reused, List<StepEvent> events) {
+        int[] prompt = sequence.prompt();
+        boolean echo = sequence.params().echo();
+        sequence.cachedPromptTokens(reused);
         free.clear(slot);
         running.put(slot, sequence);
         if (echo) {

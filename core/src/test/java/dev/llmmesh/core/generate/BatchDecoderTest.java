@@ -102,6 +102,65 @@ class BatchDecoderTest {
     }
 
     @Test
+    void samplesOfOnePromptShareOnePrefillAndStillMatchDecodingAlone() {
+        int[] prompt = {5, 17, 42, 8, 61, 3, 9, 33};
+        SamplingParams sampled = SamplingParams.builder().maxTokens(10).temperature(0.9).logprobs(2).build();
+        SamplingParams echoed = sampled.toBuilder().echo(true).build();
+        // three samples, then two echoes of the same prompt (another kind of prefill: not shared with the samples)
+        List<Job> jobs = List.of(new Job(prompt, sampled, 11), new Job(prompt, sampled, 12),
+                new Job(prompt, sampled, 13), new Job(prompt, echoed, 14), new Job(prompt, echoed, 15));
+        try (GptModel model = GptModel.initialize(CONFIG, Device.cpu(), 43)) {
+            List<SequenceOutput> alone = new ArrayList<>();
+            for (Job job : jobs) {
+                try (BatchDecoder decoder = new BatchDecoder(model, TEXT, 1, CONFIG.contextLength())) {
+                    decoder.submit(job.prompt(), job.params(), job.seed());
+                    alone.add(GenerationTest.drain(decoder).getFirst());
+                }
+            }
+            try (BatchDecoder decoder = new BatchDecoder(model, TEXT, 5, CONFIG.contextLength())) {
+                Map<Long, Integer> jobOf = new HashMap<>();
+                for (int j = 0; j < jobs.size(); j++) {
+                    jobOf.put(decoder.submit(jobs.get(j).prompt(), jobs.get(j).params(), jobs.get(j).seed()), j);
+                }
+                List<SequenceOutput> outputs = GenerationTest.drain(decoder);
+                assertEquals(3, decoder.promptsShared(), "samples 2 and 3 copy sample 1; echo 2 copies echo 1");
+                assertEquals(2L * prompt.length, decoder.promptTokensComputed(), "one prefill per kind");
+                for (SequenceOutput out : outputs) {
+                    SequenceOutput a = alone.get(jobOf.get(out.sequence()));
+                    assertArrayEquals(a.tokens(), out.tokens(), "job " + jobOf.get(out.sequence()));
+                    assertEquals(a.logprobs().getFirst().logprob(), out.logprobs().getFirst().logprob(), 1e-4);
+                    if (a.promptLogprobs() != null) {
+                        assertEquals(a.promptLogprobs().getLast().logprob(), out.promptLogprobs().getLast().logprob(),
+                                1e-4);
+                    }
+                }
+                java.util.Set<String> distinct = new java.util.HashSet<>();
+                outputs.forEach(o -> distinct.add(java.util.Arrays.toString(o.tokens())));
+                assertTrue(distinct.size() > 1, "seeded samples differ: " + distinct);
+            }
+        }
+    }
+
+    @Test
+    void aSampleThatEndsOnItsFirstTokenIsNotCopiedFrom() {
+        int[] prompt = {4, 8, 15, 16, 23, 42};
+        try (GptModel model = GptModel.initialize(CONFIG, Device.cpu(), 47);
+             BatchDecoder decoder = new BatchDecoder(model, TEXT, 2, CONFIG.contextLength())) {
+            decoder.submit(prompt, SamplingParams.greedy(1), 1);
+            decoder.submit(prompt, SamplingParams.greedy(1), 2);
+            decoder.submit(prompt, SamplingParams.greedy(5), 3);
+            List<SequenceOutput> outputs = GenerationTest.drain(decoder);
+            assertEquals(3, outputs.size());
+            assertEquals(0, decoder.promptsShared(), "each first sample ended (and freed its slot) on its first token");
+            assertEquals(3L * prompt.length, decoder.promptTokensComputed());
+            int[] greedyFirst = outputs.getFirst().tokens();
+            for (SequenceOutput out : outputs) {
+                assertEquals(greedyFirst[0], out.tokens()[0]);
+            }
+        }
+    }
+
+    @Test
     void aCancelledSequenceLeavesAndFreesItsSlot() {
         try (GptModel model = GptModel.initialize(CONFIG, Device.cpu(), 41);
              BatchDecoder decoder = new BatchDecoder(model, TEXT, 1, CONFIG.contextLength())) {
