@@ -140,24 +140,27 @@ final class VectorKernels {
      * later rows of {@code x} it is still in the L1 cache.
      */
     static void matmulRows(MemorySegment w, int in, int out, float[] x, float[] y, int rows, int from, int to) {
-        int vectorEnd = SPECIES.loopBound(in);
         long rowBytes = in * FLOAT_BYTES;
         for (int v = from; v < to; v++) {
-            long base = v * rowBytes;
             for (int r = 0; r < rows; r++) {
-                int xr = r * in;
-                FloatVector acc = FloatVector.zero(SPECIES);
-                for (int k = 0; k < vectorEnd; k += LANES) {
-                    acc = FloatVector.fromMemorySegment(SPECIES, w, base + k * FLOAT_BYTES, ORDER)
-                            .fma(FloatVector.fromArray(SPECIES, x, xr + k), acc);
-                }
-                float sum = acc.reduceLanes(VectorOperators.ADD);
-                for (int k = vectorEnd; k < in; k++) {
-                    sum += w.get(FLOAT, base + k * FLOAT_BYTES) * x[xr + k];
-                }
-                y[r * out + v] = sum;
+                y[r * out + v] = dot(w, v * rowBytes, x, r * in, in);
             }
         }
+    }
+
+    /** The dot product of {@code length} floats of {@code w} from byte {@code at} and of {@code x} from {@code offset}. */
+    private static float dot(MemorySegment w, long at, float[] x, int offset, int length) {
+        int vectorEnd = SPECIES.loopBound(length);
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (int k = 0; k < vectorEnd; k += LANES) {
+            acc = FloatVector.fromMemorySegment(SPECIES, w, at + k * FLOAT_BYTES, ORDER)
+                    .fma(FloatVector.fromArray(SPECIES, x, offset + k), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int k = vectorEnd; k < length; k++) {
+            sum += w.get(FLOAT, at + k * FLOAT_BYTES) * x[offset + k];
+        }
+        return sum;
     }
 
     /** {@code target[i] += addend[i]} for the columns {@code [from, to)} of each of {@code rows} rows of width {@code width}. */
@@ -245,17 +248,7 @@ final class VectorKernels {
         long positionBytes = dim * FLOAT_BYTES;
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < span; j++) {
-            long position = base + j * positionBytes;
-            FloatVector acc = FloatVector.zero(SPECIES);
-            for (int d = 0; d < vectorEnd; d += LANES) {
-                acc = FloatVector.fromMemorySegment(SPECIES, keys, position + d * FLOAT_BYTES, ORDER)
-                        .fma(FloatVector.fromArray(SPECIES, q, qOffset + d), acc);
-            }
-            float dot = acc.reduceLanes(VectorOperators.ADD);
-            for (int d = vectorEnd; d < dim; d++) {
-                dot += keys.get(FLOAT, position + d * FLOAT_BYTES) * q[qOffset + d];
-            }
-            scores[j] = dot * scale;
+            scores[j] = dot(keys, base + j * positionBytes, q, qOffset, dim) * scale;
             max = Math.max(max, scores[j]);
         }
         float total = 0;
