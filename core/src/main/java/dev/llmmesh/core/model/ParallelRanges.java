@@ -10,6 +10,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * executor's hand-off (queue, wake-up) costs as much as such a kernel, so helpers spin for the next range for a while
  * before they park, and the caller spins for their results.
  *
+ * <p>Splitting only pays while every thread has a core. When another process takes one, a helper that the OS
+ * descheduled holds the whole loop up for a time slice, every loop: a step then takes several times longer than on
+ * one thread. So the caller parks rather than spins once its own range is done (its core can then run the helper),
+ * and when a helper lags far behind, the next loops run on the caller alone for a while before splitting again.
+ *
  * <p>One loop runs at a time; callers from several threads (two models decoding at once) take turns, which is what
  * the cores would make them do anyway.
  */
@@ -20,8 +25,14 @@ final class ParallelRanges {
         void run(int from, int to);
     }
 
-    /** How long a helper waits, busy, for the next range before it parks: longer than a decode step's gaps. */
-    private static final long SPIN_NANOS = 2_000_000;
+    /** How long a helper waits, busy, for the next range before it parks: longer than the gaps within a step. */
+    private static final long SPIN_NANOS = 200_000;
+    /** How long the caller waits, busy, for the helpers once its own range is done, before it parks. */
+    private static final long AWAIT_SPIN_NANOS = 20_000;
+    /** Helpers this far behind the caller's own range were most likely descheduled, not merely slower. */
+    private static final long LAG_LIMIT_NANOS = 300_000;
+    /** How long loops run on the caller alone after a lagging helper, before splitting is tried again. */
+    private static final long SOLO_NANOS = 250_000_000;
 
     private static final class Shared {
         static final ParallelRanges INSTANCE = new ParallelRanges(threads());
@@ -38,6 +49,8 @@ final class ParallelRanges {
 
     private final Helper[] helpers;
     private final ReentrantLock turn = new ReentrantLock();
+    /** System.nanoTime() until which loops run on the caller alone; guarded by {@link #turn}. */
+    private long soloUntil = System.nanoTime();
 
     ParallelRanges(int threads) {
         helpers = new Helper[threads - 1];
@@ -74,6 +87,11 @@ final class ParallelRanges {
         int chunk = Math.ceilDiv(Math.ceilDiv(n, parts), grain) * grain;
         turn.lock();
         try {
+            long start = System.nanoTime();
+            if (start - soloUntil < 0) {
+                body.run(0, n);
+                return;
+            }
             int posted = 0;
             for (int from = chunk; from < n; from += chunk) {
                 helpers[posted++].post(body, from, Math.min(n, from + chunk));
@@ -84,11 +102,16 @@ final class ParallelRanges {
             } catch (RuntimeException e) {
                 failure = e;
             }
+            long ownDone = System.nanoTime();
             for (int i = 0; i < posted; i++) {
                 RuntimeException helperFailure = helpers[i].await();
                 if (failure == null) {
                     failure = helperFailure;
                 }
+            }
+            long end = System.nanoTime();
+            if (end - ownDone > (ownDone - start) + LAG_LIMIT_NANOS) {
+                soloUntil = end + SOLO_NANOS;
             }
             if (failure != null) {
                 throw failure;
@@ -105,6 +128,8 @@ final class ParallelRanges {
 
         private final AtomicInteger state = new AtomicInteger(IDLE);
         private volatile boolean parked;
+        /** The caller, once it parks waiting for this helper's range. */
+        private volatile Thread waiter;
         private Thread thread;
         // Written before state becomes POSTED and read after; the atomic orders them.
         private Body body;
@@ -124,14 +149,17 @@ final class ParallelRanges {
         }
 
         RuntimeException await() {
-            int spins = 0;
-            while (state.get() != DONE) {
-                // A helper the OS has descheduled should get the core rather than watch us spin.
-                if (++spins % 1024 == 0) {
-                    Thread.yield();
-                } else {
-                    Thread.onSpinWait();
+            long spinUntil = System.nanoTime() + AWAIT_SPIN_NANOS;
+            while (state.get() != DONE && System.nanoTime() - spinUntil < 0) {
+                Thread.onSpinWait();
+            }
+            if (state.get() != DONE) {
+                // A helper the OS descheduled may then run on this core rather than watch us spin.
+                waiter = Thread.currentThread();
+                while (state.get() != DONE) {
+                    LockSupport.parkNanos(this, 100_000);
                 }
+                waiter = null;
             }
             RuntimeException result = failure;
             body = null;
@@ -151,6 +179,10 @@ final class ParallelRanges {
                     failure = new IllegalStateException("a decode helper thread failed", e);
                 }
                 state.set(DONE);
+                Thread parkedCaller = waiter;
+                if (parkedCaller != null) {
+                    LockSupport.unpark(parkedCaller);
+                }
             }
         }
 

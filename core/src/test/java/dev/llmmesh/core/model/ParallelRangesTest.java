@@ -48,6 +48,28 @@ class ParallelRangesTest {
     }
 
     @Test
+    void afterAHelperLagsFarBehindTheCallerRunsLoopsAlone() {
+        ParallelRanges own = new ParallelRanges(2);
+        // what a helper the OS descheduled looks like from the caller: its range ends long after the caller's
+        own.run(200, 1, (from, to) -> {
+            if (from > 0) {
+                sleep(20);
+            }
+        });
+        List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        own.run(200, 1, (from, to) -> threads.add(Thread.currentThread().getName() + " " + from + "-" + to));
+        assertEquals(List.of(Thread.currentThread().getName() + " 0-200"), threads);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void aFailingRangeIsRethrownAndTheHelpersGoOn() {
         IllegalStateException boom = new IllegalStateException("boom");
         IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> ranges.run(300, 1,
