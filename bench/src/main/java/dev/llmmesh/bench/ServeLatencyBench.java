@@ -68,9 +68,10 @@ final class ServeLatencyBench implements Callable<Integer> {
             description = "the prompt of every request")
     String prompt;
 
-    @Option(names = "--threads", defaultValue = "0",
-            description = "libtorch intra-op threads in this JVM and in inference-service "
-                    + "(-Dai.djl.pytorch.num_threads); 0 leaves both at libtorch's default, one per core "
+    @Option(names = "--threads", defaultValue = "1",
+            description = "libtorch intra-op threads in this JVM (-Dai.djl.pytorch.num_threads) and in "
+                    + "inference-service (LLM_INFERENCE_INTRA_OP_THREADS, whose default is 1), so the anchor runs "
+                    + "as the replica does; 0 leaves both at libtorch's default, one per core "
                     + "(default: ${DEFAULT-VALUE})")
     int threads;
 
@@ -180,10 +181,11 @@ final class ServeLatencyBench implements Callable<Integer> {
                 config.layers(), Runtime.getRuntime().availableProcessors(), TrainBench.loadAverage());
         System.out.printf("engine %s %s: %d intra-op threads in this JVM; inference-service %s%n",
                 engine.getEngineName(), engine.getVersion(), intraOp, threads > 0
-                        ? "started with -Dai.djl.pytorch.num_threads=" + threads
-                        : "left at libtorch's default (one per core, as here)");
+                        ? "started with LLM_INFERENCE_INTRA_OP_THREADS=" + threads
+                        : "at libtorch's default (one per core, as here)");
 
         Map<String, String> inferenceEnv = new HashMap<>();
+        inferenceEnv.put("LLM_INFERENCE_INTRA_OP_THREADS", Integer.toString(threads));
         if (chunkTokens > 0) {
             inferenceEnv.put("LLM_INFERENCE_CHUNK_TOKENS", Integer.toString(chunkTokens));
         }
@@ -192,13 +194,12 @@ final class ServeLatencyBench implements Callable<Integer> {
         }
         System.out.println("inference-service chunking: chunk-tokens " + (chunkTokens > 0 ? chunkTokens : "4 (default)")
                 + ", chunk-interval " + (chunkInterval.isBlank() ? "50ms (default)" : chunkInterval));
-        List<String> serviceArgs = threads > 0 ? List.of("-Dai.djl.pytorch.num_threads=" + threads) : List.of();
 
         // HTTP/1.1 keep-alive, as most OpenAI clients talk to a plain-http server; no h2c upgrade round.
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         var settings = new ServingStack.Settings(MODEL_ID, config, seed, repoRoot.toAbsolutePath().normalize(),
-                inferenceEnv, serviceArgs);
+                inferenceEnv, List.of());
         try (ServingStack stack = ServingStack.start(settings, http);
              GptModel model = GptCheckpoint.load(stack.modelDir(), Device.cpu());
              InProcessGeneration local = new InProcessGeneration(model, Gpt2Vocabulary.gpt2(), prompt,
