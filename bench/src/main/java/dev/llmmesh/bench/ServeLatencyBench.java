@@ -55,8 +55,11 @@ final class ServeLatencyBench implements Callable<Integer> {
             description = "measured requests per path and max_tokens (default: ${DEFAULT-VALUE})")
     int requests;
 
-    @Option(names = "--warmup", defaultValue = "10",
-            description = "untimed requests per path and max_tokens before the measured ones (default: ${DEFAULT-VALUE})")
+    // 10 left the services' Kafka and HTTP paths half compiled: the hops kept shrinking for another 100-150
+    // requests (request -> replica 10 -> 5-6 ms, chunk -> gateway 11 -> 7 ms).
+    @Option(names = "--warmup", defaultValue = "100",
+            description = "untimed requests per path and max_tokens before the measured ones, so the services' JIT "
+                    + "has compiled the path (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--stream-requests", defaultValue = "50",
