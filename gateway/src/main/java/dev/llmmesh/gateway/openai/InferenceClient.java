@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -59,6 +60,9 @@ public class InferenceClient {
         }
         Sinks.Many<CompletionChunk> sink = Sinks.many().unicast().onBackpressureBuffer();
         Map<Integer, Long> nextSeq = new HashMap<>();
+        // Set before the completion is signalled: a subscriber that cancels as it takes the answer (as a Mono's
+        // does) must not send a cancel for a request that is already answered.
+        AtomicBoolean answered = new AtomicBoolean();
         relay.await(request.requestId(), chunk -> {
             synchronized (nextSeq) {
                 long expected = nextSeq.getOrDefault(chunk.index(), 0L);
@@ -66,6 +70,9 @@ public class InferenceClient {
                     return;
                 }
                 nextSeq.put(chunk.index(), chunk.seq() + 1);
+                if (chunk.last()) {
+                    answered.set(true);
+                }
                 sink.tryEmitNext(chunk);
                 if (chunk.last()) {
                     sink.tryEmitComplete();
@@ -93,7 +100,11 @@ public class InferenceClient {
                     }
                 })
                 .cast(CompletionChunk.class)
-                .doOnCancel(() -> cancel(request))
+                .doOnCancel(() -> {
+                    if (!answered.get()) {
+                        cancel(request);
+                    }
+                })
                 .doFinally(signal -> relay.release(request.requestId()));
     }
 
