@@ -91,6 +91,11 @@ final class ServeLatencyBench implements Callable<Integer> {
                     + "threads, the broker) does not fall on the next (default: ${DEFAULT-VALUE})")
     long settleMs;
 
+    @Option(names = "--no-kafka-probe",
+            description = "do not read llm.inference.* beside the services during the non-streamed requests (no "
+                    + "breakdown by hop): the broker serves the services alone")
+    boolean noKafkaProbe;
+
     @Option(names = "--seed", defaultValue = "1337", description = "model weights (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -221,7 +226,7 @@ final class ServeLatencyBench implements Callable<Integer> {
                     settleMs);
 
             List<Measured> results = new ArrayList<>();
-            try (var timeline = new KafkaTimeline(stack.kafkaBootstrap())) {
+            try (var timeline = noKafkaProbe ? null : new KafkaTimeline(stack.kafkaBootstrap())) {
                 for (int m : maxTokens) {
                     results.add(measure(m, gateway, local, stack, timeline));
                 }
@@ -308,7 +313,8 @@ final class ServeLatencyBench implements Callable<Integer> {
             shapedNanos.add(shaped.nanos());
             shapedTokens.add(shaped.completionTokens());
             // Read after the answer, outside the timed part; a request whose records were not seen is left out.
-            var seen = timeline.await(viaGateway.requestId(), Duration.ofSeconds(2));
+            var seen = timeline == null ? java.util.Optional.<KafkaTimeline.Marks>empty()
+                    : timeline.await(viaGateway.requestId(), Duration.ofSeconds(2));
             if (seen.isPresent()) {
                 marks.add(seen.get());
                 marked.add(viaGateway);
