@@ -55,8 +55,11 @@ final class ServeLatencyBench implements Callable<Integer> {
             description = "measured requests per path and max_tokens (default: ${DEFAULT-VALUE})")
     int requests;
 
-    @Option(names = "--warmup", defaultValue = "10",
-            description = "untimed requests per path and max_tokens before the measured ones (default: ${DEFAULT-VALUE})")
+    // 10 left the services' Kafka and HTTP paths half compiled: the hops kept shrinking for another 100-150
+    // requests (request -> replica 10 -> 5-6 ms, chunk -> gateway 11 -> 7 ms).
+    @Option(names = "--warmup", defaultValue = "100",
+            description = "untimed requests per path and max_tokens before the measured ones, so the services' JIT "
+                    + "has compiled the path (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--stream-requests", defaultValue = "50",
@@ -68,9 +71,10 @@ final class ServeLatencyBench implements Callable<Integer> {
             description = "the prompt of every request")
     String prompt;
 
-    @Option(names = "--threads", defaultValue = "0",
-            description = "libtorch intra-op threads in this JVM and in inference-service "
-                    + "(-Dai.djl.pytorch.num_threads); 0 leaves both at libtorch's default, one per core "
+    @Option(names = "--threads", defaultValue = "1",
+            description = "libtorch intra-op threads in this JVM (-Dai.djl.pytorch.num_threads) and in "
+                    + "inference-service (LLM_INFERENCE_INTRA_OP_THREADS, whose default is 1), so the anchor runs "
+                    + "as the replica does; 0 leaves both at libtorch's default, one per core "
                     + "(default: ${DEFAULT-VALUE})")
     int threads;
 
@@ -86,6 +90,11 @@ final class ServeLatencyBench implements Callable<Integer> {
             description = "pause before every timed request, so one path's leftover work (GC, libtorch's worker "
                     + "threads, the broker) does not fall on the next (default: ${DEFAULT-VALUE})")
     long settleMs;
+
+    @Option(names = "--no-kafka-probe",
+            description = "do not read llm.inference.* beside the services during the non-streamed requests (no "
+                    + "breakdown by hop): the broker serves the services alone")
+    boolean noKafkaProbe;
 
     @Option(names = "--seed", defaultValue = "1337", description = "model weights (default: ${DEFAULT-VALUE})")
     long seed;
@@ -180,10 +189,11 @@ final class ServeLatencyBench implements Callable<Integer> {
                 config.layers(), Runtime.getRuntime().availableProcessors(), TrainBench.loadAverage());
         System.out.printf("engine %s %s: %d intra-op threads in this JVM; inference-service %s%n",
                 engine.getEngineName(), engine.getVersion(), intraOp, threads > 0
-                        ? "started with -Dai.djl.pytorch.num_threads=" + threads
-                        : "left at libtorch's default (one per core, as here)");
+                        ? "started with LLM_INFERENCE_INTRA_OP_THREADS=" + threads
+                        : "at libtorch's default (one per core, as here)");
 
         Map<String, String> inferenceEnv = new HashMap<>();
+        inferenceEnv.put("LLM_INFERENCE_INTRA_OP_THREADS", Integer.toString(threads));
         if (chunkTokens > 0) {
             inferenceEnv.put("LLM_INFERENCE_CHUNK_TOKENS", Integer.toString(chunkTokens));
         }
@@ -192,13 +202,12 @@ final class ServeLatencyBench implements Callable<Integer> {
         }
         System.out.println("inference-service chunking: chunk-tokens " + (chunkTokens > 0 ? chunkTokens : "4 (default)")
                 + ", chunk-interval " + (chunkInterval.isBlank() ? "50ms (default)" : chunkInterval));
-        List<String> serviceArgs = threads > 0 ? List.of("-Dai.djl.pytorch.num_threads=" + threads) : List.of();
 
         // HTTP/1.1 keep-alive, as most OpenAI clients talk to a plain-http server; no h2c upgrade round.
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         var settings = new ServingStack.Settings(MODEL_ID, config, seed, repoRoot.toAbsolutePath().normalize(),
-                inferenceEnv, serviceArgs);
+                inferenceEnv, List.of());
         try (ServingStack stack = ServingStack.start(settings, http);
              GptModel model = GptCheckpoint.load(stack.modelDir(), Device.cpu());
              InProcessGeneration local = new InProcessGeneration(model, Gpt2Vocabulary.gpt2(), prompt,
@@ -217,7 +226,7 @@ final class ServeLatencyBench implements Callable<Integer> {
                     settleMs);
 
             List<Measured> results = new ArrayList<>();
-            try (var timeline = new KafkaTimeline(stack.kafkaBootstrap())) {
+            try (var timeline = noKafkaProbe ? null : new KafkaTimeline(stack.kafkaBootstrap())) {
                 for (int m : maxTokens) {
                     results.add(measure(m, gateway, local, stack, timeline));
                 }
@@ -304,7 +313,8 @@ final class ServeLatencyBench implements Callable<Integer> {
             shapedNanos.add(shaped.nanos());
             shapedTokens.add(shaped.completionTokens());
             // Read after the answer, outside the timed part; a request whose records were not seen is left out.
-            var seen = timeline.await(viaGateway.requestId(), Duration.ofSeconds(2));
+            var seen = timeline == null ? java.util.Optional.<KafkaTimeline.Marks>empty()
+                    : timeline.await(viaGateway.requestId(), Duration.ofSeconds(2));
             if (seen.isPresent()) {
                 marks.add(seen.get());
                 marked.add(viaGateway);

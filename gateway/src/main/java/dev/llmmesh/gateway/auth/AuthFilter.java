@@ -1,7 +1,9 @@
 package dev.llmmesh.gateway.auth;
 
+import io.micronaut.context.annotation.Requires;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.annotation.Order;
+import io.micronaut.core.util.StringUtils;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -23,8 +25,12 @@ import java.util.Optional;
  * and is within that key's rate limit. Refusals are 401, 403 or 429 problem bodies
  * ({@link AuthProblems}); accepted requests carry the key's name in {@link AuthAttributes#KEY_NAME}
  * and get {@code X-RateLimit-*} headers on the response.
+ *
+ * <p>Not registered at all with {@code llm.auth.enabled=false}: it would only hop every request onto the blocking
+ * executor and back to say yes.
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
+@Requires(property = "llm.auth.enabled", notEquals = StringUtils.FALSE)
 @Order(AuthFilter.ORDER)
 public final class AuthFilter {
     private static final Logger LOG = LoggerFactory.getLogger(AuthFilter.class);

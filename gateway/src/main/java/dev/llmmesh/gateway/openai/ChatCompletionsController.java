@@ -12,6 +12,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import reactor.core.publisher.Mono;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +42,7 @@ public class ChatCompletionsController {
     @Post(value = "/chat/completions", consumes = MediaType.APPLICATION_JSON,
             produces = {MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM})
     @Operation(summary = "OpenAI-compatible chat completion; stream=true answers server-sent events")
-    public HttpResponse<?> chat(@Body byte[] body) {
+    public Mono<HttpResponse<?>> chat(@Body byte[] body) {
         RequestFields fields = RequestFields.parse(body, KNOWN);
         String model = CompletionsController.knownModel(models, fields);
         String prompt = ChatPrompt.of(fields.node("messages"));
@@ -58,7 +59,7 @@ public class ChatCompletionsController {
         String id = "chatcmpl-" + request.requestId();
         if (fields.bool("stream")) {
             boolean usage = SamplingFields.includeUsage(fields);
-            return CompletionStream.relay(inference.complete(request), chunk -> {
+            return Mono.just(CompletionStream.relay(inference.complete(request), chunk -> {
                 List<Object> out = new ArrayList<>();
                 OpenAiShapes.Message delta = new OpenAiShapes.Message(chunk.seq() == 0 ? "assistant" : null,
                         chunk.text() == null ? "" : chunk.text());
@@ -70,16 +71,20 @@ public class ChatCompletionsController {
                             OpenAiShapes.Usage.of(chunk.usage())));
                 }
                 return out;
-            });
+            }));
         }
-        Choices choices = Choices.collect(inference.complete(request), request.n());
+        return Choices.collect(inference.complete(request), request.n())
+                .map(choices -> HttpResponse.ok(answer(request, id, created, model, logprobs, choices)));
+    }
+
+    private static OpenAiShapes.ChatCompletion answer(CompletionRequest request, String id, long created,
+                                                      String model, Integer logprobs, Choices choices) {
         List<OpenAiShapes.ChatChoice> out = new ArrayList<>();
         for (int i = 0; i < request.n(); i++) {
             Choices.Choice c = choices.choice(i);
             out.add(new OpenAiShapes.ChatChoice(i, new OpenAiShapes.Message("assistant", c.text()),
                     logprobs == null ? null : ChoiceLogprobs.chat(c.tokens()), c.finishReason()));
         }
-        return HttpResponse.ok(new OpenAiShapes.ChatCompletion(id, "chat.completion", created, model, out,
-                choices.usage()));
+        return new OpenAiShapes.ChatCompletion(id, "chat.completion", created, model, out, choices.usage());
     }
 }

@@ -2,6 +2,7 @@ package dev.llmmesh.gateway.openai;
 
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,11 +28,13 @@ final class Choices {
         }
     }
 
-    /** Blocks until the request's last chunk; an error chunk or a timeout surfaces as {@link OpenAiException}. */
-    static Choices collect(Flux<CompletionChunk> chunks, int n) {
-        Choices choices = new Choices(n);
-        chunks.toIterable().forEach(choices::add);
-        return choices;
+    /**
+     * The choices once the request's last chunk is in; an error chunk or a timeout ends it with
+     * {@link OpenAiException}. Folded on the thread that relays the chunks, so no thread waits for the answer and
+     * none has to be woken for it.
+     */
+    static Mono<Choices> collect(Flux<CompletionChunk> chunks, int n) {
+        return chunks.collect(() -> new Choices(n), Choices::add);
     }
 
     private void add(CompletionChunk chunk) {

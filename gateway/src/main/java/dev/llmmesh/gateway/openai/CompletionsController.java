@@ -15,6 +15,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import reactor.core.publisher.Mono;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -46,7 +47,7 @@ public class CompletionsController {
     @Post(value = "/completions", consumes = MediaType.APPLICATION_JSON,
             produces = {MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM})
     @Operation(summary = "OpenAI-compatible text completion; stream=true answers server-sent events")
-    public HttpResponse<?> complete(@Body byte[] body) {
+    public Mono<HttpResponse<?>> complete(@Body byte[] body) {
         RequestFields fields = RequestFields.parse(body, KNOWN);
         String model = knownModel(models, fields);
         Integer maxTokens = fields.integer("max_tokens");
@@ -57,7 +58,7 @@ public class CompletionsController {
         String id = "cmpl-" + request.requestId();
         if (fields.bool("stream")) {
             boolean usage = SamplingFields.includeUsage(fields);
-            return CompletionStream.relay(inference.complete(request), chunk -> {
+            return Mono.just(CompletionStream.relay(inference.complete(request), chunk -> {
                 List<Object> out = new ArrayList<>();
                 String text = (chunk.echo() == null ? "" : request.prompt()) + (chunk.text() == null ? "" : chunk.text());
                 List<CompletionChunk.TokenInfo> tokens = tokens(chunk);
@@ -69,9 +70,14 @@ public class CompletionsController {
                             OpenAiShapes.Usage.of(chunk.usage())));
                 }
                 return out;
-            });
+            }));
         }
-        Choices choices = Choices.collect(inference.complete(request), request.n());
+        return Choices.collect(inference.complete(request), request.n())
+                .map(choices -> HttpResponse.ok(answer(request, id, created, model, choices)));
+    }
+
+    private static OpenAiShapes.TextCompletion answer(CompletionRequest request, String id, long created,
+                                                      String model, Choices choices) {
         List<OpenAiShapes.TextChoice> out = new ArrayList<>();
         for (int i = 0; i < request.n(); i++) {
             Choices.Choice c = choices.choice(i);
@@ -81,8 +87,7 @@ public class CompletionsController {
             out.add(new OpenAiShapes.TextChoice(echoed + c.text(), i, request.logprobs() == null ? null
                     : ChoiceLogprobs.completion(tokens, 0), c.finishReason()));
         }
-        return HttpResponse.ok(new OpenAiShapes.TextCompletion(id, "text_completion", created, model, out,
-                choices.usage()));
+        return new OpenAiShapes.TextCompletion(id, "text_completion", created, model, out, choices.usage());
     }
 
     static String knownModel(ModelRegistry models, RequestFields fields) {

@@ -6,10 +6,12 @@ import dev.llmmesh.mesh.inference.CancelCompletion;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.mesh.inference.InferenceCommand;
-import dev.llmmesh.servicekit.MeshProducer;
+import io.micronaut.configuration.kafka.annotation.KafkaClient;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -20,22 +22,28 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * Sends a completion to the inference replicas and streams its chunks back, each exactly once and in order: when a
  * replica dies and another takes the request over, it regenerates the same tokens (the request is seeded) from
  * sequence 0, and the chunks already relayed are skipped.
+ *
+ * <p>The request is written without waiting for the broker's acknowledgement before waiting for the answer: the
+ * replica can only read it once it is on the log (so an answer proves it was written), and the acknowledgement
+ * would arrive in parallel with that read anyway. A write that fails ends the chunks with a 503 instead.
  */
 @Singleton
 public class InferenceClient {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceClient.class);
 
-    private final MeshProducer producer;
+    private final Producer<String, byte[]> producer;
     private final InferenceRelay relay;
     private final Duration firstChunkTimeout;
     private final Duration chunkTimeout;
 
-    public InferenceClient(MeshProducer producer, InferenceRelay relay,
+    public InferenceClient(@KafkaClient("inference-requests") Producer<String, byte[]> producer, InferenceRelay relay,
                            @Value("${llm.gateway.inference.first-chunk-timeout:120s}") Duration firstChunkTimeout,
                            @Value("${llm.gateway.inference.chunk-timeout:30s}") Duration chunkTimeout) {
         this.producer = producer;
@@ -52,6 +60,9 @@ public class InferenceClient {
         }
         Sinks.Many<CompletionChunk> sink = Sinks.many().unicast().onBackpressureBuffer();
         Map<Integer, Long> nextSeq = new HashMap<>();
+        // Set before the completion is signalled: a subscriber that cancels as it takes the answer (as a Mono's
+        // does) must not send a cancel for a request that is already answered.
+        AtomicBoolean answered = new AtomicBoolean();
         relay.await(request.requestId(), chunk -> {
             synchronized (nextSeq) {
                 long expected = nextSeq.getOrDefault(chunk.index(), 0L);
@@ -59,6 +70,9 @@ public class InferenceClient {
                     return;
                 }
                 nextSeq.put(chunk.index(), chunk.seq() + 1);
+                if (chunk.last()) {
+                    answered.set(true);
+                }
                 sink.tryEmitNext(chunk);
                 if (chunk.last()) {
                     sink.tryEmitComplete();
@@ -66,10 +80,14 @@ public class InferenceClient {
             }
         });
         try {
-            send(request);
+            send(request, failure -> {
+                synchronized (nextSeq) {
+                    sink.tryEmitError(unavailable(failure));
+                }
+            });
         } catch (RuntimeException e) {
             relay.release(request.requestId());
-            throw e;
+            throw unavailable(e);
         }
         return sink.asFlux()
                 .timeout(Mono.delay(firstChunkTimeout), chunk -> Mono.delay(chunkTimeout))
@@ -82,7 +100,11 @@ public class InferenceClient {
                     }
                 })
                 .cast(CompletionChunk.class)
-                .doOnCancel(() -> cancel(request))
+                .doOnCancel(() -> {
+                    if (!answered.get()) {
+                        cancel(request);
+                    }
+                })
                 .doFinally(signal -> relay.release(request.requestId()));
     }
 
@@ -102,19 +124,31 @@ public class InferenceClient {
 
     /** The client went away: the replica can stop spending compute on it. */
     private void cancel(CompletionRequest request) {
+        Consumer<Exception> failed = e -> LOG.warn("could not cancel completion {}: {}", request.requestId(),
+                e.toString());
         try {
-            send(new CancelCompletion(InferenceCommand.SCHEMA_VERSION, request.requestId(), request.routingKey()));
+            send(new CancelCompletion(InferenceCommand.SCHEMA_VERSION, request.requestId(), request.routingKey()),
+                    failed);
         } catch (RuntimeException e) {
-            LOG.warn("could not cancel completion {}: {}", request.requestId(), e.toString());
+            failed.accept(e);
         }
     }
 
-    private void send(InferenceCommand command) {
-        try {
-            producer.send(Topics.INFERENCE_REQUESTS, command.routingKey(), Json.bytes(command));
-        } catch (RuntimeException e) {
-            throw new OpenAiException(HttpStatus.SERVICE_UNAVAILABLE, "server_error", null, "unavailable",
-                    "Kafka did not accept the request (" + e.getMessage() + "); retry, and check the broker");
-        }
+    /**
+     * Hands the command to the producer; {@code failed} hears, on the producer's thread, if the broker did not take
+     * it. Throws when the producer refuses it at once (no metadata for the topic in time, the producer closed).
+     */
+    private void send(InferenceCommand command, Consumer<Exception> failed) {
+        producer.send(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, command.routingKey(), Json.bytes(command)),
+                (metadata, e) -> {
+                    if (e != null) {
+                        failed.accept(e);
+                    }
+                });
+    }
+
+    private static OpenAiException unavailable(Exception e) {
+        return new OpenAiException(HttpStatus.SERVICE_UNAVAILABLE, "server_error", null, "unavailable",
+                "Kafka did not accept the request (" + e.getMessage() + "); retry, and check the broker");
     }
 }

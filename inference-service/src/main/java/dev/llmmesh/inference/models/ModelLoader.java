@@ -16,10 +16,12 @@ import java.io.IOException;
 public class ModelLoader {
     private final FileArtifactStore artifacts;
     private final TokenizerRegistry tokenizers;
+    private final IntraOpThreads threads;
 
-    public ModelLoader(FileArtifactStore artifacts, TokenizerRegistry tokenizers) {
+    public ModelLoader(FileArtifactStore artifacts, TokenizerRegistry tokenizers, IntraOpThreads threads) {
         this.artifacts = artifacts;
         this.tokenizers = tokenizers;
+        this.threads = threads;
     }
 
     public LoadedModel load(ModelAnnouncement announcement) throws IOException {
@@ -27,6 +29,7 @@ public class ModelLoader {
         BpeTokenizer tokenizer = tokenizers.find(announcement.tokenizerId()).orElseThrow(() -> new IOException(
                 "tokenizer '" + announcement.tokenizerId() + "' of model '" + announcement.modelId()
                         + "' is not in the artifact store"));
+        threads.apply();
         GptModel model = GptCheckpoint.load(artifacts.path(announcement.artifact()),
                 Engine.getInstance().defaultDevice());
         if (model.config().vocabSize() < tokenizer.vocabSize()) {
