@@ -60,7 +60,27 @@ class KvPrefixTest {
     }
 
     private RedisKvPrefixStore store(long budget) {
-        return new RedisKvPrefixStore(redis, new KvPrefixSettings(true, BLOCK, Duration.ofMinutes(10), 32 << 20, budget));
+        return new RedisKvPrefixStore(redis, new KvPrefixSettings(true, BLOCK, Duration.ofMinutes(10), 32 << 20, budget,
+                Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void aRedisThatDoesNotAnswerCostsALookupItsTimeoutNotMore() throws Exception {
+        Duration timeout = Duration.ofMillis(150);
+        int[] prompt = new int[2 * BLOCK + 1];
+        try (RedisKvPrefixStore store = new RedisKvPrefixStore(redis, new KvPrefixSettings(true, BLOCK,
+                Duration.ofMinutes(10), 32 << 20, 1L << 30, timeout));
+             var admin = redis.connect()) {
+            assertEquals(List.of(), store.lookup("paused-model", 1L, prompt), "a miss while Redis answers");
+            // the real server stops serving every client for a second, as a stalled or overloaded one would
+            admin.sync().clientPause(1000);
+            long t0 = System.nanoTime();
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> store.lookup("paused-model", 1L, prompt));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(e.getMessage().contains("lookup-timeout"), e.getMessage());
+            assertTrue(ms >= timeout.toMillis() && ms < 900, "gave up after " + ms + " ms, not at the timeout");
+        }
     }
 
     @Test

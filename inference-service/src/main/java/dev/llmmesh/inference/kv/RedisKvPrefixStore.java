@@ -3,6 +3,7 @@ package dev.llmmesh.inference.kv;
 import dev.llmmesh.mesh.RedisKeys;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -13,20 +14,34 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Prefix blocks under {@code llm:kv:{modelId}:{sha256 of the prefix}}, each with the TTL. A lookup is one MGET of
  * every block the prompt could have. The budget is a per-model byte counter that lives as long as the newest entry:
  * it over-counts entries that expired before it (so the budget is never exceeded), and resets with them.
+ *
+ * <p>Lookups run on the model's engine thread and have a connection of their own, so they never queue behind a
+ * writer's blocks, and a time limit ({@link KvPrefixSettings#lookupTimeout()}), after which the prefill goes on
+ * without the cache.
  */
 public final class RedisKvPrefixStore implements KvPrefixStore, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisKvPrefixStore.class);
 
-    private final StatefulRedisConnection<byte[], byte[]> connection;
+    private final StatefulRedisConnection<byte[], byte[]> lookups;
+    private final StatefulRedisConnection<byte[], byte[]> stores;
     private final KvPrefixSettings settings;
 
     public RedisKvPrefixStore(RedisClient client, KvPrefixSettings settings) {
-        this.connection = client.connect(ByteArrayCodec.INSTANCE);
+        this.lookups = client.connect(ByteArrayCodec.INSTANCE);
+        try {
+            this.stores = client.connect(ByteArrayCodec.INSTANCE);
+        } catch (RuntimeException e) {
+            lookups.close();
+            throw e;
+        }
         this.settings = settings;
     }
 
@@ -43,7 +58,7 @@ public final class RedisKvPrefixStore implements KvPrefixStore, AutoCloseable {
         }
         byte[][] keys = digests.stream().map(d -> key(modelId, d)).toArray(byte[][]::new);
         List<KvBlock> blocks = new ArrayList<>();
-        for (KeyValue<byte[], byte[]> entry : connection.sync().mget(keys)) {
+        for (KeyValue<byte[], byte[]> entry : mget(keys)) {
             KvBlock block = entry.hasValue() ? decode(entry.getValue()) : null;
             int from = blocks.size() * settings.blockTokens();
             if (block == null || block.model() != fingerprint || block.from() != from
@@ -55,10 +70,26 @@ public final class RedisKvPrefixStore implements KvPrefixStore, AutoCloseable {
         return blocks;
     }
 
+    private List<KeyValue<byte[], byte[]>> mget(byte[][] keys) {
+        RedisFuture<List<KeyValue<byte[], byte[]>>> reply = lookups.async().mget(keys);
+        try {
+            return reply.get(settings.lookupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            reply.cancel(false);
+            throw new IllegalStateException("Redis did not answer the lookup within "
+                    + settings.lookupTimeout().toMillis() + " ms (llm.inference.kv-prefix.lookup-timeout)");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Redis refused the lookup: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Redis", e);
+        }
+    }
+
     @Override
     public long store(String modelId, int[] prompt, List<KvBlock> blocks) {
         List<String> digests = PrefixBlocks.digests(prompt, settings.blockTokens());
-        RedisCommands<byte[], byte[]> redis = connection.sync();
+        RedisCommands<byte[], byte[]> redis = stores.sync();
         byte[] budgetKey = budgetKey(modelId);
         long stored = 0;
         for (KvBlock block : blocks) {
@@ -107,6 +138,10 @@ public final class RedisKvPrefixStore implements KvPrefixStore, AutoCloseable {
 
     @Override
     public void close() {
-        connection.close();
+        try {
+            lookups.close();
+        } finally {
+            stores.close();
+        }
     }
 }
