@@ -69,6 +69,8 @@ public final class ServiceJvm implements AutoCloseable {
         // Settings inherited from the caller's shell would change what runs (tracing export, API keys, brokers).
         builder.environment().keySet().removeIf(k -> k.startsWith("OTEL_") || k.startsWith("LLM_")
                 || k.startsWith("KAFKA_") || k.startsWith("REDIS_") || k.startsWith("MICRONAUT_"));
+        // 2 MB pages under libtorch's large arrays, as the launcher and the images have them.
+        builder.environment().putIfAbsent("THP_MEM_ALLOC_ENABLE", "1");
         builder.environment().putAll(env);
         builder.environment().put("MICRONAUT_SERVER_PORT", Integer.toString(port));
         return new ServiceJvm(name, port, log, builder.start());

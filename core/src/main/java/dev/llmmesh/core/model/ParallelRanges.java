@@ -28,7 +28,7 @@ final class ParallelRanges {
     /** How long a helper waits, busy, for the next range before it parks: longer than the gaps within a step. */
     private static final long SPIN_NANOS = 200_000;
     /** How long the caller waits, busy, for the helpers once its own range is done, before it parks. */
-    private static final long AWAIT_SPIN_NANOS = 20_000;
+    private static final long AWAIT_SPIN_NANOS = 300_000;
     /** Helpers this far behind the caller's own range were most likely descheduled, not merely slower. */
     private static final long LAG_LIMIT_NANOS = 300_000;
     /** How long loops run on the caller alone after a lagging helper, before splitting is tried again. */

@@ -13,6 +13,11 @@ public final class ServiceEnv {
     public static final String MICRONAUT_SERVER_HOST = "MICRONAUT_SERVER_HOST";
     public static final String LLM_AUTH_ENABLED = "LLM_AUTH_ENABLED";
     public static final String MICRONAUT_HTTP_SERVICES_TOKENIZER_URL = "MICRONAUT_HTTP_SERVICES_TOKENIZER_URL";
+    /**
+     * libtorch's switch for 2 MB pages under its large arrays (on hosts where transparent huge pages are
+     * "madvise"): streaming the weights once per decode step runs about 10% faster on them (BENCHMARKS.md, decode).
+     */
+    public static final String THP_MEM_ALLOC_ENABLE = "THP_MEM_ALLOC_ENABLE";
 
     private ServiceEnv() {
     }
@@ -37,6 +42,7 @@ public final class ServiceEnv {
                                                  Optional<String> redisUri, Map<String, String> own) {
         Map<String, String> env = new HashMap<>(inherited);
         env.remove(REDIS_URI);
+        env.putIfAbsent(THP_MEM_ALLOC_ENABLE, "1");
         env.putAll(own);
         env.put(KAFKA_BOOTSTRAP_SERVERS, Ports.KAFKA_BOOTSTRAP);
         env.put(LLM_ARTIFACTS_DIR, data.artifactsDir().toString());
