@@ -94,11 +94,12 @@ class KvPrefixTest {
                 values[l][i] = (float) random.nextGaussian();
             }
         }
-        KvBlock block = new KvBlock(42L, 2, 3, 4, 10, 5, keys, values);
+        KvBlock block = new KvBlock(42L, new KvCache.Run(10, 5, 3, 4, keys, values));
         byte[] bytes = KvBlockCodec.encode(block);
-        KvBlock back = KvBlockCodec.decode(bytes);
-        assertEquals(List.of(42L, 2, 3, 4, 10, 5), List.of(back.model(), back.layers(), back.heads(), back.headDim(),
-                back.from(), back.length()));
+        KvCache.Run back = KvBlockCodec.decode(bytes).run();
+        assertEquals(42L, KvBlockCodec.decode(bytes).model());
+        assertEquals(List.of(2, 3, 4, 10, 5), List.of(back.layers(), back.heads(), back.headDim(), back.from(),
+                back.length()));
         for (int l = 0; l < 2; l++) {
             assertArrayEquals(keys[l], back.keys()[l]);
             assertArrayEquals(values[l], back.values()[l]);
@@ -146,7 +147,7 @@ class KvPrefixTest {
                     if (run == 0) {
                         List<KvBlock> blocks = new ArrayList<>();
                         for (int k = 0; k < 7; k++) {
-                            blocks.add(block(cache.read(0, k * BLOCK, BLOCK), fingerprint));
+                            blocks.add(new KvBlock(fingerprint, cache.read(0, k * BLOCK, BLOCK)));
                         }
                         assertTrue(store.store(modelId, prompt, blocks) > 7 * blocks.getFirst().bytes());
                     }
@@ -161,8 +162,7 @@ class KvPrefixTest {
                 try (KvCache cache = model.newCache(1, MODEL.contextLength())) {
                     long t0 = System.nanoTime();
                     List<KvBlock> found = store.lookup(modelId, fingerprint, prompt);
-                    found.forEach(b -> cache.append(0, new KvCache.Run(b.from(), b.length(), b.heads(),
-                            b.headDim(), b.keys(), b.values())));
+                    found.forEach(b -> cache.append(0, b.run()));
                     warmLogits = forward(model, cache, Arrays.copyOfRange(prompt, found.size() * BLOCK, prompt.length));
                     warm.add(System.nanoTime() - t0);
                     assertEquals(7, found.size());
@@ -195,7 +195,7 @@ class KvPrefixTest {
         List<KvBlock> blocks = new ArrayList<>();
         for (int k = 0; k < 3; k++) {
             float[][] kv = {new float[2 * BLOCK * 8]};
-            blocks.add(new KvBlock(1, 1, 2, 8, k * BLOCK, BLOCK, kv, kv));
+            blocks.add(new KvBlock(1, new KvCache.Run(k * BLOCK, BLOCK, 2, 8, kv, kv)));
         }
         long entry = KvBlockCodec.encode(blocks.getFirst()).length;
         try (RedisKvPrefixStore store = store(2 * entry + entry / 2)) {
@@ -207,11 +207,6 @@ class KvPrefixTest {
                 assertTrue(ttl > 0 && ttl <= Duration.ofMinutes(10).toMillis(), "ttl " + ttl);
             }
         }
-    }
-
-    private static KvBlock block(KvCache.Run run, long fingerprint) {
-        return new KvBlock(fingerprint, run.layers(), run.heads(), run.headDim(), run.from(), run.length(), run.keys(),
-                run.values());
     }
 
     /** Feeds tokens to slot 0 and returns the last position's logits. */

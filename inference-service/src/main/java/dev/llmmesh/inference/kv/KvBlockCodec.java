@@ -1,5 +1,7 @@
 package dev.llmmesh.inference.kv;
 
+import dev.llmmesh.core.model.KvCache;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -21,13 +23,14 @@ public final class KvBlockCodec {
         if (size > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a KV block of " + size + " bytes does not fit one entry");
         }
+        KvCache.Run run = block.run();
         ByteBuffer out = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-        out.putInt(MAGIC).putLong(block.model()).putInt(block.layers()).putInt(block.heads()).putInt(block.headDim())
-                .putInt(block.from()).putInt(block.length());
+        out.putInt(MAGIC).putLong(block.model()).putInt(run.layers()).putInt(run.heads()).putInt(run.headDim())
+                .putInt(run.from()).putInt(run.length());
         FloatBuffer floats = out.asFloatBuffer();
-        for (int layer = 0; layer < block.layers(); layer++) {
-            floats.put(block.keys()[layer]);
-            floats.put(block.values()[layer]);
+        for (int layer = 0; layer < run.layers(); layer++) {
+            floats.put(run.keys()[layer]);
+            floats.put(run.values()[layer]);
         }
         return out.array();
     }
@@ -58,6 +61,10 @@ public final class KvBlockCodec {
             floats.get(keys[layer]);
             floats.get(values[layer]);
         }
-        return new KvBlock(model, layers, heads, headDim, from, length, keys, values);
+        try {
+            return new KvBlock(model, new KvCache.Run(from, length, heads, headDim, keys, values));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("KV block entry with an impossible header: " + e.getMessage(), e);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.llmmesh.inference.kv;
 
+import dev.llmmesh.core.model.KvCache;
 import dev.llmmesh.mesh.RedisKeys;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
@@ -61,8 +62,8 @@ public final class RedisKvPrefixStore implements KvPrefixStore, AutoCloseable {
         for (KeyValue<byte[], byte[]> entry : mget(keys)) {
             KvBlock block = entry.hasValue() ? decode(entry.getValue()) : null;
             int from = blocks.size() * settings.blockTokens();
-            if (block == null || block.model() != fingerprint || block.from() != from
-                    || block.length() != settings.blockTokens()) {
+            if (block == null || block.model() != fingerprint || block.run().from() != from
+                    || block.run().length() != settings.blockTokens()) {
                 break;
             }
             blocks.add(block);
@@ -93,10 +94,11 @@ public final class RedisKvPrefixStore implements KvPrefixStore, AutoCloseable {
         byte[] budgetKey = budgetKey(modelId);
         long stored = 0;
         for (KvBlock block : blocks) {
-            int k = block.from() / settings.blockTokens();
-            if (block.from() % settings.blockTokens() != 0 || block.length() != settings.blockTokens()
+            KvCache.Run run = block.run();
+            int k = run.from() / settings.blockTokens();
+            if (run.from() % settings.blockTokens() != 0 || run.length() != settings.blockTokens()
                     || k >= digests.size()) {
-                throw new IllegalArgumentException("positions " + block.from() + "+" + block.length()
+                throw new IllegalArgumentException("positions " + run.from() + "+" + run.length()
                         + " are not a full block of the prompt's prefix");
             }
             byte[] bytes = KvBlockCodec.encode(block);

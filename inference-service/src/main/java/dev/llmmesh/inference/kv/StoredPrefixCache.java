@@ -57,16 +57,14 @@ public final class StoredPrefixCache implements PrefixCache, AutoCloseable {
         }
         List<KvCache.Run> runs = new ArrayList<>(blocks.size());
         for (KvBlock block : blocks) {
+            KvCache.Run run = block.run();
             // Same fingerprint but another shape would be a bug elsewhere; the decoder must not be handed it.
-            if (block.layers() != config.layers() || block.heads() != config.heads()
-                    || block.headDim() != config.headDim()) {
+            if (run.layers() != config.layers() || run.heads() != config.heads() || run.headDim() != config.headDim()) {
                 LOG.warn("KV prefix block of model {} has shape {}x{}x{}, the model {}x{}x{}; ignored", modelId,
-                        block.layers(), block.heads(), block.headDim(), config.layers(), config.heads(),
-                        config.headDim());
+                        run.layers(), run.heads(), run.headDim(), config.layers(), config.heads(), config.headDim());
                 return List.of();
             }
-            runs.add(new KvCache.Run(block.from(), block.length(), block.heads(), block.headDim(), block.keys(),
-                    block.values()));
+            runs.add(run);
         }
         return runs;
     }
@@ -81,9 +79,7 @@ public final class StoredPrefixCache implements PrefixCache, AutoCloseable {
         }
         List<KvBlock> computed = new ArrayList<>(blocks - first);
         for (int k = first; k < blocks; k++) {
-            KvCache.Run run = cache.read(slot, k * size, size);
-            computed.add(new KvBlock(fingerprint, run.layers(), run.heads(), run.headDim(), run.from(), run.length(),
-                    run.keys(), run.values()));
+            computed.add(new KvBlock(fingerprint, cache.read(slot, k * size, size)));
         }
         int[] key = prompt.clone();
         writer.execute(() -> {
