@@ -192,11 +192,7 @@ public final class BatchDecoder implements AutoCloseable {
         List<Sequence> batch = new ArrayList<>(running.values());
         int[] slots = runningSlots();
         int[] last = batch.stream().mapToInt(Sequence::lastToken).toArray();
-        float[] logits;
-        try (NDManager step = manager.newSubManager()) {
-            NDArray ids = step.create(last, new Shape(slots.length, 1));
-            logits = model.forward(ids, cache, slots, false).toFloatArray();
-        }
+        float[] logits = model.nextTokenLogits(last, cache, slots);
         for (int b = 0; b < slots.length; b++) {
             float[] row = Arrays.copyOfRange(logits, b * vocab, (b + 1) * vocab);
             events.add(accept(batch.get(b), slots[b], row));

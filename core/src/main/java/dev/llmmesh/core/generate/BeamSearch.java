@@ -1,6 +1,5 @@
 package dev.llmmesh.core.generate;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.llmmesh.core.model.GptModel;
@@ -118,10 +117,7 @@ public final class BeamSearch {
                     slots[b] = b;
                     fed[b] = next.get(b).tokens()[length - 1];
                 }
-                try (NDManager step = manager.newSubManager()) {
-                    NDArray ids = step.create(fed, new Shape(fed.length, 1));
-                    logits = model.forward(ids, cache, slots, false).toFloatArray();
-                }
+                logits = model.nextTokenLogits(fed, cache, slots);
                 beams = next;
             }
         }

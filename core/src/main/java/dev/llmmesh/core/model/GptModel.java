@@ -253,36 +253,11 @@ public final class GptModel implements LanguageModel {
         }
         int batch = (int) shape.get(0);
         int time = (int) shape.get(1);
-        if (slots.length != batch) {
-            throw new IllegalArgumentException(slots.length + " slots for a batch of " + batch);
-        }
-        if (cache.layers() != config.layers()) {
-            throw new IllegalArgumentException("cache has " + cache.layers() + " layers, model " + config.layers());
-        }
-        int[] starts = new int[batch];
-        int span = 0;
-        for (int b = 0; b < batch; b++) {
-            for (int other = 0; other < b; other++) {
-                if (slots[other] == slots[b]) {
-                    throw new IllegalArgumentException("slot " + slots[b] + " appears twice in one batch");
-                }
-            }
-            starts[b] = cache.length(slots[b]);
-            if (time < 1 || starts[b] + time > cache.capacity()) {
-                throw new IllegalArgumentException("positions " + starts[b] + ".." + (starts[b] + time - 1)
-                        + " of slot " + slots[b] + " do not fit the cache's " + cache.capacity()
-                        + " positions (context " + config.contextLength() + ")");
-            }
-            span = Math.max(span, starts[b] + time);
-        }
+        int[] starts = starts(batch, time, cache, slots);
+        int span = Arrays.stream(starts).max().orElse(0) + time;
         NDManager caller = tokenIds.getManager();
         if (time == 1 && batch <= HOST_DECODE_MAX_ROWS && hostDecoding) {
-            // The kernels read the weights' memory directly: after close() it is gone, not merely unusable.
-            if (!manager.isOpen()) {
-                throw new IllegalStateException("the model is closed");
-            }
-            float[] logits = hostDecoder().step(tokens(tokenIds), slots, cache);
-            return caller.create(logits, new Shape(batch, 1, config.vocabSize()));
+            return caller.create(hostStep(tokens(tokenIds), cache, slots), new Shape(batch, 1, config.vocabSize()));
         }
         try (NoGrad ignored = NoGrad.enter(manager);
              NDManager scope = caller.newSubManager(manager.getDevice())) {
@@ -317,6 +292,71 @@ public final class GptModel implements LanguageModel {
         }
     }
 
+    /**
+     * A decode step: {@code tokens[b]} continues the sequence in cache slot {@code slots[b]}. What
+     * {@link #forward(NDArray, KvCache, int[], boolean)} does for [rows, 1] ids, without wrapping the Java kernels'
+     * input and output in arrays when they run the step.
+     *
+     * @return the next token's logits, [rows, vocab] row-major
+     */
+    public float[] nextTokenLogits(int[] tokens, KvCache cache, int[] slots) {
+        if (tokens.length <= HOST_DECODE_MAX_ROWS && hostDecoding) {
+            starts(tokens.length, 1, cache, slots);
+            return hostStep(tokens, cache, slots);
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            return forward(scope.create(tokens, new Shape(tokens.length, 1)), cache, slots, false).toFloatArray();
+        }
+    }
+
+    /**
+     * Where each row's tokens go in the cache: the slots' lengths, checked to be distinct slots of this model's
+     * cache with room for {@code time} more positions.
+     */
+    private int[] starts(int batch, int time, KvCache cache, int[] slots) {
+        if (slots.length != batch) {
+            throw new IllegalArgumentException(slots.length + " slots for a batch of " + batch);
+        }
+        if (cache.layers() != config.layers()) {
+            throw new IllegalArgumentException("cache has " + cache.layers() + " layers, model " + config.layers());
+        }
+        int[] starts = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            for (int other = 0; other < b; other++) {
+                if (slots[other] == slots[b]) {
+                    throw new IllegalArgumentException("slot " + slots[b] + " appears twice in one batch");
+                }
+            }
+            starts[b] = cache.length(slots[b]);
+            if (time < 1 || starts[b] + time > cache.capacity()) {
+                throw new IllegalArgumentException("positions " + starts[b] + ".." + (starts[b] + time - 1)
+                        + " of slot " + slots[b] + " do not fit the cache's " + cache.capacity()
+                        + " positions (context " + config.contextLength() + ")");
+            }
+        }
+        return starts;
+    }
+
+    /** A one-token step on the Java kernels, the rows' slots already checked. */
+    private float[] hostStep(int[] tokens, KvCache cache, int[] slots) {
+        // The kernels read the weights' memory directly: after close() it is gone, not merely unusable.
+        if (!manager.isOpen()) {
+            throw new IllegalStateException("the model is closed");
+        }
+        for (int token : tokens) {
+            checkToken(token);
+        }
+        return hostDecoder().step(tokens, slots, cache);
+    }
+
+    /** What libtorch's embedding would refuse. */
+    private void checkToken(long id) {
+        if (id < 0 || id >= config.vocabSize()) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of "
+                    + config.vocabSize());
+        }
+    }
+
     private HostDecoder hostDecoder() {
         HostDecoder decoder = hostDecoder;
         if (decoder == null) {
@@ -331,7 +371,7 @@ public final class GptModel implements LanguageModel {
         return decoder;
     }
 
-    /** The ids of a [B, 1] array, checked against the vocabulary as libtorch's embedding would. */
+    /** The ids of a [B, 1] array, checked while still 64-bit so that none wraps into the vocabulary. */
     private int[] tokens(NDArray tokenIds) {
         long[] ids;
         // Reading a view (a slice of a longer batch) or another type makes arrays: they follow tokenIds into scope.
@@ -341,10 +381,7 @@ public final class GptModel implements LanguageModel {
         }
         int[] tokens = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + ids[i] + " is outside the vocabulary of "
-                        + config.vocabSize());
-            }
+            checkToken(ids[i]);
             tokens[i] = (int) ids[i];
         }
         return tokens;

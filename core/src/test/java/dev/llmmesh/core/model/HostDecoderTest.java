@@ -90,6 +90,26 @@ class HostDecoderTest {
         }
     }
 
+    @Test
+    void nextTokenLogitsAreTheStepsLogitsWithoutArraysAround() {
+        try (GptModel model = sharpened(GptModel.initialize(ODD, Device.cpu(), 13));
+             NDManager m = NDManager.newBaseManager(Device.cpu());
+             KvCache cache = model.newCache(2, ODD.contextLength())) {
+            long[] a = tokens(6, ODD.vocabSize(), 21);
+            long[] b = tokens(9, ODD.vocabSize(), 22);
+            model.forward(m.create(Arrays.copyOf(a, 5), new Shape(1, 5)), cache, new int[] {1}, true);
+            model.forward(m.create(Arrays.copyOf(b, 8), new Shape(1, 8)), cache, new int[] {0}, true);
+            float[] logits = model.nextTokenLogits(new int[] {(int) a[5], (int) b[8]}, cache, new int[] {1, 0});
+            assertEquals(6, cache.length(1));
+            assertEquals(9, cache.length(0));
+            NDArray fullA = model.forward(m.create(a, new Shape(1, 6)), false);
+            NDArray fullB = model.forward(m.create(b, new Shape(1, 9)), false);
+            int vocab = ODD.vocabSize();
+            assertTrue(maxAbsDiff(m.create(Arrays.copyOfRange(logits, 0, vocab)), fullA.get("0, 5")) < 1e-4f);
+            assertTrue(maxAbsDiff(m.create(Arrays.copyOfRange(logits, vocab, 2 * vocab)), fullB.get("0, 8")) < 1e-4f);
+        }
+    }
+
     /**
      * Freshly initialised queries and keys are so small that every attention row is close to uniform, which would
      * hide a wrong score or a skipped position; larger ones make the rows peaked.
@@ -112,6 +132,9 @@ class HostDecoderTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> model.forward(m.create(new long[] {ODD.vocabSize()}, new Shape(1, 1)), cache));
             assertTrue(e.getMessage().contains("vocabulary of 101"), e.getMessage());
+            IllegalArgumentException fromInts = assertThrows(IllegalArgumentException.class,
+                    () -> model.nextTokenLogits(new int[] {-1}, cache, new int[] {0}));
+            assertTrue(fromInts.getMessage().contains("vocabulary of 101"), fromInts.getMessage());
             assertEquals(3, cache.length(0));
         }
     }
