@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Greedy completions through the gateway's OpenAI endpoint, timed from just before the request is sent: a whole
@@ -47,21 +49,39 @@ final class GatewayCompletions {
     }
 
     Answer complete(int maxTokens) throws IOException, InterruptedException {
+        try {
+            return completeAsync(maxTokens).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw e;
+        }
+    }
+
+    /** The same as {@link #complete}, sent without waiting: many of these in flight make concurrent clients. */
+    CompletableFuture<Answer> completeAsync(int maxTokens) {
         HttpRequest request = request(maxTokens, false);
         long sentMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
-        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        long nanos = System.nanoTime() - t0;
-        long doneMs = System.currentTimeMillis();
-        if (response.statusCode() != 200) {
-            throw new IOException("POST /v1/completions answered " + response.statusCode() + ": "
-                    + new String(response.body(), StandardCharsets.UTF_8));
-        }
-        JsonNode body = Json.LENIENT.readTree(response.body());
-        // OpenAI's id is "cmpl-" + the mesh request id (the key of its records on Kafka).
-        String id = body.path("id").asText().replaceFirst("^cmpl-", "");
-        return new Answer(nanos, body.path("usage").path("completion_tokens").asInt(-1),
-                body.path("choices").path(0).path("text").asText(), id, sentMs, doneMs);
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+            long nanos = System.nanoTime() - t0;
+            long doneMs = System.currentTimeMillis();
+            if (response.statusCode() != 200) {
+                throw new CompletionException(new IOException("POST /v1/completions answered "
+                        + response.statusCode() + ": " + new String(response.body(), StandardCharsets.UTF_8)));
+            }
+            JsonNode body;
+            try {
+                body = Json.LENIENT.readTree(response.body());
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+            // OpenAI's id is "cmpl-" + the mesh request id (the key of its records on Kafka).
+            String id = body.path("id").asText().replaceFirst("^cmpl-", "");
+            return new Answer(nanos, body.path("usage").path("completion_tokens").asInt(-1),
+                    body.path("choices").path(0).path("text").asText(), id, sentMs, doneMs);
+        });
     }
 
     Streamed stream(int maxTokens) throws IOException, InterruptedException {
@@ -94,6 +114,22 @@ final class GatewayCompletions {
                 text.append(piece);
             }
             throw new IOException("the stream ended without [DONE]");
+        }
+    }
+
+    /** Waits until the model answers a one-token completion (the gateway lists it and a replica has loaded it). */
+    void awaitServed(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                stream(1);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(500);
+            }
         }
     }
 

@@ -65,7 +65,7 @@ public final class KvPrefixBench implements Callable<Integer> {
         try (ServingStack stack = ServingStack.start(settings, http)) {
             String url = stack.gateway().baseUrl();
             // The replica must have loaded the model before anything is timed; this prompt is never reused.
-            awaitAnswer(new GatewayCompletions(http, url, MODEL_ID, "warm-up " + texts.getLast()));
+            new GatewayCompletions(http, url, MODEL_ID, "warm-up " + texts.getLast()).awaitServed(Duration.ofMinutes(3));
             for (String text : texts.subList(0, prompts)) {
                 var completions = new GatewayCompletions(http, url, MODEL_ID, text);
                 cold.add(completions.stream(1).firstContentNanos());
@@ -94,20 +94,5 @@ public final class KvPrefixBench implements Callable<Integer> {
             texts.add(gpt2.decode(java.util.Arrays.copyOfRange(ids, from, from + promptTokens)));
         }
         return texts;
-    }
-
-    private static void awaitAnswer(GatewayCompletions completions) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (true) {
-            try {
-                completions.stream(1);
-                return;
-            } catch (java.io.IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(500);
-            }
-        }
     }
 }

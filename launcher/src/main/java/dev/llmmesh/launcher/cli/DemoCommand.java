@@ -36,6 +36,11 @@ public final class DemoCommand implements Callable<Integer> {
             description = "the trainer's model config: tiny, gpt2, gpt2-medium, ... (default: ${DEFAULT-VALUE})")
     private String model;
 
+    @Option(names = "--context", defaultValue = "256",
+            description = "context of the tiny model in tokens, long enough for a chat prompt and its answer "
+                    + "(default: ${DEFAULT-VALUE})")
+    private int context;
+
     @Option(names = "--job-timeout", defaultValue = "600",
             description = "seconds a job may take before the demo gives up (default: ${DEFAULT-VALUE})")
     private long jobTimeoutSeconds;
@@ -45,7 +50,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var settings = new DemoSettings(vocabSize, shardBytes, trainSteps, model, Duration.ofSeconds(jobTimeoutSeconds),
+        var settings = new DemoSettings(vocabSize, shardBytes, trainSteps, model, context, Duration.ofSeconds(jobTimeoutSeconds),
                 keepUp);
         return new Demo(options.config(), settings, System.out).run();
     }

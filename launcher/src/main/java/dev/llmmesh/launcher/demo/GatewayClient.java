@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -136,6 +137,13 @@ final class GatewayClient {
     JsonNode complete(String model, String prompt, int maxTokens, double temperature, long seed) {
         return send(post("v1/completions", Map.of("model", model, "prompt", prompt, "max_tokens", maxTokens,
                 "temperature", temperature, "seed", seed)), Set.of(200)).body();
+    }
+
+    /** One user message, no max_tokens: the answer may run to the end of the model's context, as OpenAI's does. */
+    JsonNode chat(String model, String message, double temperature, long seed) {
+        return send(post("v1/chat/completions", Map.of("model", model, "messages",
+                List.of(Map.of("role", "user", "content", message)), "temperature", temperature, "seed", seed)),
+                Set.of(200)).body();
     }
 
     private static Optional<JsonNode> found(Reply reply) {

@@ -28,6 +28,10 @@ final class PretrainStep {
      */
     private static final Duration LISTING_WAIT = Duration.ofSeconds(30);
     private static final Duration LISTING_POLL = Duration.ofMillis(500);
+    /** Training tokens per step (8 windows of 64 before the demo's model got a context chat fits in). */
+    static final int STEP_TOKENS = 512;
+    /** Training windows of the named GPT-2 shapes in the demo: short, so a step stays affordable on a CPU. */
+    static final int WINDOW = 64;
 
     /** @param model the gateway's {@code GET /v1/models/{id}}; empty when the model never showed up there */
     record Trained(JobOutcome outcome, LossCurve curve, Optional<JsonNode> model) {
@@ -51,8 +55,10 @@ final class PretrainStep {
         job.put("datasetId", datasetId);
         job.put("tokenizerId", tokenizerId);
         job.put("modelId", modelId);
-        job.put("model", settings.model());
-        job.put("hyperparameters", hyperparameters(settings.trainSteps()));
+        boolean tiny = DemoSettings.TINY.equals(settings.model());
+        // An object overlays the tiny shape; the named GPT-2 shapes keep their own context of 1,024 or more.
+        job.put("model", tiny ? Map.of("contextLength", settings.context()) : settings.model());
+        job.put("hyperparameters", hyperparameters(settings.trainSteps(), tiny ? settings.context() : WINDOW));
         job.put("maxSteps", settings.trainSteps());
         LossCurve curve = new LossCurve();
         JobOutcome outcome = jobs.run(() -> gateway.submitJob(job),
@@ -82,13 +88,13 @@ final class PretrainStep {
 
     /**
      * Settings for a run of a few hundred steps rather than nanoGPT's thousands: a higher peak rate with a short
-     * warmup, and about six validation passes so the curve has points. Windows of 64 tokens match the tiny
-     * model's context.
+     * warmup, and about six validation passes so the curve has points. Every step sees about {@link #STEP_TOKENS}
+     * tokens whatever the window, so a longer context costs little more per step.
      */
-    static Map<String, Object> hyperparameters(int steps) {
+    static Map<String, Object> hyperparameters(int steps, int window) {
         Map<String, Object> h = new LinkedHashMap<>();
-        h.put("batchSize", 8);
-        h.put("contextLength", 64);
+        h.put("batchSize", Math.max(1, STEP_TOKENS / window));
+        h.put("contextLength", window);
         h.put("learningRate", 0.003);
         h.put("minLearningRate", 0.0003);
         h.put("warmupSteps", Math.min(20, steps / 10));

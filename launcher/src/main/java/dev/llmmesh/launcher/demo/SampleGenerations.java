@@ -15,6 +15,7 @@ final class SampleGenerations {
             new Sample("The whale", 0.8, 1),
             new Sample("The whale", 0.0, 1));
     static final int MAX_TOKENS = 40;
+    static final String CHAT_MESSAGE = "Tell me about the white whale.";
 
     private SampleGenerations() {
     }
@@ -32,6 +33,16 @@ final class SampleGenerations {
             lines.add("  %s (%s, %.1f s):".formatted(quote(sample.prompt()), how, seconds));
             lines.add("    " + quote(sample.prompt() + completion.path("choices").path(0).path("text").asText()));
         }
+        long start = System.nanoTime();
+        JsonNode chat = gateway.chat(modelId, CHAT_MESSAGE, 0.8, 1);
+        JsonNode usage = chat.path("usage");
+        lines.add("Chat (POST %sv1/chat/completions, no max_tokens: the answer may run to the end of the context)"
+                .formatted(gateway.base()));
+        lines.add("  %s (temperature 0.8, seed 1, %.1f s; %d prompt tokens with the chat template, %d in the answer, "
+                .formatted(quote(CHAT_MESSAGE), (System.nanoTime() - start) / 1e9, usage.path("prompt_tokens").asInt(),
+                        usage.path("completion_tokens").asInt()) + "finish_reason "
+                + chat.path("choices").path(0).path("finish_reason").asText() + "):");
+        lines.add("    " + quote(chat.path("choices").path(0).path("message").path("content").asText()));
         return lines;
     }
 
