@@ -136,6 +136,11 @@ public final class ServiceJvm implements AutoCloseable {
         }
     }
 
+    /** SIGKILL, as the kernel's OOM killer or a lost machine would stop it: no shutdown hook, no clean leave. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
     /** SIGTERM first, so the service leaves its consumer group cleanly; SIGKILL if it lingers. */
     @Override
     public void close() {
