@@ -42,8 +42,9 @@ public record TrainingMemory(long parameters, long stateBytes, long activationBy
         return total < 0 ? Long.MAX_VALUE : total;
     }
 
-    /** {@code bytes} in GiB with one decimal, e.g. {@code 25.3 GiB}. */
-    public static String gib(long bytes) {
-        return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+    /** {@code bytes} in GiB with one decimal ({@code 25.3 GiB}), or whole MiB below 1 GiB ({@code 96 MiB}). */
+    public static String readable(long bytes) {
+        return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30))
+                : Math.round(bytes / (double) (1L << 20)) + " MiB";
     }
 }

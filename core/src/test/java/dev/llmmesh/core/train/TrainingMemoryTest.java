@@ -27,17 +27,17 @@ class TrainingMemoryTest {
         // issue 10: gpt2-xl at batch 8, context 1024 took a trainer past 22.6 GB resident before its first step
         TrainConfig run = TrainConfig.builder().batchSize(8).contextLength(1024).build();
         TrainingMemory xl = TrainingMemory.of(GptConfig.named("gpt2-xl"), run);
-        assertTrue(xl.stateBytes() / GIB > 22 && xl.stateBytes() / GIB < 26, TrainingMemory.gib(xl.stateBytes()));
-        assertTrue(xl.totalBytes() > 22.6e9, TrainingMemory.gib(xl.totalBytes()));
+        assertTrue(xl.stateBytes() / GIB > 22 && xl.stateBytes() / GIB < 26, TrainingMemory.readable(xl.stateBytes()));
+        assertTrue(xl.totalBytes() > 22.6e9, TrainingMemory.readable(xl.totalBytes()));
         // gpt2 (124M) at nanoGPT's fp32 batch: a few GB of state, tens of GB of activations, not hundreds
         TrainingMemory small = TrainingMemory.of(GptConfig.named("gpt2"), run);
-        assertTrue(small.stateBytes() / GIB > 1.5 && small.stateBytes() / GIB < 2.5, TrainingMemory.gib(small.stateBytes()));
+        assertTrue(small.stateBytes() / GIB > 1.5 && small.stateBytes() / GIB < 2.5, TrainingMemory.readable(small.stateBytes()));
         assertTrue(small.activationBytes() / GIB > 5 && small.activationBytes() / GIB < 100,
-                TrainingMemory.gib(small.activationBytes()));
+                TrainingMemory.readable(small.activationBytes()));
         // the test suite's tiny jobs fit in a few MB
         TrainingMemory tiny = TrainingMemory.of(GptConfig.named("tiny").withVocabSize(512),
                 TrainConfig.builder().batchSize(8).contextLength(64).build());
-        assertTrue(tiny.totalBytes() < 64L << 20, TrainingMemory.gib(tiny.totalBytes()));
+        assertTrue(tiny.totalBytes() < 64L << 20, TrainingMemory.readable(tiny.totalBytes()));
     }
 
     @Test

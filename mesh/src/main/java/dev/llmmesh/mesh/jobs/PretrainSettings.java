@@ -107,11 +107,11 @@ public final class PretrainSettings {
             return need;
         }
         String field = need.stateBytes() > capacityBytes ? "model" : "hyperparameters.batchSize";
-        throw new InvalidJobException(field, "the job needs ~" + TrainingMemory.gib(need.totalBytes())
+        throw new InvalidJobException(field, "the job needs ~" + TrainingMemory.readable(need.totalBytes())
                 + " (weights, gradients and AdamW moments of " + need.parameters() + " parameters "
-                + TrainingMemory.gib(need.stateBytes()) + ", activations of batchSize " + training.batchSize()
-                + " x contextLength " + training.contextLength() + " " + TrainingMemory.gib(need.activationBytes())
-                + "), this trainer can use " + TrainingMemory.gib(capacityBytes) + " (" + capacity + "); lower "
+                + TrainingMemory.readable(need.stateBytes()) + ", activations of batchSize " + training.batchSize()
+                + " x contextLength " + training.contextLength() + " " + TrainingMemory.readable(need.activationBytes())
+                + "), this trainer can use " + TrainingMemory.readable(capacityBytes) + " (" + capacity + "); lower "
                 + "hyperparameters.batchSize or hyperparameters.contextLength, or use a smaller model");
     }
 
