@@ -73,7 +73,7 @@ public class PretrainRunner {
     public void run(TrainerJob.Pretrain job) throws IOException, JobFailedException {
         JobReporter reporter = events.reporter(job.jobId(), job.jobType());
         if (cancels.cancelledBeforeStart(job.jobId())) {
-            reporter.cancelled("cancelled before it started; nothing was trained");
+            reporter.cancelled("cancelled before a trainer took it up; no model was published");
             return;
         }
         BpeTokenizer tokenizer = tokenizers.find(job.tokenizerId()).orElseThrow(() -> new JobFailedException(
