@@ -37,8 +37,10 @@ public class TopicCatchUp {
             if (partitions != null) {
                 List<TopicPartition> tps = partitions.stream()
                         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                Map<TopicPartition, Long> begin = consumer.beginningOffsets(tps);
                 consumer.endOffsets(tps).forEach((tp, end) -> {
-                    if (end > 0) {
+                    // a partition whose records retention has all deleted has nothing to replay
+                    if (end > begin.getOrDefault(tp, 0L)) {
                         pending.put(tp.partition(), end - 1);
                     }
                 });

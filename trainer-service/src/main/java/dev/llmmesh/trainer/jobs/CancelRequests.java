@@ -37,6 +37,7 @@ public class CancelRequests {
 
     private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
     private final TopicCatchUp replay;
+    private volatile boolean waitedForReplay;
 
     public CancelRequests(@Value("${kafka.bootstrap.servers}") String bootstrap) {
         // Created with the listener, before any job is taken: the end it records holds every cancel sent so far.
@@ -69,10 +70,12 @@ public class CancelRequests {
      */
     public boolean cancelledBeforeStart(String jobId) {
         try {
-            if (!replay.await(REPLAY_WAIT)) {
+            if (!waitedForReplay && !replay.await(REPLAY_WAIT)) {
                 LOG.warn("{} not replayed within {}; starting job {} anyway, a cancel still stops it between steps",
                         Topics.JOB_CONTROL, REPLAY_WAIT, jobId);
             }
+            // once: after a replay that never completes, later jobs must not each wait for it again
+            waitedForReplay = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             // stopping: the job stays uncommitted and the next replica asks again
