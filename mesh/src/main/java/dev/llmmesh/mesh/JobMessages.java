@@ -3,6 +3,7 @@ package dev.llmmesh.mesh;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
@@ -45,10 +46,24 @@ public final class JobMessages {
                     fieldNamedBy(reason, jobType));
         } catch (JsonMappingException e) {
             String field = e.getPath().isEmpty() ? null : e.getPath().getLast().getFieldName();
-            throw new MalformedJobException("invalid " + type + " job: " + e.getOriginalMessage(), jobId, type, field);
+            throw new MalformedJobException("invalid " + type + " job: " + (field == null ? "" : field + ": ")
+                    + reason(e), jobId, type, field);
         } catch (JacksonException e) {
             throw new MalformedJobException("invalid " + type + " job: " + e.getOriginalMessage(), jobId, type);
         }
+    }
+
+    /** Jackson's words for a wrong value, except where plainer ones say what to send instead. */
+    public static String reason(JsonMappingException e) {
+        if (e instanceof InvalidFormatException f && f.getValue() instanceof Number n && isWhole(f.getTargetType())) {
+            return "must be a whole number, got " + n;
+        }
+        return e.getOriginalMessage();
+    }
+
+    private static boolean isWhole(Class<?> type) {
+        return type == int.class || type == Integer.class || type == long.class || type == Long.class
+                || type == short.class || type == Short.class;
     }
 
     /**

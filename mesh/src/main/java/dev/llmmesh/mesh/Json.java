@@ -9,9 +9,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 /** The JSON conventions of every topic: ISO-8601 times, no nulls written. */
 public final class Json {
-    /** For commands (jobs): an unknown field is a mistake the sender must hear about. */
+    /**
+     * For commands (jobs): an unknown field is a mistake the sender must hear about, and so is a number with a
+     * fraction where a whole one is meant ({@code "maxSteps": 1.5} would silently be 1).
+     */
     public static final ObjectMapper STRICT = base().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).build();
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT).build();
     /** For events: newer producers may add fields that older consumers ignore. */
     public static final ObjectMapper LENIENT = base().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 

@@ -193,6 +193,29 @@ class TokenizerJobsTest implements UsesMeshInfra {
     }
 
     @Test
+    void impossibleTrainTokenizerSettingsSentStraightToKafkaFailAtOnceNamingTheField() throws Exception {
+        String datasetId = "bounds-" + shortId();
+        artifacts.write(ArtifactKeys.datasetText(datasetId), "some text".getBytes(StandardCharsets.UTF_8));
+        Map<String, String> fieldByJob = new java.util.LinkedHashMap<>();
+        for (var bad : List.of(List.of("vocabSize", "\"vocabSize\":0"), List.of("vocabSize", "\"vocabSize\":-1"),
+                List.of("vocabSize", "\"vocabSize\":100"), List.of("vocabSize", "\"vocabSize\":100000000"),
+                List.of("vocabSize", "\"vocabSize\":300.5"),
+                List.of("minFrequency", "\"vocabSize\":300,\"minFrequency\":-5"))) {
+            String jobId = "job-" + shortId();
+            KafkaProbe.send(Topics.TOKENIZER_JOBS, jobId, """
+                    {"type":"train-tokenizer","jobId":"%s","datasetId":"%s",%s}""".formatted(jobId, datasetId, bad.get(1)));
+            fieldByJob.put(jobId, bad.get(0));
+        }
+        for (var job : fieldByJob.entrySet()) {
+            JobEvent failed = KafkaProbe.eventsUntilTerminal(job.getKey(), TIMEOUT).getLast();
+            assertEquals(JobState.FAILED, failed.state(), failed.message());
+            assertTrue(failed.message().contains(job.getValue() + ": ") || failed.message().contains(job.getValue() + " must"),
+                    failed.message());
+            assertTrue(!failed.message().contains("internal error"), failed.message());
+        }
+    }
+
+    @Test
     void poisonMessagesGoToTheDeadLetterTopicAndTheConsumerKeepsGoing() throws Exception {
         String marker = shortId();
         KafkaProbe.send(Topics.TOKENIZER_JOBS, "poison-" + marker, "this is not json " + marker);

@@ -121,6 +121,16 @@ class PretrainJobTest implements UsesMeshInfra {
                 {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","hyperparameters":{"contextLength":64},
                  "model":{"contextLength":64}}
                 """, "no-such-dataset", "has not been tokenized");
+        assertFails("""
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","model":{"embedDim":1000000,"heads":1}}
+                """, datasetId, "model.embedDim must be at most 16384, got 1000000");
+        assertFails("""
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","hyperparameters":{"batchSize":1000000000}}
+                """, datasetId, "hyperparameters.batchSize must be at most 65536, got 1000000000");
+        assertFails("""
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","hyperparameters":{"warmupSteps":100},
+                 "maxSteps":50}
+                """, datasetId, "hyperparameters.warmupSteps must be in [0, maxSteps = 50], got 100");
         String tiny = "tiny-" + shortId();
         Fixtures.tokenizedDataset(artifacts, tiny, "Call me Ishmael.", 1_000);
         assertFails("""

@@ -9,7 +9,8 @@ package dev.llmmesh.core.train;
  *                              contextLength for non-overlapping samples
  * @param learningRate          peak learning rate, reached at the end of warmup
  * @param minLearningRate       floor of the cosine decay, reached at maxSteps
- * @param warmupSteps           linear warmup length in optimizer steps
+ * @param warmupSteps           linear warmup length in optimizer steps; when not given,
+ *                              {@link #defaultWarmupSteps(int)} of maxSteps
  * @param maxSteps              optimizer steps of the run (and the end of the cosine decay)
  * @param weightDecay           decoupled AdamW decay, applied to matrices only
  * @param beta1                 AdamW first-moment decay
@@ -69,6 +70,17 @@ public record TrainConfig(int batchSize, int contextLength, int stride, double l
         positive("keepCheckpoints", keepCheckpoints);
     }
 
+    /** The warmup of a run that does not set one, for runs of at least 1000 steps. */
+    public static final int DEFAULT_WARMUP_STEPS = 100;
+
+    /**
+     * {@value #DEFAULT_WARMUP_STEPS} steps, but at most a tenth of the run: a fixed warmup would make every run
+     * shorter than it invalid (or all warmup) for a setting its author never chose.
+     */
+    public static int defaultWarmupSteps(int maxSteps) {
+        return Math.min(DEFAULT_WARMUP_STEPS, Math.max(0, maxSteps / 10));
+    }
+
     public static TrainConfig defaults() {
         return builder().build();
     }
@@ -110,7 +122,7 @@ public record TrainConfig(int batchSize, int contextLength, int stride, double l
         private Integer stride; // null: follow contextLength (non-overlapping windows)
         private double learningRate = 6e-4;
         private double minLearningRate = 6e-5;
-        private int warmupSteps = 100;
+        private Integer warmupSteps; // null: defaultWarmupSteps(maxSteps)
         private int maxSteps = 5000;
         private double weightDecay = 0.1;
         private double beta1 = 0.9;
@@ -178,7 +190,8 @@ public record TrainConfig(int batchSize, int contextLength, int stride, double l
 
         public TrainConfig build() {
             return new TrainConfig(batchSize, contextLength, stride == null ? contextLength : stride, learningRate,
-                    minLearningRate, warmupSteps, maxSteps, weightDecay, beta1, beta2, eps, gradClip,
+                    minLearningRate, warmupSteps == null ? defaultWarmupSteps(maxSteps) : warmupSteps, maxSteps,
+                    weightDecay, beta1, beta2, eps, gradClip,
                     gradAccumulation, evalEvery, evalBatches, checkpointEvery, seed, decayEmbeddings,
                     validationFraction, maxNonFiniteInARow, keepCheckpoints);
         }

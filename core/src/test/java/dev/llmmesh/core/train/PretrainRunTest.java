@@ -70,6 +70,22 @@ class PretrainRunTest {
     }
 
     @Test
+    void aRunCancelledBeforeItsFirstStepWritesNoCheckpoint(@TempDir Path dir) throws IOException {
+        TrainConfig config = small().checkpointEvery(5).build();
+        try (var model = new BigramModel(VOCAB, 16, 16, 0.0, 1);
+             var run = new PretrainRun(model, TokenWindows.of(corpus(2000), config), config)) {
+            PretrainResult result = run.withPeak(PEAK).checkpointsTo(dir).run(() -> true);
+            assertTrue(result.cancelled());
+            assertEquals(0, result.steps());
+            assertNull(result.lastCheckpoint());
+        }
+        assertTrue(Checkpoint.list(dir).isEmpty(), "checkpoints: " + Checkpoint.list(dir));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
+    @Test
     void resumedRunMatchesAStraightRun(@TempDir Path dir) throws IOException {
         // dropout and accumulation on: the resumed half must replay the same masks and batches
         TrainConfig config = small().maxSteps(20).warmupSteps(4).gradAccumulation(2).checkpointEvery(5)

@@ -28,6 +28,16 @@ class TrainConfigTest {
         assertMessage("gradAccumulation", TrainConfig.builder().gradAccumulation(0));
     }
 
+    @Test
+    void anUnsetWarmupIsATenthOfAShortRunAndAnExplicitOneIsKept() {
+        assertEquals(100, TrainConfig.defaults().warmupSteps());
+        assertEquals(5, TrainConfig.builder().maxSteps(50).build().warmupSteps());
+        assertEquals(0, TrainConfig.builder().maxSteps(1).build().warmupSteps());
+        assertEquals(100, TrainConfig.builder().maxSteps(100_000).build().warmupSteps());
+        assertEquals(30, TrainConfig.builder().maxSteps(50).warmupSteps(30).build().warmupSteps());
+        assertEquals(30, TrainConfig.builder().warmupSteps(30).build().toBuilder().maxSteps(40).build().warmupSteps());
+    }
+
     private static void assertMessage(String field, TrainConfig.Builder builder) {
         var e = assertThrows(IllegalArgumentException.class, builder::build);
         assertTrue(e.getMessage().startsWith(field + " "), e.getMessage());

@@ -1,6 +1,7 @@
 package dev.llmmesh.gateway.jobs;
 
 import dev.llmmesh.core.model.GptConfig;
+import dev.llmmesh.core.train.TrainConfig;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.ArtifactStore;
 import dev.llmmesh.mesh.MeshJob;
@@ -10,6 +11,9 @@ import dev.llmmesh.mesh.jobs.PretrainSettings;
 import dev.llmmesh.mesh.jobs.TokenizerJob;
 import dev.llmmesh.mesh.jobs.TrainerJob;
 import dev.llmmesh.servicekit.http.ProblemException;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.core.convert.format.ReadableBytes;
+import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
 
 /**
@@ -18,17 +22,34 @@ import jakarta.inject.Singleton;
  */
 @Singleton
 public class JobPreconditions {
+    static final String TRAINER_MEMORY_LIMIT = "llm.jobs.trainer-memory-limit";
+
     private final ArtifactStore artifacts;
     private final TokenizerRegistry tokenizers;
+    private final long trainerMemoryLimit;
 
-    public JobPreconditions(ArtifactStore artifacts, TokenizerRegistry tokenizers) {
+    /**
+     * @param trainerMemoryLimit what one trainer can give a job; 0 leaves the check to the trainers, which know
+     *                           their own capacity (each refuses what it cannot hold, see TrainerMemory)
+     */
+    public JobPreconditions(ArtifactStore artifacts, TokenizerRegistry tokenizers,
+                            @Value("${" + TRAINER_MEMORY_LIMIT + ":0}") @ReadableBytes long trainerMemoryLimit) {
         this.artifacts = artifacts;
         this.tokenizers = tokenizers;
+        this.trainerMemoryLimit = trainerMemoryLimit;
     }
 
+    /** The values themselves were checked when the job was parsed (the job records, PretrainSettings). */
     public void check(MeshJob job) {
         switch (job) {
-            case TokenizerJob.TrainTokenizer t -> dataset(t.datasetId());
+            case TokenizerJob.TrainTokenizer t -> {
+                dataset(t.datasetId());
+                if (tokenizers.exists(t.tokenizerId())) {
+                    throw new ProblemException(HttpStatus.CONFLICT, "tokenizerId", "tokenizer '" + t.tokenizerId()
+                            + "' already exists; choose another tokenizerId, or leave it out to name the tokenizer "
+                            + "after the job (GET /v1/tokenizers lists them)");
+                }
+            }
             case TokenizerJob.TokenizeDataset t -> {
                 dataset(t.datasetId());
                 tokenizer(t.tokenizerId());
@@ -48,7 +69,11 @@ public class JobPreconditions {
         }
         try {
             GptConfig model = PretrainSettings.model(job.model(), vocabSize);
-            PretrainSettings.training(job.hyperparameters(), job.maxSteps(), job.maxTokens(), model);
+            TrainConfig training = PretrainSettings.training(job.hyperparameters(), job.maxSteps(), job.maxTokens(),
+                    model);
+            if (trainerMemoryLimit > 0) {
+                PretrainSettings.fits(model, training, trainerMemoryLimit, "the gateway's " + TRAINER_MEMORY_LIMIT);
+            }
         } catch (InvalidJobException e) {
             throw ProblemException.badField(e.field(), e.getMessage());
         }

@@ -26,14 +26,29 @@ public record JobView(String id, String type, JobState state, Instant createdAt,
     }
 
     /**
-     * A terminal state stays: a replica that finishes its last shard after another replica has already
-     * reported the job done must not make it look running again.
+     * A terminal state stays, and its message with it: a replica that finishes its last shard after another
+     * replica has already reported the job done must not make it look running again.
      */
     JobView next(JobEvent event) {
         JobState nextState = state.terminal() ? state : event.state();
+        String nextMessage = state.terminal() ? message : messageOf(event, message);
         return new JobView(id, type != null ? type : event.jobType(), nextState, createdAt, event.time(),
-                event.progress() != null ? event.progress() : progress,
-                event.message() != null ? event.message() : message,
+                event.progress() != null ? event.progress() : progress, nextMessage,
                 event.result() != null ? event.result() : result, events + 1);
+    }
+
+    /**
+     * Progress events carry no message of their own; without one made from the progress a running job would
+     * still say "submitted".
+     */
+    private static String messageOf(JobEvent event, String previous) {
+        if (event.message() != null) {
+            return event.message();
+        }
+        Progress p = event.progress();
+        if (event.state() == JobState.RUNNING && p != null) {
+            return "running: " + p.stage() + ", " + p.done() + "/" + p.total() + " " + p.unit();
+        }
+        return previous;
     }
 }

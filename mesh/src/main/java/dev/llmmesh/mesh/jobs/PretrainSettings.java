@@ -1,11 +1,14 @@
 package dev.llmmesh.mesh.jobs;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.train.TrainConfig;
+import dev.llmmesh.core.train.TrainingMemory;
+import dev.llmmesh.mesh.JobMessages;
 import dev.llmmesh.mesh.Json;
 
 import java.util.ArrayList;
@@ -16,9 +19,21 @@ import java.util.Map;
 /**
  * Turns a pretrain job's {@code model} and {@code hyperparameters} into core's records: given fields overlay a
  * base, an unknown field or an impossible value is refused with the field's name. The gateway runs it on
- * submission and the trainer again before computing, with the tokenizer's real vocabulary size.
+ * submission and the trainer again before computing, with the tokenizer's real vocabulary size: the one place
+ * the rules of a pretrain job live.
  */
 public final class PretrainSettings {
+    /*
+     * Bounds of sanity, not of capacity (TrainingMemory and the trainer's budget decide what fits): each is far
+     * beyond any model this mesh trains, so a value past one is a typo (10^6 for 1024), refused before anything
+     * is allocated or multiplied into an overflow.
+     */
+    public static final int MAX_EMBED_DIM = 16_384;
+    public static final int MAX_LAYERS = 256;
+    public static final int MAX_CONTEXT_LENGTH = 32_768;
+    public static final int MAX_BATCH_SIZE = 65_536;
+    public static final int MAX_GRAD_ACCUMULATION = 65_536;
+
     private PretrainSettings() {
     }
 
@@ -38,14 +53,24 @@ public final class PretrainSettings {
                     + vocabSize + "; leave it out to follow the tokenizer");
         }
         GptConfig base = GptConfig.named("tiny").withVocabSize(vocabSize);
-        return overlay("model", base, spec, GptConfig.class);
+        GptConfig model = overlay("model", base, spec, GptConfig.class);
+        atMost("model.embedDim", model.embedDim(), MAX_EMBED_DIM);
+        atMost("model.layers", model.layers(), MAX_LAYERS);
+        atMost("model.contextLength", model.contextLength(), MAX_CONTEXT_LENGTH);
+        return model;
     }
 
-    /** Training windows are as long as the model's context unless the job says otherwise. */
+    /**
+     * Training windows are as long as the model's context unless the job says otherwise. A warmup the job does
+     * not set is {@link TrainConfig#defaultWarmupSteps} of the run's real length, which is only known once
+     * {@code maxSteps} or {@code maxTokens} is applied; one it sets must fit in the run.
+     */
     public static TrainConfig training(JsonNode spec, Long maxSteps, Long maxTokens, GptConfig model)
             throws InvalidJobException {
+        boolean warmupGiven = spec != null && spec.isObject() && spec.has("warmupSteps");
+        // 0 fits any length: the default is put in below, when the length is known
         TrainConfig base = TrainConfig.defaults().toBuilder().contextLength(model.contextLength())
-                .stride(model.contextLength()).build();
+                .stride(model.contextLength()).warmupSteps(0).build();
         TrainConfig config = spec == null || spec.isNull() ? base : overlay("hyperparameters", base, spec, TrainConfig.class);
         if (maxSteps != null || maxTokens != null) {
             long steps = maxSteps != null ? maxSteps : Math.ceilDiv(maxTokens, config.tokensPerStep());
@@ -54,13 +79,55 @@ public final class PretrainSettings {
                 throw new InvalidJobException(field, field + " must give between 1 and "
                         + Integer.MAX_VALUE + " steps, got " + steps);
             }
-            try {
-                config = config.toBuilder().maxSteps((int) steps).build();
-            } catch (IllegalArgumentException e) {
-                throw new InvalidJobException("maxSteps", "maxSteps: " + e.getMessage());
-            }
+            config = rebuild(config.toBuilder().maxSteps((int) steps));
         }
+        if (!warmupGiven) {
+            config = rebuild(config.toBuilder().warmupSteps(TrainConfig.defaultWarmupSteps(config.maxSteps())));
+        }
+        if (config.contextLength() > model.contextLength()) {
+            throw new InvalidJobException("hyperparameters.contextLength", "hyperparameters.contextLength "
+                    + config.contextLength() + " is longer than the model's position table (model.contextLength "
+                    + model.contextLength() + "); lower it or give the model a longer context");
+        }
+        atMost("hyperparameters.batchSize", config.batchSize(), MAX_BATCH_SIZE);
+        atMost("hyperparameters.gradAccumulation", config.gradAccumulation(), MAX_GRAD_ACCUMULATION);
         return config;
+    }
+
+    /**
+     * Refuses a run that would not fit in {@code capacityBytes}, with the numbers. The field named is what to
+     * change: the model when its weights and optimizer state alone do not fit, else the batch.
+     *
+     * @param capacity where the capacity comes from, e.g. the property that sets it
+     */
+    public static TrainingMemory fits(GptConfig model, TrainConfig training, long capacityBytes, String capacity)
+            throws InvalidJobException {
+        TrainingMemory need = TrainingMemory.of(model, training);
+        if (need.totalBytes() <= capacityBytes) {
+            return need;
+        }
+        String field = need.stateBytes() > capacityBytes ? "model" : "hyperparameters.batchSize";
+        throw new InvalidJobException(field, "the job needs ~" + TrainingMemory.readable(need.totalBytes())
+                + " (weights, gradients and AdamW moments of " + need.parameters() + " parameters "
+                + TrainingMemory.readable(need.stateBytes()) + ", activations of batchSize " + training.batchSize()
+                + " x contextLength " + training.contextLength() + " " + TrainingMemory.readable(need.activationBytes())
+                + "), this trainer can use " + TrainingMemory.readable(capacityBytes) + " (" + capacity + "); lower "
+                + "hyperparameters.batchSize or hyperparameters.contextLength, or use a smaller model");
+    }
+
+    private static void atMost(String field, int value, int max) throws InvalidJobException {
+        if (value > max) {
+            throw new InvalidJobException(field, field + " must be at most " + max + ", got " + value);
+        }
+    }
+
+    /** TrainConfig's own checks, their message naming the hyperparameter as the job spells it. */
+    private static TrainConfig rebuild(TrainConfig.Builder builder) throws InvalidJobException {
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            throw invalid("hyperparameters", e.getMessage(), TrainConfig.class);
+        }
     }
 
     private static <T> T overlay(String field, T base, JsonNode spec, Class<T> type) throws InvalidJobException {
@@ -88,17 +155,34 @@ public final class PretrainSettings {
         try {
             return Json.STRICT.treeToValue(merged, type);
         } catch (ValueInstantiationException e) {
-            throw new InvalidJobException(field, field + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
+            throw invalid(field, e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage(), type);
+        } catch (JsonMappingException e) {
+            String nested = pathOf(e);
+            String named = nested.isEmpty() ? field : field + "." + nested;
+            throw new InvalidJobException(named, named + ": " + JobMessages.reason(e));
         } catch (JacksonException e) {
-            throw new InvalidJobException(field + pathOf(e), field + ": " + e.getOriginalMessage());
+            throw new InvalidJobException(field, field + ": " + e.getOriginalMessage());
         }
     }
 
+    /**
+     * core's records check in their constructors with messages that start with the field's name ("batchSize must
+     * be positive"), so the first word names the field when it is one of {@code type}'s.
+     */
+    private static InvalidJobException invalid(String prefix, String reason, Class<?> type) {
+        String first = reason == null ? "" : reason.split("[^A-Za-z0-9_]", 2)[0];
+        for (var component : type.getRecordComponents()) {
+            if (component.getName().equals(first)) {
+                return new InvalidJobException(prefix + "." + first, prefix + "." + reason);
+            }
+        }
+        return new InvalidJobException(prefix, prefix + ": " + reason);
+    }
+
     /** Jackson knows which nested field a type mismatch was in. */
-    private static String pathOf(JacksonException e) {
-        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()
-                && m.getPath().getLast().getFieldName() != null) {
-            return "." + m.getPath().getLast().getFieldName();
+    private static String pathOf(JsonMappingException e) {
+        if (!e.getPath().isEmpty() && e.getPath().getLast().getFieldName() != null) {
+            return e.getPath().getLast().getFieldName();
         }
         return "";
     }

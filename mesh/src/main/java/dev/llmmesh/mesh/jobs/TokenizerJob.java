@@ -2,6 +2,7 @@ package dev.llmmesh.mesh.jobs;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.llmmesh.core.tokenizer.BpeTrainerConfig;
 import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.MeshJob;
 
@@ -23,6 +24,8 @@ public sealed interface TokenizerJob extends MeshJob {
     String CLIENT_TYPES = TRAIN_TOKENIZER + ", " + TOKENIZE_DATASET;
     int SCHEMA_VERSION = 1;
     long DEFAULT_SHARD_BYTES = 4L << 20;
+    /** Far above any vocabulary in use (GPT-4's is about 100k): a larger one is a typo, not a plan. */
+    int MAX_VOCAB_SIZE = 1 << 18;
 
     /** A shard reports as part of its dataset job. */
     @Override
@@ -43,8 +46,21 @@ public sealed interface TokenizerJob extends MeshJob {
             if (vocabSize == null) {
                 throw new IllegalArgumentException("vocabSize is required (e.g. 16000)");
             }
+            if (vocabSize > MAX_VOCAB_SIZE) {
+                throw new IllegalArgumentException("vocabSize must be at most " + MAX_VOCAB_SIZE + " (GPT-2 has 50257), "
+                        + "got " + vocabSize);
+            }
             minFrequency = minFrequency == null ? 2 : minFrequency;
-            specialTokens = specialTokens == null ? List.of("<|endoftext|>") : List.copyOf(specialTokens);
+            // The trainer's own checks (at least 256 bytes + the special tokens, minFrequency >= 1, usable special
+            // tokens) run here, where both the gateway and the service parse the job: one set of rules, and a job
+            // that breaks them is refused at the door or failed at once, naming the field.
+            try {
+                specialTokens = new BpeTrainerConfig(vocabSize, minFrequency,
+                        specialTokens == null ? List.of("<|endoftext|>") : specialTokens).specialTokens();
+            } catch (IllegalArgumentException e) {
+                throw e.getMessage().startsWith("special") ? new IllegalArgumentException("specialTokens: "
+                        + e.getMessage()) : e;
+            }
         }
 
         @Override

@@ -35,12 +35,8 @@ public class TrainTokenizerRunner {
         if (registry.exists(job.tokenizerId())) {
             throw new JobFailedException("tokenizer '" + job.tokenizerId() + "' already exists; choose another tokenizerId");
         }
-        BpeTrainerConfig config;
-        try {
-            config = new BpeTrainerConfig(job.vocabSize(), job.minFrequency(), job.specialTokens());
-        } catch (IllegalArgumentException e) {
-            throw new JobFailedException("invalid train-tokenizer job: " + e.getMessage());
-        }
+        // valid: the job record checked these very settings when it was parsed
+        BpeTrainerConfig config = new BpeTrainerConfig(job.vocabSize(), job.minFrequency(), job.specialTokens());
         var reporter = events.reporter(job.jobId(), job.jobType());
         reporter.progress(0, 1, "chars", "starting", Map.of(), true);
         BpeModel model = new BpeTrainer(config, (done, total, stage) -> reporter.progress(done, total,

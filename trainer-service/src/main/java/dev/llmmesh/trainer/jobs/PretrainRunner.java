@@ -39,7 +39,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code pretrain}: checks everything that can be checked before any compute, trains (resuming from the
+ * {@code pretrain}: checks everything that can be checked before any compute (a cancel sent before it started,
+ * the settings, whether this trainer's memory can hold the run), trains (resuming from the
  * job's last checkpoint if a previous attempt left one), then publishes the model to the artifact store
  * and {@code llm.models}.
  */
@@ -54,9 +55,11 @@ public class PretrainRunner {
     private final JobEvents events;
     private final CancelRequests cancels;
     private final ShutdownSignal shutdown;
+    private final TrainerMemory memory;
 
     public PretrainRunner(FileArtifactStore artifacts, TokenizerRegistry tokenizers, TokenShardReader shards,
-                          MeshProducer producer, JobEvents events, CancelRequests cancels, ShutdownSignal shutdown) {
+                          MeshProducer producer, JobEvents events, CancelRequests cancels, ShutdownSignal shutdown,
+                          TrainerMemory memory) {
         this.artifacts = artifacts;
         this.tokenizers = tokenizers;
         this.shards = shards;
@@ -64,10 +67,15 @@ public class PretrainRunner {
         this.events = events;
         this.cancels = cancels;
         this.shutdown = shutdown;
+        this.memory = memory;
     }
 
     public void run(TrainerJob.Pretrain job) throws IOException, JobFailedException {
         JobReporter reporter = events.reporter(job.jobId(), job.jobType());
+        if (cancels.cancelledBeforeStart(job.jobId())) {
+            reporter.cancelled("cancelled before a trainer took it up; no model was published");
+            return;
+        }
         BpeTokenizer tokenizer = tokenizers.find(job.tokenizerId()).orElseThrow(() -> new JobFailedException(
                 "tokenizer '" + job.tokenizerId() + "' not found; train it first or use gpt2"));
         GptConfig modelConfig;
@@ -75,12 +83,10 @@ public class PretrainRunner {
         try {
             modelConfig = PretrainSettings.model(job.model(), tokenizer.vocabSize());
             trainConfig = PretrainSettings.training(job.hyperparameters(), job.maxSteps(), job.maxTokens(), modelConfig);
+            TrainerMemory.Budget budget = memory.budget();
+            PretrainSettings.fits(modelConfig, trainConfig, budget.bytes(), budget.source());
         } catch (InvalidJobException e) {
             throw new JobFailedException(e.getMessage());
-        }
-        if (trainConfig.contextLength() > modelConfig.contextLength()) {
-            throw new JobFailedException("hyperparameters.contextLength " + trainConfig.contextLength()
-                    + " is longer than the model's position table (model.contextLength " + modelConfig.contextLength() + ")");
         }
         TokenShardReader.Shards data = shards.read(job.datasetId(), job.tokenizerId());
         TokenWindows windows;
@@ -111,8 +117,9 @@ public class PretrainRunner {
                         + "; another replica resumes it");
             }
             if (result.cancelled()) {
+                // The checkpoint's location is this server's business, not the client's.
                 reporter.cancelled("cancelled at step " + result.steps() + " of " + trainConfig.maxSteps()
-                        + "; its last checkpoint is " + checkpoints);
+                        + "; no model was published");
                 return;
             }
             publish(job, model, tokenizer, trainConfig, result, data.tokens(), reporter);
