@@ -11,6 +11,7 @@ import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.GuardedRedis;
 import dev.llmmesh.mesh.RedisShardCache;
 import dev.llmmesh.mesh.TokenManifest;
 import dev.llmmesh.mesh.TokenizerRegistry;
@@ -19,7 +20,6 @@ import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.OtlpReceiver;
 import dev.llmmesh.testkit.ReceivedSpan;
 import dev.llmmesh.testkit.ServiceJvm;
-import io.lettuce.core.RedisClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -244,15 +244,13 @@ class MobyDickPipelineIT {
                 artifacts.path(ArtifactKeys.tokensManifest(datasetId, tokenizerId)).toFile(), TokenManifest.class);
         assertEquals(tokens, manifest.tokens());
         assertTrue(manifest.shards().size() >= 2, "shards: " + manifest.shards().size());
-        RedisClient client = RedisClient.create(MeshInfra.get().redisUri());
-        try (var redis = new RedisShardCache(client, Duration.ofMinutes(5))) {
+        try (var redis = GuardedRedis.create(MeshInfra.get().redisUri(), GuardedRedis.Settings.DEFAULTS)) {
+            var cache = new RedisShardCache(redis, Duration.ofMinutes(5));
             for (TokenManifest.Shard shard : manifest.shards()) {
-                byte[] cached = redis.get(tokenizerId, datasetId, shard.index()).orElseThrow(
+                byte[] cached = cache.get(tokenizerId, datasetId, shard.index()).orElseThrow(
                         () -> new AssertionError("shard " + shard.index() + " is not in Redis"));
                 assertArrayEquals(Files.readAllBytes(artifacts.path(shard.key())), cached, "shard " + shard.index());
             }
-        } finally {
-            client.shutdown();
         }
     }
 

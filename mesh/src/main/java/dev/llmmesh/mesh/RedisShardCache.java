@@ -1,40 +1,37 @@
 package dev.llmmesh.mesh;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 
-/** Shards in Redis with a TTL, on one shared connection (Lettuce connections are thread-safe). */
-public final class RedisShardCache implements ShardCache, AutoCloseable {
-    private final StatefulRedisConnection<byte[], byte[]> connection;
+/**
+ * Shards in Redis with a TTL. Through {@link GuardedRedis}: while Redis is down or slow a put does nothing and a get
+ * misses, within the short timeout once and at once during the cool-down, so jobs go on from the artifact store.
+ */
+public final class RedisShardCache implements ShardCache {
+    private final GuardedRedis redis;
     private final Duration ttl;
 
-    public RedisShardCache(RedisClient client, Duration ttl) {
-        this.connection = client.connect(ByteArrayCodec.INSTANCE);
+    public RedisShardCache(GuardedRedis redis, Duration ttl) {
+        this.redis = redis;
         this.ttl = ttl;
     }
 
     @Override
     public void put(String tokenizerId, String datasetId, int shard, byte[] packedTokens) {
-        connection.sync().set(key(tokenizerId, datasetId, shard), packedTokens, SetArgs.Builder.ex(ttl));
+        redis.call("caching token shard " + shard + " of " + datasetId,
+                r -> r.set(key(tokenizerId, datasetId, shard), packedTokens, SetArgs.Builder.ex(ttl)));
     }
 
     @Override
     public Optional<byte[]> get(String tokenizerId, String datasetId, int shard) {
-        return Optional.ofNullable(connection.sync().get(key(tokenizerId, datasetId, shard)));
+        return redis.call("reading token shard " + shard + " of " + datasetId,
+                r -> r.get(key(tokenizerId, datasetId, shard)));
     }
 
     private static byte[] key(String tokenizerId, String datasetId, int shard) {
         return RedisKeys.tokenShard(tokenizerId, datasetId, shard).getBytes(StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public void close() {
-        connection.close();
     }
 }

@@ -29,11 +29,13 @@ public final class RedisServer implements AutoCloseable {
     private static final int BIND_ATTEMPTS = 3;
     private static final int LOG_TAIL_LINES = 30;
 
-    private final Process process;
+    private final Path binary;
     private final int port;
     private final Path workDir;
+    private Process process;
 
-    private RedisServer(Process process, int port, Path workDir) {
+    private RedisServer(Path binary, Process process, int port, Path workDir) {
+        this.binary = binary;
         this.process = process;
         this.port = port;
         this.workDir = workDir;
@@ -54,7 +56,7 @@ public final class RedisServer implements AutoCloseable {
             Process process = launch(binary, port, workDir, log);
             try {
                 awaitReady(process, port, log);
-                return new RedisServer(process, port, workDir);
+                return new RedisServer(binary, process, port, workDir);
             } catch (IllegalStateException e) {
                 stop(process);
                 lastFailure = e;
@@ -125,9 +127,27 @@ public final class RedisServer implements AutoCloseable {
         return "redis://" + HOST + ":" + port;
     }
 
+    /**
+     * Stops the server (a Redis outage, for fault tests) and keeps its port for {@link #restart()}. Clients see their
+     * connections closed and new ones refused.
+     */
+    public synchronized void stop() {
+        stop(process);
+    }
+
+    /** Starts a stopped server again on the same port, empty; returns once it answers PING. */
+    public synchronized void restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException("redis-server on port " + port + " is running; stop() it first");
+        }
+        Path log = workDir.resolve("redis-" + port + ".log");
+        process = launch(binary, port, workDir, log);
+        awaitReady(process, port, log);
+    }
+
     /** Stops the process and removes its working directory. Safe to call twice. */
     @Override
-    public void close() {
+    public synchronized void close() {
         stop(process);
         deleteRecursively(workDir);
     }

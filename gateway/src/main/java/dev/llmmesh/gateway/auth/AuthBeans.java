@@ -1,9 +1,8 @@
 package dev.llmmesh.gateway.auth;
 
-import io.lettuce.core.RedisClient;
+import dev.llmmesh.mesh.GuardedRedis;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
-import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,12 +41,9 @@ class AuthBeans {
         return new ScopePolicy();
     }
 
-    /**
-     * Eager too, so its warnings (no Redis, limits off) come at startup and the Redis connection opens
-     * then. Its connection comes from Micronaut's RedisClient, which closes it on shutdown.
-     */
+    /** Eager too, so its warnings (no Redis, limits off) come at startup. */
     @Context
-    RateLimiter rateLimiter(AuthConfig config, @Value("${redis.uri:}") String redisUri, Optional<RedisClient> redis) {
+    RateLimiter rateLimiter(AuthConfig config, Optional<GuardedRedis> redis) {
         int perMinute = config.rateLimit().requestsPerMinute();
         if (perMinute < 0) {
             throw new ApiKeyConfigException("llm.auth.rate-limit.requests-per-minute is " + perMinute
@@ -60,11 +56,11 @@ class AuthBeans {
             LOG.warn("Rate limits are off (llm.auth.rate-limit.requests-per-minute=0)");
             return RateLimiter.OFF;
         }
-        if (redisUri.isBlank() || redis.isEmpty()) {
+        if (redis.isEmpty()) {
             LOG.warn("REDIS_URI is not set: rate limits are off, API keys may make any number of requests");
             return RateLimiter.OFF;
         }
         LOG.info("Rate limit: {} requests per minute per API key, counted in Redis", perMinute);
-        return new RedisRateLimiter(redis.get(), redisUri, perMinute, config.rateLimit().redisTimeout(), Clock.systemUTC());
+        return new RedisRateLimiter(redis.get(), perMinute, config.rateLimit().redisTimeout(), Clock.systemUTC());
     }
 }

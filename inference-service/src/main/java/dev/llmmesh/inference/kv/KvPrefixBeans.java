@@ -1,6 +1,6 @@
 package dev.llmmesh.inference.kv;
 
-import io.lettuce.core.RedisClient;
+import dev.llmmesh.mesh.GuardedRedis;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Value;
@@ -28,12 +28,11 @@ class KvPrefixBeans {
     /** Without REDIS_URI the replica prefills every prompt itself. */
     @Singleton
     @Bean(preDestroy = "close")
-    KvPrefixStore store(KvPrefixSettings settings, @Value("${redis.uri:}") String redisUri,
-                        Optional<RedisClient> redis) {
+    KvPrefixStore store(KvPrefixSettings settings, Optional<GuardedRedis> redis) {
         if (!settings.enabled()) {
             return KvPrefixStore.NONE;
         }
-        if (redisUri.isBlank() || redis.isEmpty()) {
+        if (redis.isEmpty()) {
             LOG.warn("REDIS_URI is not set: prompt prefix KV states are not shared between replicas");
             return KvPrefixStore.NONE;
         }

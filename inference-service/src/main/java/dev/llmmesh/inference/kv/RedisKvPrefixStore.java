@@ -1,23 +1,17 @@
 package dev.llmmesh.inference.kv;
 
 import dev.llmmesh.core.model.KvCache;
+import dev.llmmesh.mesh.GuardedRedis;
 import dev.llmmesh.mesh.RedisKeys;
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.Optional;
 
 /**
  * Prefix blocks under {@code llm:kv:{modelId}:{sha256 of the prefix}}, each with the TTL. A lookup is one MGET of
@@ -26,23 +20,19 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Lookups run on the model's engine thread and have a connection of their own, so they never queue behind a
  * writer's blocks, and a time limit ({@link KvPrefixSettings#lookupTimeout()}), after which the prefill goes on
- * without the cache.
+ * without the cache. Both go through {@link GuardedRedis}: while Redis is down or slow a lookup misses and a store
+ * stops, at once during the breaker's cool-down.
  */
-public final class RedisKvPrefixStore implements KvPrefixStore, AutoCloseable {
+public final class RedisKvPrefixStore implements KvPrefixStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedisKvPrefixStore.class);
 
-    private final StatefulRedisConnection<byte[], byte[]> lookups;
-    private final StatefulRedisConnection<byte[], byte[]> stores;
+    private final GuardedRedis.Connection lookups;
+    private final GuardedRedis.Connection stores;
     private final KvPrefixSettings settings;
 
-    public RedisKvPrefixStore(RedisClient client, KvPrefixSettings settings) {
-        this.lookups = client.connect(ByteArrayCodec.INSTANCE);
-        try {
-            this.stores = client.connect(ByteArrayCodec.INSTANCE);
-        } catch (RuntimeException e) {
-            lookups.close();
-            throw e;
-        }
+    public RedisKvPrefixStore(GuardedRedis redis, KvPrefixSettings settings) {
+        this.lookups = redis.newConnection();
+        this.stores = redis.newConnection();
         this.settings = settings;
     }
 
@@ -58,8 +48,10 @@ public final class RedisKvPrefixStore implements KvPrefixStore, AutoCloseable {
             return List.of();
         }
         byte[][] keys = digests.stream().map(d -> key(modelId, d)).toArray(byte[][]::new);
+        List<KeyValue<byte[], byte[]>> entries = lookups.call("KV prefix lookup of model " + modelId,
+                settings.lookupTimeout(), r -> r.mget(keys)).orElse(List.of());
         List<KvBlock> blocks = new ArrayList<>();
-        for (KeyValue<byte[], byte[]> entry : mget(keys)) {
+        for (KeyValue<byte[], byte[]> entry : entries) {
             KvBlock block = entry.hasValue() ? decode(entry.getValue()) : null;
             int from = blocks.size() * settings.blockTokens();
             if (block == null || block.model() != fingerprint || block.run().from() != from
@@ -71,27 +63,11 @@ public final class RedisKvPrefixStore implements KvPrefixStore, AutoCloseable {
         return blocks;
     }
 
-    private List<KeyValue<byte[], byte[]>> mget(byte[][] keys) {
-        RedisFuture<List<KeyValue<byte[], byte[]>>> reply = lookups.async().mget(keys);
-        try {
-            return reply.get(settings.lookupTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            reply.cancel(false);
-            throw new IllegalStateException("Redis did not answer the lookup within "
-                    + settings.lookupTimeout().toMillis() + " ms (llm.inference.kv-prefix.lookup-timeout)");
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("Redis refused the lookup: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for Redis", e);
-        }
-    }
-
     @Override
     public long store(String modelId, int[] prompt, List<KvBlock> blocks) {
         List<String> digests = PrefixBlocks.digests(prompt, settings.blockTokens());
-        RedisCommands<byte[], byte[]> redis = stores.sync();
         byte[] budgetKey = budgetKey(modelId);
+        String what = "KV prefix store of model " + modelId;
         long stored = 0;
         for (KvBlock block : blocks) {
             KvCache.Run run = block.run();
@@ -107,19 +83,24 @@ public final class RedisKvPrefixStore implements KvPrefixStore, AutoCloseable {
                         bytes.length);
                 break;
             }
-            long used = redis.incrby(budgetKey, bytes.length);
-            redis.pexpire(budgetKey, settings.ttl().toMillis());
-            if (used > settings.budgetBytes()) {
-                redis.decrby(budgetKey, bytes.length);
-                LOG.debug("KV prefix budget of model {} is spent ({} bytes); block not stored", modelId, used);
+            // Each step may find Redis gone: the rest is not stored (a budget counted but not used is harmless).
+            Optional<Long> used = stores.call(what, r -> r.incrby(budgetKey, bytes.length));
+            if (used.isEmpty() || stores.call(what, r -> r.pexpire(budgetKey, settings.ttl().toMillis())).isEmpty()) {
                 break;
             }
-            redis.set(key(modelId, digests.get(k)), bytes, SetArgs.Builder.px(settings.ttl().toMillis()));
+            if (used.get() > settings.budgetBytes()) {
+                stores.call(what, r -> r.decrby(budgetKey, bytes.length));
+                LOG.debug("KV prefix budget of model {} is spent ({} bytes); block not stored", modelId, used.get());
+                break;
+            }
+            if (stores.call(what, r -> r.set(key(modelId, digests.get(k)), bytes,
+                    SetArgs.Builder.px(settings.ttl().toMillis()))).isEmpty()) {
+                break;
+            }
             stored += bytes.length;
         }
         return stored;
     }
-
     private static KvBlock decode(byte[] bytes) {
         try {
             return KvBlockCodec.decode(bytes);
