@@ -56,7 +56,8 @@ public class ChatCompletionsController {
         CompletionRequest request = SamplingFields.request(fields, model, prompt, maxTokens, logprobs, false,
                 ChatPrompt.STOPS, deadline);
         long created = Instant.now().getEpochSecond();
-        String id = "chatcmpl-" + request.requestId();
+        // "chat" + the mesh request id "cmpl-...": OpenAI's "chatcmpl-..." with one prefix, the request id still in it.
+        String id = "chat" + request.requestId();
         if (fields.bool("stream")) {
             boolean usage = SamplingFields.includeUsage(fields);
             return Mono.just(CompletionStream.relay(inference.complete(request), chunk -> {

@@ -55,7 +55,8 @@ public class CompletionsController {
                 maxTokens == null ? DEFAULT_MAX_TOKENS : maxTokens, fields.integer("logprobs"), fields.bool("echo"),
                 List.of(), deadline);
         long created = Instant.now().getEpochSecond();
-        String id = "cmpl-" + request.requestId();
+        // The mesh request id is already OpenAI's "cmpl-..." id.
+        String id = request.requestId();
         if (fields.bool("stream")) {
             boolean usage = SamplingFields.includeUsage(fields);
             return Mono.just(CompletionStream.relay(inference.complete(request), chunk -> {
