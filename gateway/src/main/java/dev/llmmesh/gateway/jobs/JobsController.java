@@ -11,6 +11,7 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
@@ -68,6 +69,11 @@ public class JobsController {
             throw ProblemException.badField("limit", "limit must be between 1 and 1000, got " + limit);
         }
         JobState wanted = state == null ? null : parseState(state);
+        if (type != null && JobCatalog.find(type).isEmpty()) {
+            // An unknown type matches no job; an empty list would hide the typo.
+            throw ProblemException.badField("type", "type must be one of " + JobCatalog.validTypes() + ", got '"
+                    + type + "'");
+        }
         return new JobList("list", board.list(v -> (wanted == null || v.state() == wanted)
                 && (type == null || type.equals(v.type())), limit));
     }
@@ -79,17 +85,37 @@ public class JobsController {
     }
 
     @Get(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM)
-    @Operation(summary = "Server-sent events: the job's history, then live events until it ends")
-    public Publisher<Event<Object>> events(@PathVariable String id) {
+    @Operation(summary = "Server-sent events: the job's history, then live events until it ends; each event's id is "
+            + "its position in the history, so a client reconnecting with Last-Event-ID resumes after it")
+    public Publisher<Event<Object>> events(@PathVariable String id,
+                                           @Header("Last-Event-ID") @Nullable String lastEventId) {
         awaitReplay();
         board.view(id).orElseThrow(() -> notFound(id));
-        Flux<Event<Object>> events = board.follow(id)
-                .map(e -> Event.<Object>of(e).name(e.state().name().toLowerCase(Locale.ROOT)));
+        long after = lastEventId(lastEventId);
+        // follow() replays the whole history first, so an event's index is its position: the same on every
+        // connection and, since the history is rebuilt in order from Kafka, after a gateway restart too.
+        Flux<Event<Object>> events = board.follow(id).index()
+                .filter(e -> e.getT1() > after)
+                .map(e -> Event.<Object>of(e.getT2()).id(Long.toString(e.getT1()))
+                        .name(e.getT2().state().name().toLowerCase(Locale.ROOT)));
         // A queued job can be silent for long; pings keep proxies from closing the connection. Their data has a
-        // "type" like every event's, so a client can tell them apart without looking at the event name.
+        // "type" like every event's, so a client can tell them apart without looking at the event name. They carry
+        // no id, so they do not move a client's Last-Event-ID.
         Flux<Event<Object>> pings = Flux.interval(HEARTBEAT).map(i -> Event.<Object>of(PING).name("ping"));
         return events.mergeWith(pings)
                 .takeUntil(e -> e.getData() instanceof JobEvent job && job.state().terminal());
+    }
+
+    private static long lastEventId(String header) {
+        if (header == null || header.isBlank()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.strip());
+        } catch (NumberFormatException e) {
+            throw ProblemException.badField("Last-Event-ID", "Last-Event-ID must be the id of an event this stream "
+                    + "sent (a number), got '" + header + "'; leave it out to get the whole history");
+        }
     }
 
     private static final Map<String, String> PING = Map.of("type", "ping");
