@@ -123,11 +123,12 @@ class GatewayApiTest implements UsesMeshInfra {
         assertEquals("line 2", badLine.body().get("field").textValue());
         assertFalse(Files.exists(artifacts.resolve("datasets/bad-jsonl/data.txt")));
         assertFalse(Files.exists(artifacts.resolve("datasets/bad-jsonl/data.jsonl")));
+        assertFalse(Files.exists(artifacts.resolve("datasets/bad-jsonl")), "a refused upload leaves no directory");
 
         Reply tooBig = upload("?id=too-big", "text/plain", "a".repeat(70_000));
         assertEquals(413, tooBig.status());
         assertTrue(tooBig.body().get("detail").textValue().contains("65536"), tooBig.text());
-        assertFalse(Files.exists(artifacts.resolve("datasets/too-big/data.txt")));
+        assertFalse(Files.exists(artifacts.resolve("datasets/too-big")), "a refused upload leaves no directory");
 
         assertEquals("id", upload("?id=../etc", "text/plain", "x").body().get("field").textValue());
         assertEquals("format", upload("?id=f&format=csv", "text/plain", "x").body().get("field").textValue());
