@@ -9,8 +9,10 @@ import jakarta.inject.Singleton;
 
 /**
  * Micronaut's Jackson leaves out empty values by default ({@code NON_EMPTY}), so {@code "tokens": []} and
- * {@code "text": ""} vanished from answers. An empty list or string is an answer; only nulls are left out, as
- * the mesh's own serde does. A service may still choose otherwise with {@code jackson.serialization-inclusion}.
+ * {@code "text": ""} vanished from answers. An empty list or string is an answer: every value is written, as
+ * plain Jackson does, and a record whose nulls mean "absent" says so itself ({@code @JsonInclude(NON_NULL)}, as
+ * problem bodies and job views do), while OpenAI's shapes write {@code "logprobs": null} as OpenAI does. A service
+ * may still choose otherwise with {@code jackson.serialization-inclusion}.
  */
 @Singleton
 final class EmptyValuesKept implements BeanCreatedEventListener<JacksonConfiguration> {
@@ -26,7 +28,7 @@ final class EmptyValuesKept implements BeanCreatedEventListener<JacksonConfigura
     public JacksonConfiguration onCreated(BeanCreatedEvent<JacksonConfiguration> event) {
         JacksonConfiguration config = event.getBean();
         if (!environment.containsProperty(PROPERTY)) {
-            config.setSerializationInclusion(JsonInclude.Include.NON_NULL);
+            config.setSerializationInclusion(JsonInclude.Include.ALWAYS);
         }
         return config;
     }
