@@ -1,8 +1,17 @@
 package dev.llmmesh.gateway.jobs;
 
+import io.micronaut.http.annotation.Status;
+import dev.llmmesh.gateway.api.BodyErrors;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import dev.llmmesh.gateway.api.ApiSchemas;
+import dev.llmmesh.gateway.api.ProblemErrors;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.servicekit.http.JsonBody;
+import dev.llmmesh.servicekit.http.Problem;
 import dev.llmmesh.servicekit.http.ProblemException;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
@@ -54,7 +63,14 @@ public class JobsController {
     @Post(consumes = MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a job: {\"type\": \"train-tokenizer\"|\"tokenize-dataset\"|\"pretrain\", ...}; "
             + "202 once Kafka holds it")
-    public HttpResponse<JobView> submit(@Body byte[] body) {
+    @ApiResponse(responseCode = "202", description = "Kafka holds the job; Location is its URL",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @ApiResponse(responseCode = "409", description = "a job with this jobId exists",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @ProblemErrors
+    @BodyErrors
+    @Status(HttpStatus.ACCEPTED)
+    public HttpResponse<JobView> submit(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Job.class))) @Body byte[] body) {
         awaitReplay();
         JobView job = submitter.submit(JsonBody.parse(body).object());
         return HttpResponse.accepted(URI.create("/v1/jobs/" + job.id())).body(job);
@@ -62,8 +78,10 @@ public class JobsController {
 
     @Get
     @Operation(summary = "Jobs, newest first, optionally filtered by state and type")
+    @ProblemErrors
     public JobList list(@QueryValue @Nullable String state, @QueryValue @Nullable String type,
-                        @QueryValue(defaultValue = "100") int limit) {
+                        @QueryValue(defaultValue = "100") @Nullable @Schema(minimum = "1", maximum = "1000",
+                                defaultValue = "100") Integer limit) {
         awaitReplay();
         if (limit < 1 || limit > 1000) {
             throw ProblemException.badField("limit", "limit must be between 1 and 1000, got " + limit);
@@ -79,6 +97,7 @@ public class JobsController {
     }
 
     @Get("/{id}")
+    @ProblemErrors
     public JobView get(@PathVariable String id) {
         awaitReplay();
         return board.view(id).orElseThrow(() -> notFound(id));
@@ -87,6 +106,7 @@ public class JobsController {
     @Get(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM)
     @Operation(summary = "Server-sent events: the job's history, then live events until it ends; each event's id is "
             + "its position in the history, so a client reconnecting with Last-Event-ID resumes after it")
+    @ProblemErrors
     public Publisher<Event<Object>> events(@PathVariable String id,
                                            @Header("Last-Event-ID") @Nullable String lastEventId) {
         awaitReplay();
@@ -122,6 +142,12 @@ public class JobsController {
 
     @Post("/{id}/cancel")
     @Operation(summary = "Ask the service running a job to stop it; the job ends CANCELLED")
+    @ApiResponse(responseCode = "202", description = "the cancel request is on its way; 409 when the job has ended",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @ApiResponse(responseCode = "409", description = "the job has ended, or its type cannot be cancelled",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @ProblemErrors
+    @Status(HttpStatus.ACCEPTED)
     public HttpResponse<JobView> cancel(@PathVariable String id) {
         awaitReplay();
         return HttpResponse.accepted().body(submitter.cancel(id));
