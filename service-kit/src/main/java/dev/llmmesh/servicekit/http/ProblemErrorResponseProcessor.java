@@ -43,6 +43,11 @@ final class ProblemErrorResponseProcessor implements ErrorResponseProcessor<Obje
     public MutableHttpResponse<Object> processResponse(ErrorContext context, MutableHttpResponse<?> response) {
         Problem problem = describe(context, response);
         response.status(problem.status());
+        if (decoderRefusal(context.getRequest()) != null) {
+            // Netty could not read the request, so what follows it on the connection cannot be trusted either;
+            // the client must not send its next request there.
+            response.header(HttpHeaders.CONNECTION, "close");
+        }
         return (MutableHttpResponse<Object>) responses.write(context.getRequest(), problem, response);
     }
 
