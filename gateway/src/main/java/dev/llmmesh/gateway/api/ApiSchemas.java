@@ -100,25 +100,45 @@ public final class ApiSchemas {
             @Schema(description = "default: a fresh id") String jobId) {
     }
 
-    @Schema(name = "JobRequest", description = "POST /v1/jobs: the job type and its settings (see the README's service "
-            + "sections); an unknown field is refused, naming it")
-    public record Job(
-            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = {"train-tokenizer", "tokenize-dataset", "pretrain"},
-                    example = "tokenize-dataset") String type,
+    /** POST /v1/jobs takes one of these, told apart by {@code type}; an unknown field is refused, naming it. */
+    @Schema(name = "JobRequest", description = "POST /v1/jobs: a job of one of the types, told apart by `type`",
+            oneOf = {TrainTokenizerJob.class, TokenizeDatasetJob.class, PretrainJob.class},
+            discriminatorProperty = "type")
+    public sealed interface Job permits TrainTokenizerJob, TokenizeDatasetJob, PretrainJob {
+    }
+
+    @Schema(name = "TrainTokenizerJob")
+    public record TrainTokenizerJob(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "train-tokenizer") String type,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby") String datasetId,
-            @Schema(description = "train-tokenizer: the new tokenizer (default: the job id); otherwise the one to use",
-                    example = "gpt2") String tokenizerId,
-            @Schema(description = "default: a fresh id") String jobId,
-            @Schema(description = "train-tokenizer (required there)") Integer vocabSize,
-            @Schema(description = "train-tokenizer") Integer minFrequency,
-            @Schema(description = "train-tokenizer") List<String> specialTokens,
-            @Schema(description = "tokenize-dataset: bytes of text per shard (default 4 MiB)") Long shardBytes,
-            @Schema(description = "pretrain: the published model's id (default: the job id)") String modelId,
-            @Schema(description = "pretrain: a preset name (e.g. \"tiny\", \"gpt2\") or a model configuration object")
-            Object model,
-            @Schema(description = "pretrain: training settings (TrainConfig fields)") Map<String, Object> hyperparameters,
-            @Schema(description = "pretrain: optimizer steps") Long maxSteps,
-            @Schema(description = "pretrain: alternatively, training tokens") Long maxTokens) {
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "4096") Integer vocabSize,
+            @Schema(description = "the new tokenizer's id; default: the job id") String tokenizerId,
+            @Schema(description = "default 2") Integer minFrequency,
+            @Schema(description = "default [\"<|endoftext|>\"]") List<String> specialTokens,
+            @Schema(description = "default: a fresh id") String jobId) implements Job {
+    }
+
+    @Schema(name = "TokenizeDatasetJob")
+    public record TokenizeDatasetJob(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "tokenize-dataset") String type,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby") String datasetId,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizerId,
+            @Schema(description = "bytes of text per shard; default 4 MiB") Long shardBytes,
+            @Schema(description = "default: a fresh id") String jobId) implements Job {
+    }
+
+    @Schema(name = "PretrainJob")
+    public record PretrainJob(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "pretrain") String type,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby",
+                    description = "a dataset tokenized with tokenizerId (a tokenize-dataset job)") String datasetId,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizerId,
+            @Schema(description = "the published model's id; default: the job id") String modelId,
+            @Schema(description = "the architecture: a preset name or a model configuration object") Object model,
+            @Schema(description = "training settings (TrainConfig fields)") Map<String, Object> hyperparameters,
+            @Schema(description = "optimizer steps") Long maxSteps,
+            @Schema(description = "alternatively, training tokens") Long maxTokens,
+            @Schema(description = "default: a fresh id") String jobId) implements Job {
     }
 
     @Schema(name = "TokenizeResult")
