@@ -226,6 +226,20 @@ class MalformedInputTest implements UsesMeshInfra {
         assertTrue(longId.contentType().startsWith("application/problem+json"), longId.contentType());
     }
 
+    @Test
+    void aCompletionOfNoTokensHasAnEmptyTextNotAMissingOne() throws Exception {
+        for (String path : OPENAI_PATHS) {
+            String body = path.endsWith("chat/completions")
+                    ? "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":0}"
+                    : "{\"model\":\"" + MODEL + "\",\"prompt\":\"hi\",\"max_tokens\":0}";
+            Answer a = send(new Case("max_tokens 0", "POST", path, "application/json", utf8(body)));
+            assertEquals(200, a.status(), a.text());
+            JsonNode choice = Json.LENIENT.readTree(a.text()).get("choices").get(0);
+            JsonNode text = path.endsWith("chat/completions") ? choice.path("message").get("content") : choice.get("text");
+            assertEquals("\"\"", String.valueOf(text), a.text());
+        }
+    }
+
     /** What is wrong with the answer, or null. */
     private static String check(Case c, Answer a) {
         if (a.status() >= 500) {
