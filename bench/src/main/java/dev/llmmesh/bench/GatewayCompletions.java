@@ -77,8 +77,8 @@ final class GatewayCompletions {
             } catch (IOException e) {
                 throw new CompletionException(e);
             }
-            // OpenAI's id is "cmpl-" + the mesh request id (the key of its records on Kafka).
-            String id = body.path("id").asText().replaceFirst("^cmpl-", "");
+            // OpenAI's id is the mesh request id (the key of its records on Kafka).
+            String id = body.path("id").asText();
             return new Answer(nanos, body.path("usage").path("completion_tokens").asInt(-1),
                     body.path("choices").path(0).path("text").asText(), id, sentMs, doneMs);
         });

@@ -123,11 +123,12 @@ class GatewayApiTest implements UsesMeshInfra {
         assertEquals("line 2", badLine.body().get("field").textValue());
         assertFalse(Files.exists(artifacts.resolve("datasets/bad-jsonl/data.txt")));
         assertFalse(Files.exists(artifacts.resolve("datasets/bad-jsonl/data.jsonl")));
+        assertFalse(Files.exists(artifacts.resolve("datasets/bad-jsonl")), "a refused upload leaves no directory");
 
         Reply tooBig = upload("?id=too-big", "text/plain", "a".repeat(70_000));
         assertEquals(413, tooBig.status());
         assertTrue(tooBig.body().get("detail").textValue().contains("65536"), tooBig.text());
-        assertFalse(Files.exists(artifacts.resolve("datasets/too-big/data.txt")));
+        assertFalse(Files.exists(artifacts.resolve("datasets/too-big")), "a refused upload leaves no directory");
 
         assertEquals("id", upload("?id=../etc", "text/plain", "x").body().get("field").textValue());
         assertEquals("format", upload("?id=f&format=csv", "text/plain", "x").body().get("field").textValue());
@@ -191,10 +192,26 @@ class GatewayApiTest implements UsesMeshInfra {
                 + "/events")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, sse.statusCode());
         assertEquals(List.of("queued", "running", "succeeded"), eventNames(sse.body()));
+        assertEquals(List.of("0", "1", "2"), fieldValues(sse.body(), "id:"), "every event has an id");
+        // A client that reconnects with the last id it saw gets only what followed.
+        HttpResponse<String> resumed = http.send(HttpRequest.newBuilder(URI.create(server.getURL() + "/v1/jobs/" + jobId
+                + "/events")).header("Last-Event-ID", "0").timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(List.of("running", "succeeded"), eventNames(resumed.body()));
+        assertEquals(List.of("1", "2"), fieldValues(resumed.body(), "id:"));
+        HttpResponse<String> badId = http.send(HttpRequest.newBuilder(URI.create(server.getURL() + "/v1/jobs/" + jobId
+                + "/events")).header("Last-Event-ID", "abc").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, badId.statusCode());
+        assertEquals("Last-Event-ID", Json.LENIENT.readTree(badId.body()).get("field").textValue());
 
         Reply list = call("GET", "/v1/jobs?state=succeeded&type=train-tokenizer", null, null);
         assertTrue(list.text().contains(jobId));
         assertEquals(400, call("GET", "/v1/jobs?state=sleeping", null, null).status());
+        Reply unknownType = call("GET", "/v1/jobs?type=bogus", null, null);
+        assertEquals(400, unknownType.status(), "an unknown type is a typo, not a filter that matches nothing");
+        assertEquals("type", unknownType.body().get("field").textValue());
+        assertEquals("[]", call("GET", "/v1/jobs?state=failed&type=pretrain&limit=1", null, null).body().get("data")
+                .toString(), "no match is an empty list, not a missing one");
         assertEquals(409, call("POST", "/v1/jobs/" + jobId + "/cancel", null, null).status(), "already ended");
         assertEquals(404, call("GET", "/v1/jobs/nope", null, null).status());
     }
@@ -303,12 +320,16 @@ class GatewayApiTest implements UsesMeshInfra {
     }
 
     private static List<String> eventNames(String sse) {
-        List<String> names = new ArrayList<>();
+        return fieldValues(sse, "event:");
+    }
+
+    private static List<String> fieldValues(String sse, String field) {
+        List<String> values = new ArrayList<>();
         for (String line : sse.split("\n")) {
-            if (line.startsWith("event:")) {
-                names.add(line.substring("event:".length()).trim());
+            if (line.startsWith(field)) {
+                values.add(line.substring(field.length()).trim());
             }
         }
-        return names;
+        return values;
     }
 }

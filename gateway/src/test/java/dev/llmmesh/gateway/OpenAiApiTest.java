@@ -173,7 +173,8 @@ class OpenAiApiTest implements UsesMeshInfra {
         assertEquals(200, r.status(), r.text());
         JsonNode body = r.body();
         assertEquals("text_completion", body.get("object").textValue());
-        assertTrue(body.get("id").textValue().startsWith("cmpl-"));
+        assertTrue(body.get("id").textValue().startsWith("cmpl-") && !body.get("id").textValue().startsWith("cmpl-cmpl-"),
+                body.get("id").textValue());
         assertEquals(MODEL, body.get("model").textValue());
         assertEquals(2, body.get("choices").size());
         JsonNode choice = body.get("choices").get(1);
@@ -224,6 +225,8 @@ class OpenAiApiTest implements UsesMeshInfra {
                 + ",\"logprobs\":true,\"top_logprobs\":1,\"user\":\"chat-1\"}");
         assertEquals(200, whole.status(), whole.text());
         assertEquals("chat.completion", whole.body().get("object").textValue());
+        String id = whole.body().get("id").textValue();
+        assertTrue(id.startsWith("chatcmpl-") && !id.startsWith("chatcmpl-cmpl-"), "one prefix: " + id);
         JsonNode choice = whole.body().get("choices").get(0);
         assertEquals("assistant", choice.get("message").get("role").textValue());
         assertEquals("Hello world", choice.get("message").get("content").textValue());

@@ -75,15 +75,44 @@ public final class FileArtifactStore implements ArtifactStore {
     @Override
     public void write(String key, Writer writer) throws IOException {
         Path target = path(key);
+        Path created = firstMissing(target.getParent());
         Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(target.getParent(), ".tmp-" + target.getFileName(), "");
+        boolean written = false;
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 writer.writeTo(out);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            written = true;
         } finally {
             Files.deleteIfExists(tmp);
+            if (!written && created != null) {
+                removeEmpty(target.getParent(), created);
+            }
+        }
+    }
+
+    /** The outermost directory on the way to {@code dir} that does not exist yet, or null when it exists. */
+    private static Path firstMissing(Path dir) {
+        Path missing = null;
+        for (Path p = dir; p != null && !Files.exists(p); p = p.getParent()) {
+            missing = p;
+        }
+        return missing;
+    }
+
+    /**
+     * A failed write leaves nothing behind, not even the directories it made (a refused dataset upload left an
+     * empty {@code datasets/{id}/}); a directory something else wrote into meanwhile stays.
+     */
+    private static void removeEmpty(Path from, Path upTo) {
+        for (Path p = from; p != null && p.startsWith(upTo); p = p.getParent()) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException notEmpty) {
+                return;
+            }
         }
     }
 

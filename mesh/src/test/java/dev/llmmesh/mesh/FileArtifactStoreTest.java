@@ -50,6 +50,23 @@ class FileArtifactStoreTest {
     }
 
     @Test
+    void aFailedWriteRemovesTheDirectoriesItMadeAndOnlyThose() throws Exception {
+        var store = new FileArtifactStore(dir);
+        store.write("datasets/kept/data.txt", new byte[]{1});
+        assertThrows(java.io.IOException.class, () -> store.write("datasets/refused/data.txt", out -> {
+            throw new java.io.IOException("refused");
+        }));
+        assertThrows(java.io.IOException.class, () -> store.write("datasets/x/tokens/gpt2/0.bin", out -> {
+            throw new java.io.IOException("refused");
+        }));
+        assertEquals(List.of("kept"), store.list("datasets/"));
+        assertThrows(java.io.IOException.class, () -> store.write("datasets/kept/more.txt", out -> {
+            throw new java.io.IOException("refused");
+        }));
+        assertEquals(List.of("data.txt"), store.list("datasets/kept/"));
+    }
+
+    @Test
     void exactlyOneRacingCreatorWins() throws Exception {
         var store = new FileArtifactStore(dir);
         try (var pool = Executors.newFixedThreadPool(8)) {

@@ -108,13 +108,41 @@ class TokenizerHttpTest implements UsesMeshInfra {
     void listsTokenizersAndReportsHealth() throws Exception {
         Reply list = call("GET", "/v1/tokenizers", null);
         assertEquals(200, list.status());
-        JsonNode gpt2 = list.body().get("tokenizers").get(0);
+        assertEquals("list", list.body().get("object").asText(), list.body().toString());
+        JsonNode gpt2 = list.body().get("data").get(0);
         assertEquals("gpt2", gpt2.get("id").asText());
         assertEquals(50257, gpt2.get("vocabSize").asInt());
         assertEquals(50256, gpt2.get("specialTokens").get("<|endoftext|>").asInt());
         Reply health = call("GET", "/health", null);
         assertEquals(200, health.status(), String.valueOf(health.body()));
         assertEquals("UP", health.body().get("status").asText());
+    }
+
+    @Test
+    void emptyTextAndEmptyTokensAnswerEmptyValuesNotMissingOnes() throws Exception {
+        Reply none = call("POST", "/v1/tokenize", "{\"tokenizer\":\"gpt2\",\"text\":\"\"}");
+        assertEquals(200, none.status(), String.valueOf(none.body()));
+        assertEquals("[]", String.valueOf(none.body().get("tokens")));
+        assertEquals(0, none.body().get("count").asInt());
+        Reply empty = call("POST", "/v1/detokenize", "{\"tokenizer\":\"gpt2\",\"tokens\":[]}");
+        assertEquals(200, empty.status(), String.valueOf(empty.body()));
+        assertEquals("\"\"", String.valueOf(empty.body().get("text")));
+    }
+
+    @Test
+    void errorsMicronautProducesItselfAreProblemsToo() throws Exception {
+        assertProblem(call("POST", "/v1/tokenize", null), 400, "body");
+        Reply unknown = call("GET", "/v1/nothing-here", null);
+        assertEquals(404, unknown.status());
+        assertTrue(unknown.contentType().startsWith("application/problem+json"), unknown.contentType());
+        assertEquals(404, unknown.body().get("status").asInt());
+        assertProblem(call("DELETE", "/v1/tokenize", null), 405, "method");
+        var plain = HttpRequest.newBuilder(URI.create(server.getURL() + "/v1/tokenize")).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("hello")).build();
+        HttpResponse<String> wrongType = http.send(plain, HttpResponse.BodyHandlers.ofString());
+        assertProblem(new Reply(wrongType.statusCode(), wrongType.headers().firstValue("Content-Type").orElse(""),
+                Json.LENIENT.readTree(wrongType.body())), 415, "Content-Type");
+        assertProblem(call("GET", "/v1/tokenizers/" + "x".repeat(5000), null), 414, "uri");
     }
 
     static void assertProblem(Reply reply, int status, String field) {

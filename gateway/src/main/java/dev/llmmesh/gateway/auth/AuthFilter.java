@@ -1,5 +1,7 @@
 package dev.llmmesh.gateway.auth;
 
+import dev.llmmesh.servicekit.http.Problem;
+import dev.llmmesh.servicekit.http.ProblemResponses;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.annotation.Order;
@@ -44,12 +46,14 @@ public final class AuthFilter {
     private final ScopePolicy policy;
     private final KeyMatcher keys;
     private final RateLimiter limiter;
+    private final ProblemResponses responses;
 
-    AuthFilter(AuthConfig config, ScopePolicy policy, KeyMatcher keys, RateLimiter limiter) {
+    AuthFilter(AuthConfig config, ScopePolicy policy, KeyMatcher keys, RateLimiter limiter, ProblemResponses responses) {
         this.enabled = config.enabled();
         this.policy = policy;
         this.keys = keys;
         this.limiter = limiter;
+        this.responses = responses;
     }
 
     /** On the blocking executor (virtual threads where there are any): counting waits on Redis. */
@@ -67,26 +71,31 @@ public final class AuthFilter {
         }
         Optional<String> secret = bearerToken(request.getHeaders().get(HttpHeaders.AUTHORIZATION));
         if (secret.isEmpty()) {
-            return AuthProblems.missingKey("this endpoint needs an API key: send the header 'Authorization: Bearer <key>'");
+            return refuse(request, AuthProblems.missingKey("this endpoint needs an API key: send the header 'Authorization: Bearer <key>'"));
         }
         Optional<ApiKey> found = keys.match(secret.get());
         if (found.isEmpty()) {
             LOG.debug("refused {} {}: unknown API key", method, path);
-            return AuthProblems.unknownKey();
+            return refuse(request, AuthProblems.unknownKey());
         }
         ApiKey key = found.get();
         if (!key.holdsAnyOf(requirement.anyOf())) {
             LOG.info("refused {} {} for API key '{}': needs scope {}", method, path, key.name(), requirement.anyOf());
-            return AuthProblems.notAllowed(key, requirement, method, path);
+            return refuse(request, AuthProblems.notAllowed(key, requirement, method, path));
         }
         request.setAttribute(AuthAttributes.KEY_NAME, key.name());
         RateDecision decision = limiter.count(key.name());
         request.setAttribute(DECISION, decision);
         if (!decision.allowed()) {
             LOG.debug("refused {} {} for API key '{}': over {} requests per minute", method, path, key.name(), decision.limit());
-            return AuthProblems.overLimit(key.name(), decision);
+            return refuse(request, AuthProblems.overLimit(key.name(), decision));
         }
         return null;
+    }
+
+    /** In the shape the request's path speaks: OpenAI's error on the OpenAI paths, a problem body elsewhere. */
+    private HttpResponse<?> refuse(HttpRequest<?> request, MutableHttpResponse<Problem> refusal) {
+        return responses.write(request, refusal.body(), refusal);
     }
 
     /** Tells every counted request, refused or not, where it stands against its limit. */

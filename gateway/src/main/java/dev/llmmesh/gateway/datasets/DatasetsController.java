@@ -1,5 +1,12 @@
 package dev.llmmesh.gateway.datasets;
 
+import io.micronaut.http.annotation.Status;
+import dev.llmmesh.gateway.api.BodyErrors;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.micronaut.http.MediaType;
+import dev.llmmesh.gateway.api.ProblemErrors;
 import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.servicekit.http.ProblemException;
 import io.micronaut.core.annotation.Nullable;
@@ -41,6 +48,13 @@ public class DatasetsController {
     @Post(consumes = {"text/plain", "application/jsonl", "application/x-ndjson", "application/jsonlines",
             "application/x-jsonlines", "application/octet-stream"})
     @Operation(summary = "Upload a dataset as the request body: UTF-8 text, or JSONL with a string 'text' per line")
+    @ApiResponse(responseCode = "201", description = "stored; Location is its URL",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DatasetInfo.class)))
+    @ApiResponse(responseCode = "409", description = "a dataset with this id exists",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @ProblemErrors
+    @BodyErrors
+    @Status(HttpStatus.CREATED)
     public HttpResponse<?> upload(HttpRequest<?> request, @Body InputStream body, @QueryValue @Nullable String id,
                                   @QueryValue @Nullable String name, @QueryValue @Nullable String format)
             throws IOException {
@@ -58,11 +72,13 @@ public class DatasetsController {
     }
 
     @Get
+    @ProblemErrors
     public DatasetList list() throws IOException {
         return new DatasetList("list", datasets.list());
     }
 
     @Get("/{id}")
+    @ProblemErrors
     public DatasetInfo get(@PathVariable String id) throws IOException {
         return datasets.find(checkedId(id)).orElseThrow(() -> new ProblemException(HttpStatus.NOT_FOUND, "id",
                 "no dataset '" + id + "'; GET /v1/datasets lists them"));

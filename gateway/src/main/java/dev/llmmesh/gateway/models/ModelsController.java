@@ -1,5 +1,6 @@
 package dev.llmmesh.gateway.models;
 
+import dev.llmmesh.gateway.api.ProblemErrors;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.llmmesh.mesh.ModelAnnouncement;
@@ -41,11 +42,13 @@ public class ModelsController {
 
     @Get
     @Operation(summary = "Published models (OpenAI list format)")
+    @ProblemErrors
     public ModelList list() {
         return new ModelList("list", registry.all().stream().map(Model::of).toList());
     }
 
     @Get("/{id}")
+    @ProblemErrors
     public Model get(@PathVariable String id) {
         return registry.find(id).map(Model::of).orElseThrow(() -> new ProblemException(HttpStatus.NOT_FOUND, "id",
                 "no model '" + id + "'; GET /v1/models lists the published ones"));

@@ -1,5 +1,11 @@
 package dev.llmmesh.gateway.openai;
 
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import dev.llmmesh.gateway.api.ApiSchemas;
+import dev.llmmesh.gateway.api.OpenAiErrors;
 import dev.llmmesh.gateway.models.ModelRegistry;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import io.micronaut.context.annotation.Value;
@@ -42,7 +48,12 @@ public class ChatCompletionsController {
     @Post(value = "/chat/completions", consumes = MediaType.APPLICATION_JSON,
             produces = {MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM})
     @Operation(summary = "OpenAI-compatible chat completion; stream=true answers server-sent events")
-    public Mono<HttpResponse<?>> chat(@Body byte[] body) {
+    @ApiResponse(responseCode = "200", description = "the chat completion; with stream=true, server-sent events of "
+            + "chat.completion.chunk objects ending with data: [DONE]", content = {
+            @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = OpenAiShapes.ChatCompletion.class)),
+            @Content(mediaType = MediaType.TEXT_EVENT_STREAM, schema = @Schema(implementation = OpenAiShapes.ChatChunk.class))})
+    @OpenAiErrors
+    public Mono<HttpResponse<?>> chat(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.ChatCompletion.class))) @Body byte[] body) {
         RequestFields fields = RequestFields.parse(body, KNOWN);
         String model = CompletionsController.knownModel(models, fields);
         String prompt = ChatPrompt.of(fields.node("messages"));
@@ -56,7 +67,8 @@ public class ChatCompletionsController {
         CompletionRequest request = SamplingFields.request(fields, model, prompt, maxTokens, logprobs, false,
                 ChatPrompt.STOPS, deadline);
         long created = Instant.now().getEpochSecond();
-        String id = "chatcmpl-" + request.requestId();
+        // "chat" + the mesh request id "cmpl-...": OpenAI's "chatcmpl-..." with one prefix, the request id still in it.
+        String id = "chat" + request.requestId();
         if (fields.bool("stream")) {
             boolean usage = SamplingFields.includeUsage(fields);
             return Mono.just(CompletionStream.relay(inference.complete(request), chunk -> {

@@ -1,5 +1,11 @@
 package dev.llmmesh.gateway.openai;
 
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import dev.llmmesh.gateway.api.ApiSchemas;
+import dev.llmmesh.gateway.api.OpenAiErrors;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.gateway.models.ModelRegistry;
 import dev.llmmesh.mesh.inference.CompletionChunk;
@@ -47,7 +53,12 @@ public class CompletionsController {
     @Post(value = "/completions", consumes = MediaType.APPLICATION_JSON,
             produces = {MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM})
     @Operation(summary = "OpenAI-compatible text completion; stream=true answers server-sent events")
-    public Mono<HttpResponse<?>> complete(@Body byte[] body) {
+    @ApiResponse(responseCode = "200", description = "the completion; with stream=true, server-sent events of "
+            + "text_completion chunks ending with data: [DONE]", content = {
+            @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = OpenAiShapes.TextCompletion.class)),
+            @Content(mediaType = MediaType.TEXT_EVENT_STREAM, schema = @Schema(implementation = OpenAiShapes.TextCompletion.class))})
+    @OpenAiErrors
+    public Mono<HttpResponse<?>> complete(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Completion.class))) @Body byte[] body) {
         RequestFields fields = RequestFields.parse(body, KNOWN);
         String model = knownModel(models, fields);
         Integer maxTokens = fields.integer("max_tokens");
@@ -55,7 +66,8 @@ public class CompletionsController {
                 maxTokens == null ? DEFAULT_MAX_TOKENS : maxTokens, fields.integer("logprobs"), fields.bool("echo"),
                 List.of(), deadline);
         long created = Instant.now().getEpochSecond();
-        String id = "cmpl-" + request.requestId();
+        // The mesh request id is already OpenAI's "cmpl-..." id.
+        String id = request.requestId();
         if (fields.bool("stream")) {
             boolean usage = SamplingFields.includeUsage(fields);
             return Mono.just(CompletionStream.relay(inference.complete(request), chunk -> {

@@ -1,5 +1,14 @@
 package dev.llmmesh.gateway.tokenizers;
 
+import io.micronaut.http.annotation.Status;
+import io.micronaut.http.HttpStatus;
+import dev.llmmesh.gateway.api.BodyErrors;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import dev.llmmesh.gateway.api.ApiSchemas;
+import dev.llmmesh.gateway.api.ProblemErrors;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmmesh.gateway.jobs.JobSubmitter;
 import dev.llmmesh.gateway.jobs.JobView;
@@ -38,7 +47,12 @@ public class TokenizersController {
     @Post(value = "/tokenizers", consumes = MediaType.APPLICATION_JSON)
     @Operation(summary = "Train a tokenizer on a dataset: {\"datasetId\", \"vocabSize\", \"tokenizerId\"?, "
             + "\"minFrequency\"?, \"specialTokens\"?}; 202 with the train-tokenizer job")
-    public HttpResponse<JobView> train(@Body byte[] body) {
+    @ApiResponse(responseCode = "202", description = "Kafka holds the train-tokenizer job; Location is its URL",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @ProblemErrors
+    @BodyErrors
+    @Status(HttpStatus.ACCEPTED)
+    public HttpResponse<JobView> train(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.TrainTokenizer.class))) @Body byte[] body) {
         ObjectNode job = JsonBody.parse(body).object();
         if (job.has("type")) {
             throw ProblemException.badField("type", "leave 'type' out: POST /v1/tokenizers always submits a "
@@ -50,24 +64,39 @@ public class TokenizersController {
     }
 
     @Get("/tokenizers")
+    @Operation(summary = "The tokenizers tokenizer-service knows (proxied)")
+    @ApiResponse(responseCode = "200", description = "the list",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.TokenizerList.class)))
+    @ProblemErrors
     public MutableHttpResponse<byte[]> list() {
         return tokenizerService.forward(HttpRequest.GET("/v1/tokenizers"));
     }
 
     @Get("/tokenizers/{id}")
+    @ApiResponse(responseCode = "200", description = "the tokenizer",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Tokenizer.class)))
+    @ProblemErrors
     public MutableHttpResponse<byte[]> get(@PathVariable String id) {
         return tokenizerService.forward(HttpRequest.GET("/v1/tokenizers/" + encode(id)));
     }
 
     @Post(value = "/tokenize", consumes = MediaType.APPLICATION_JSON)
     @Operation(summary = "Text to token ids (proxied to tokenizer-service)")
-    public MutableHttpResponse<byte[]> tokenize(@Body byte[] body) {
+    @ApiResponse(responseCode = "200", description = "the token ids",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.TokenizeResult.class)))
+    @ProblemErrors
+    @BodyErrors
+    public MutableHttpResponse<byte[]> tokenize(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Tokenize.class))) @Body byte[] body) {
         return tokenizerService.forward(HttpRequest.POST("/v1/tokenize", body).contentType(MediaType.APPLICATION_JSON));
     }
 
     @Post(value = "/detokenize", consumes = MediaType.APPLICATION_JSON)
     @Operation(summary = "Token ids to text (proxied to tokenizer-service)")
-    public MutableHttpResponse<byte[]> detokenize(@Body byte[] body) {
+    @ApiResponse(responseCode = "200", description = "the text",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.DetokenizeResult.class)))
+    @ProblemErrors
+    @BodyErrors
+    public MutableHttpResponse<byte[]> detokenize(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Detokenize.class))) @Body byte[] body) {
         return tokenizerService.forward(HttpRequest.POST("/v1/detokenize", body).contentType(MediaType.APPLICATION_JSON));
     }
 

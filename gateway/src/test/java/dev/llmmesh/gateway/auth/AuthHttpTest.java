@@ -66,6 +66,16 @@ class AuthHttpTest implements UsesMeshInfra {
     }
 
     @Test
+    void refusalsOnTheOpenAiPathsAreInOpenAisErrorShape() throws Exception {
+        HttpCalls.Reply reply = http().call("POST", "/v1/chat/completions", null);
+        assertEquals(401, reply.status());
+        assertEquals("authentication_error", reply.body().path("error").path("type").asText(), String.valueOf(reply.body()));
+        assertTrue(reply.body().path("error").path("message").asText().contains("Authorization: Bearer"));
+        assertTrue(reply.header("Content-Type").startsWith("application/json"), reply.header("Content-Type"));
+        assertTrue(reply.header("WWW-Authenticate").startsWith("Bearer"), "the challenge stays");
+    }
+
+    @Test
     void anUnknownKeyIs401() throws Exception {
         HttpCalls.Reply reply = http().call("GET", "/v1/auth-probe", secret(writer) + "x");
         assertProblem(reply, 401, "not one this gateway accepts");

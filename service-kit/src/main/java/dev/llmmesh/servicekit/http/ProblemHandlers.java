@@ -10,32 +10,47 @@ import io.micronaut.http.server.exceptions.ContentLengthExceededHandler;
 import io.micronaut.http.server.exceptions.ExceptionHandler;
 import jakarta.inject.Singleton;
 
-/** Every error this service answers is a problem body, never a stack trace. */
+/**
+ * Every error this service answers is a problem body, never a stack trace. Errors Micronaut produces itself
+ * (no route, wrong method or content type, unreadable parameters) go through {@link ProblemErrorResponseProcessor}.
+ */
 public final class ProblemHandlers {
     private ProblemHandlers() {
     }
 
-    static HttpResponse<Problem> respond(ProblemException e) {
-        return HttpResponse.<Problem>status(e.status()).body(e.toProblem()).contentType(Problem.MEDIA_TYPE);
-    }
-
     @Singleton
     @Produces(Problem.MEDIA_TYPE)
-    static final class OwnProblems implements ExceptionHandler<ProblemException, HttpResponse<Problem>> {
+    static final class OwnProblems implements ExceptionHandler<ProblemException, HttpResponse<?>> {
+        private final ProblemResponses responses;
+
+        OwnProblems(ProblemResponses responses) {
+            this.responses = responses;
+        }
+
         @Override
-        public HttpResponse<Problem> handle(HttpRequest request, ProblemException exception) {
-            return respond(exception);
+        public HttpResponse<?> handle(HttpRequest request, ProblemException exception) {
+            return responses.respond(request, exception);
         }
     }
 
     @Singleton
     @Produces(Problem.MEDIA_TYPE)
     @Replaces(ContentLengthExceededHandler.class)
-    static final class TooLarge implements ExceptionHandler<ContentLengthExceededException, HttpResponse<Problem>> {
-        @Override
-        public HttpResponse<Problem> handle(HttpRequest request, ContentLengthExceededException exception) {
-            return respond(new ProblemException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "body",
-                    exception.getMessage() + "; send less text per request (the limit is micronaut.server.max-request-size)"));
+    static final class TooLarge implements ExceptionHandler<ContentLengthExceededException, HttpResponse<?>> {
+        private final ProblemResponses responses;
+
+        TooLarge(ProblemResponses responses) {
+            this.responses = responses;
         }
+
+        @Override
+        public HttpResponse<?> handle(HttpRequest request, ContentLengthExceededException exception) {
+            return responses.respond(request, tooLarge(exception));
+        }
+    }
+
+    static ProblemException tooLarge(ContentLengthExceededException exception) {
+        return new ProblemException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "body", exception.getMessage()
+                + "; send less per request (the limit is micronaut.server.max-request-size)");
     }
 }

@@ -43,7 +43,8 @@ public class TokenizerController {
     public record TokenizerInfo(String id, int vocabSize, Map<String, Integer> specialTokens) {
     }
 
-    public record TokenizerList(List<TokenizerInfo> tokenizers) {
+    /** The list shape every list of the API has: {@code {"object": "list", "data": [...]}}. */
+    public record TokenizerList(String object, List<TokenizerInfo> data) {
     }
 
     /**
@@ -80,7 +81,7 @@ public class TokenizerController {
 
     @Get("/tokenizers")
     public TokenizerList list() throws IOException {
-        return new TokenizerList(registry.ids().stream()
+        return new TokenizerList("list", registry.ids().stream()
                 .flatMap(id -> registry.find(id).stream())
                 .map(TokenizerController::info)
                 .toList());

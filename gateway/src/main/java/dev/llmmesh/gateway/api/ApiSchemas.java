@@ -1,0 +1,159 @@
+package dev.llmmesh.gateway.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.media.Schema;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The request bodies of the API (and the answers the gateway relays from tokenizer-service) as the OpenAPI document describes them. The controllers read their bodies field
+ * by field (so every error names the field), which the generator cannot see; these records are what it reads
+ * instead. {@code OpenApiContractTest} sends requests built from them to a running gateway, so a field added to a
+ * controller but not here shows up as a refused request.
+ */
+public final class ApiSchemas {
+    private ApiSchemas() {
+    }
+
+    @Schema(name = "CompletionRequest", description = "OpenAI's legacy completion request")
+    public record Completion(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "tiny", description = "a published model id (GET /v1/models)")
+            String model,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "Call me Ishmael.", description = "a string (or an array of one string)")
+            String prompt,
+            @JsonProperty("max_tokens") @Schema(minimum = "0", example = "16", description = "default 16") Integer maxTokens,
+            @Schema(minimum = "0", maximum = "5", description = "alternatives per token") Integer logprobs,
+            @Schema(description = "prepend the prompt to the text") Boolean echo,
+            @Schema(minimum = "0", maximum = "2", example = "1.0") Double temperature,
+            @JsonProperty("top_p") @Schema(minimum = "0", maximum = "1") Double topP,
+            @JsonProperty("top_k") @Schema(minimum = "0", description = "extension: 0 = off") Integer topK,
+            @JsonProperty("min_p") @Schema(minimum = "0", maximum = "1", description = "extension") Double minP,
+            @JsonProperty("repetition_penalty") @Schema(description = "extension") Double repetitionPenalty,
+            @JsonProperty("presence_penalty") @Schema(minimum = "-2", maximum = "2") Double presencePenalty,
+            @JsonProperty("frequency_penalty") @Schema(minimum = "-2", maximum = "2") Double frequencyPenalty,
+            @Schema(minimum = "1", maximum = "16") Integer n,
+            @Schema(description = "true: server-sent events") Boolean stream,
+            @JsonProperty("stream_options") StreamOptions streamOptions,
+            @Schema(description = "a string or an array of up to 4 strings") List<String> stop,
+            Long seed,
+            String user,
+            @JsonProperty("conversation_id") @Schema(description = "extension: requests of one conversation go to one replica")
+            String conversationId) {
+    }
+
+    @Schema(name = "ChatCompletionRequest", description = "OpenAI's chat completion request")
+    public record ChatCompletion(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "tiny") String model,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, minLength = 1) List<ChatMessage> messages,
+            @JsonProperty("max_tokens") @Schema(minimum = "0", description = "default: up to the model's context") Integer maxTokens,
+            @JsonProperty("max_completion_tokens") @Schema(minimum = "0") Integer maxCompletionTokens,
+            Boolean logprobs,
+            @JsonProperty("top_logprobs") @Schema(minimum = "0", maximum = "5") Integer topLogprobs,
+            @Schema(minimum = "0", maximum = "2") Double temperature,
+            @JsonProperty("top_p") @Schema(minimum = "0", maximum = "1") Double topP,
+            @JsonProperty("top_k") @Schema(minimum = "0") Integer topK,
+            @JsonProperty("min_p") @Schema(minimum = "0", maximum = "1") Double minP,
+            @JsonProperty("repetition_penalty") Double repetitionPenalty,
+            @JsonProperty("presence_penalty") @Schema(minimum = "-2", maximum = "2") Double presencePenalty,
+            @JsonProperty("frequency_penalty") @Schema(minimum = "-2", maximum = "2") Double frequencyPenalty,
+            @Schema(minimum = "1", maximum = "16") Integer n,
+            Boolean stream,
+            @JsonProperty("stream_options") StreamOptions streamOptions,
+            List<String> stop,
+            Long seed,
+            String user,
+            @JsonProperty("conversation_id") String conversationId) {
+    }
+
+    @Schema(name = "ChatMessage")
+    public record ChatMessage(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = {"system", "developer", "user", "assistant"},
+                    example = "user") String role,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "Who is Ishmael?") String content) {
+    }
+
+    @Schema(name = "StreamOptions")
+    public record StreamOptions(@JsonProperty("include_usage") Boolean includeUsage) {
+    }
+
+    @Schema(name = "TokenizeRequest")
+    public record Tokenize(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizer,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "Hello world") String text,
+            @Schema(description = "\"all\" or an array of special token strings that may appear in text") Object allowedSpecial) {
+    }
+
+    @Schema(name = "DetokenizeRequest")
+    public record Detokenize(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizer,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "[15496, 995]") List<Integer> tokens) {
+    }
+
+    @Schema(name = "TrainTokenizerRequest", description = "POST /v1/tokenizers: a train-tokenizer job (no type)")
+    public record TrainTokenizer(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby") String datasetId,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "4096") Integer vocabSize,
+            @Schema(description = "default: the job id") String tokenizerId,
+            @Schema(description = "default 2") Integer minFrequency,
+            @Schema(description = "default [\"<|endoftext|>\"]") List<String> specialTokens,
+            @Schema(description = "default: a fresh id") String jobId) {
+    }
+
+    /** POST /v1/jobs takes one of these, told apart by {@code type}; an unknown field is refused, naming it. */
+    @Schema(name = "JobRequest", description = "POST /v1/jobs: a job of one of the types, told apart by `type`",
+            oneOf = {TrainTokenizerJob.class, TokenizeDatasetJob.class, PretrainJob.class},
+            discriminatorProperty = "type")
+    public sealed interface Job permits TrainTokenizerJob, TokenizeDatasetJob, PretrainJob {
+    }
+
+    @Schema(name = "TrainTokenizerJob")
+    public record TrainTokenizerJob(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "train-tokenizer") String type,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby") String datasetId,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "4096") Integer vocabSize,
+            @Schema(description = "the new tokenizer's id; default: the job id") String tokenizerId,
+            @Schema(description = "default 2") Integer minFrequency,
+            @Schema(description = "default [\"<|endoftext|>\"]") List<String> specialTokens,
+            @Schema(description = "default: a fresh id") String jobId) implements Job {
+    }
+
+    @Schema(name = "TokenizeDatasetJob")
+    public record TokenizeDatasetJob(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "tokenize-dataset") String type,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby") String datasetId,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizerId,
+            @Schema(description = "bytes of text per shard; default 4 MiB") Long shardBytes,
+            @Schema(description = "default: a fresh id") String jobId) implements Job {
+    }
+
+    @Schema(name = "PretrainJob")
+    public record PretrainJob(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "pretrain") String type,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby",
+                    description = "a dataset tokenized with tokenizerId (a tokenize-dataset job)") String datasetId,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizerId,
+            @Schema(description = "the published model's id; default: the job id") String modelId,
+            @Schema(description = "the architecture: a preset name or a model configuration object") Object model,
+            @Schema(description = "training settings (TrainConfig fields)") Map<String, Object> hyperparameters,
+            @Schema(description = "optimizer steps") Long maxSteps,
+            @Schema(description = "alternatively, training tokens") Long maxTokens,
+            @Schema(description = "default: a fresh id") String jobId) implements Job {
+    }
+
+    @Schema(name = "TokenizeResult")
+    public record TokenizeResult(String tokenizer, List<Integer> tokens, int count) {
+    }
+
+    @Schema(name = "DetokenizeResult")
+    public record DetokenizeResult(String tokenizer, String text) {
+    }
+
+    @Schema(name = "Tokenizer")
+    public record Tokenizer(String id, int vocabSize, Map<String, Integer> specialTokens) {
+    }
+
+    @Schema(name = "TokenizerList")
+    public record TokenizerList(@Schema(example = "list") String object, List<Tokenizer> data) {
+    }
+}
