@@ -33,7 +33,7 @@ public final class CompletionErrors {
     }
 
     public static CompletionChunk chunk(String requestId, String replica, InferenceError error) {
-        return new CompletionChunk(CompletionChunk.TYPE, InferenceCommand.SCHEMA_VERSION, requestId, 0, 0, replica,
-                null, null, null, null, null, error);
+        return new CompletionChunk(CompletionChunk.TYPE, InferenceCommand.SCHEMA_VERSION, requestId, 0, 0, 0, 0,
+                replica, null, null, null, null, null, error);
     }
 }
