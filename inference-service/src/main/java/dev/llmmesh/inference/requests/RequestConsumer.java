@@ -124,7 +124,8 @@ public class RequestConsumer {
                     try {
                         handle(record);
                     } catch (RuntimeException e) {
-                        // Left unanswered, so uncommitted: the partition's next owner tries it again.
+                        // Only tracking or dead-lettering can get here (handle answers what it reads); the record
+                        // stays uncommitted for the partition's next owner.
                         LOG.error("could not handle {}@{}:{}", record.topic(), record.partition(), record.offset(), e);
                     }
                 }
@@ -159,12 +160,39 @@ public class RequestConsumer {
             ticket.answered();
             return;
         }
-        switch (command) {
-            case CompletionRequest request -> route(request, ticket);
-            case CancelCompletion cancel -> {
-                catalog.all().forEach(engine -> engine.cancel(cancel.requestId()));
-                ticket.answered();
+        try {
+            switch (command) {
+                case CompletionRequest request -> route(request, ticket);
+                case CancelCompletion cancel -> {
+                    catalog.all().forEach(engine -> engine.cancel(cancel.requestId()));
+                    ticket.answered();
+                }
             }
+        } catch (RuntimeException e) {
+            unhandled(record, command, ticket, e);
+        }
+    }
+
+    /**
+     * A command that broke its handling (a bug it found) is answered with the error, dead-lettered and committed:
+     * left open it would never be answered, hold back every later commit of its partition, and break the next
+     * owner of the partition the same way.
+     */
+    private void unhandled(ConsumerRecord<String, byte[]> record, InferenceCommand command, Ticket ticket,
+                           RuntimeException cause) {
+        LOG.error("could not handle {}@{}:{} (request {}); answered with an error and dead-lettered", record.topic(),
+                record.partition(), record.offset(), command.requestId(), cause);
+        try {
+            if (command instanceof CompletionRequest request) {
+                sink.send(CompletionErrors.chunk(request.requestId(), settings.replica(), CompletionErrors.internal(
+                        "the replica could not take the request (" + cause + "); this is a bug: report it with the"
+                                + " request id " + request.requestId())));
+            }
+            deadLetters.send(record, cause.toString());
+        } catch (RuntimeException e) {
+            LOG.error("could not answer or dead-letter request {}", command.requestId(), e);
+        } finally {
+            ticket.answered();
         }
     }
 
