@@ -44,7 +44,8 @@ import java.util.stream.Collectors;
  * Takes requests from {@code llm.inference.requests} in the consumer group replicas share, and hands them to the
  * model's engine. A request's offset is committed only once its answer is on {@code llm.inference.events}
  * ({@link OffsetTracker}): if this replica dies mid-answer, the next owner of the partition reads the request again
- * and answers it whole (same seed, same tokens). The gateway skips the chunk numbers it already relayed.
+ * and answers it whole (same seed, same tokens). The gateway skips, by token and text position, what it
+ * already relayed.
  *
  * <p>A plain consumer loop rather than a {@code @KafkaListener}: answers finish on engine threads while the
  * partition may be idle, and a KafkaConsumer can only be driven (committed) from its polling thread, which a
