@@ -111,7 +111,7 @@ class OpenAiApiTest implements UsesMeshInfra {
     private void reply(CompletionRequest request) throws Exception {
         String id = request.requestId();
         if (request.prompt().startsWith("overflow")) {
-            emit(new CompletionChunk(CompletionChunk.TYPE, 1, id, 0, 0, "a", null, null, null, null, null,
+            emit(new CompletionChunk(CompletionChunk.TYPE, 1, id, 0, 0, 0, 0, "a", null, null, null, null, null,
                     new CompletionChunk.InferenceError(400, "context_length_exceeded", "max_tokens",
                             "prompt (300 tokens) + max_tokens (100) exceeds the model's context of 256")));
             return;
@@ -134,8 +134,9 @@ class OpenAiApiTest implements UsesMeshInfra {
 
     private static CompletionChunk chunk(String id, int index, long seq, String replica, List<TokenInfo> echo,
                                          TokenInfo token, String finish, CompletionChunk.Usage usage) {
-        return new CompletionChunk(CompletionChunk.TYPE, 1, id, index, seq, replica, echo, List.of(token), token.text(),
-                finish, usage, null);
+        // One token per chunk: chunk seq starts at token seq, after the text of the tokens before ("Hello").
+        return new CompletionChunk(CompletionChunk.TYPE, 1, id, index, seq, (int) seq, seq == 0 ? 0 : "Hello".length(),
+                replica, echo, List.of(token), token.text(), finish, usage, null);
     }
 
     private static void emit(CompletionChunk chunk) throws Exception {

@@ -6,10 +6,14 @@ import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.testkit.KafkaProbe;
+import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.TraceParent;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.runtime.server.EmbeddedServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -43,11 +48,12 @@ class CompletionTest {
     private final Path artifacts = InferenceFixture.tempDir();
     private final String model = "tiny-" + InferenceFixture.shortId();
     private final String broken = "broken-" + InferenceFixture.shortId();
+    private final String group = "inference-test-" + InferenceFixture.shortId();
     private EmbeddedServer server;
 
     @BeforeAll
     void start() throws Exception {
-        Map<String, Object> props = InferenceFixture.properties(artifacts, "inference-test-" + InferenceFixture.shortId());
+        Map<String, Object> props = InferenceFixture.properties(artifacts, group);
         // Only this class's model: others announced on the shared registry are not loaded here.
         props.put("llm.inference.models", model + "," + broken);
         server = ApplicationContext.run(EmbeddedServer.class, props, "test");
@@ -169,6 +175,72 @@ class CompletionTest {
         CompletionRequest fits = request(model, PROMPT, 252, 0.0, 1, 1);
         send(fits);
         assertEquals(252, answer(fits.requestId(), TIMEOUT).getLast().usage().completionTokens());
+    }
+
+    @Test
+    void aRequestWithoutMaxTokensGeneratesUpToTheContext() throws Exception {
+        // What the gateway sends for a chat request without max_tokens.
+        CompletionRequest request = InferenceFixture.withSize(request(model, PROMPT, 1, 1.0, 3, 1), null, 1);
+        send(request);
+        CompletionChunk last = answer(request.requestId(), TIMEOUT).getLast();
+        assertNull(last.error());
+        assertEquals("length", last.finishReason());
+        assertEquals(new CompletionChunk.Usage(4, 256 - 4, 0), last.usage(), "the context is 256 positions");
+    }
+
+    /**
+     * Requests that broke admission (a null max_tokens threw, a huge n ran the engine out of memory) used to fail
+     * every request decoding beside them, or stop the engine, and came back at every replica start: uncommitted.
+     */
+    @Test
+    void aRequestThatBrokeAdmissionFailsAloneAndIsCommitted() throws Exception {
+        List<CompletionRequest> healthy = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            healthy.add(request(model, PROMPT, 60, 1.0, 100 + i, i % 2 + 1));
+        }
+        CompletionRequest noMaxTokens = InferenceFixture.withSize(request(model, PROMPT, 1, 1.0, 7, 2), null, 2);
+        CompletionRequest hugeN = InferenceFixture.withSize(request(model, PROMPT, 4, 1.0, 8, 1), 4, Integer.MAX_VALUE);
+        for (CompletionRequest r : healthy.subList(0, 3)) {
+            send(r);
+        }
+        // They are decoding when the others arrive.
+        InferenceFixture.firstChunks(healthy.get(2).requestId(), TIMEOUT);
+        send(noMaxTokens);
+        send(hugeN);
+        for (CompletionRequest r : healthy.subList(3, 6)) {
+            send(r);
+        }
+
+        for (CompletionRequest r : healthy) {
+            CompletionChunk last = answer(r.requestId(), TIMEOUT).getLast();
+            assertNull(last.error(), () -> r.requestId() + ": " + last.error());
+            assertEquals(60 * r.n(), last.usage().completionTokens());
+        }
+        CompletionChunk toContext = answer(noMaxTokens.requestId(), TIMEOUT).getLast();
+        assertNull(toContext.error(), () -> String.valueOf(toContext.error()));
+        assertEquals(2 * (256 - 4), toContext.usage().completionTokens());
+        CompletionChunk.InferenceError refused = answer(hugeN.requestId(), TIMEOUT).getLast().error();
+        assertEquals(400, refused.status());
+        assertEquals("n", refused.param());
+
+        // Committed: the group's offset moved past it, so no replica reads it again.
+        var record = KafkaProbe.readUntil(Topics.INFERENCE_REQUESTS, TIMEOUT,
+                        seen -> seen.stream().anyMatch(r -> hugeN.requestId().equals(r.key()))).stream()
+                .filter(r -> hugeN.requestId().equals(r.key())).findFirst().orElseThrow();
+        var partition = new TopicPartition(record.topic(), record.partition());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                MeshInfra.get().kafkaBootstrapServers()))) {
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            long committed;
+            do {
+                Thread.sleep(100);
+                var offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                        .get(partition);
+                committed = offset == null ? -1 : offset.offset();
+            } while (committed <= record.offset() && System.nanoTime() < deadline);
+            assertTrue(committed > record.offset(), "committed " + committed + ", the request is at "
+                    + record.offset());
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.llmmesh.inference;
 import ai.djl.Device;
 import dev.llmmesh.core.generate.Generator;
 import dev.llmmesh.core.generate.SamplingParams;
+import dev.llmmesh.core.generate.SequenceOutput;
 import dev.llmmesh.core.generate.TokenText;
 import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptConfig;
@@ -33,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Two replicas share the request topic. The one answering a long request stops mid-stream (its context closes, so
  * it leaves the group without committing the request); the other takes the partition over, reads the request again
- * and answers it whole: chunks numbered from 0 again, under its own name, with the same tokens.
+ * and answers it whole: chunks numbered from 0 again, under its own name, with the same tokens and text, each
+ * chunk saying where in the choice it starts.
  */
 class FailoverTest {
     private static final Logger LOG = LoggerFactory.getLogger(FailoverTest.class);
@@ -87,11 +89,28 @@ class FailoverTest {
             assertNotEquals(first, takeover.getFirst().replica());
             assertEquals(MAX_TOKENS, takeover.getLast().usage().completionTokens());
 
-            List<Integer> reference = reference(artifacts.resolve(ArtifactKeys.modelDir(model)), request);
+            SequenceOutput undisturbed = reference(artifacts.resolve(ArtifactKeys.modelDir(model)), request);
+            List<Integer> reference = Arrays.stream(undisturbed.tokens()).boxed().toList();
             assertEquals(reference, tokens(takeover, 0), "the take-over generates the same tokens");
+            assertEquals(undisturbed.text(), InferenceFixture.text(takeover, 0), "and the same text");
             List<Integer> partial = tokens(stopped, 0);
             assertFalse(partial.isEmpty());
             assertEquals(reference.subList(0, partial.size()), partial, "what the first replica sent was right too");
+            // Each replica's chunks say where in the choice they start, so a reader can splice the two streams.
+            for (List<CompletionChunk> chunks : List.of(stopped, takeover)) {
+                int at = 0;
+                int textAt = 0;
+                for (CompletionChunk chunk : chunks) {
+                    assertEquals(at, chunk.offset(), "token offset of chunk " + chunk.seq() + " of " + chunk.replica());
+                    assertEquals(textAt, chunk.textOffset(), "text offset of chunk " + chunk.seq());
+                    String text = undisturbed.text();
+                    assertEquals(text.substring(text.offsetByCodePoints(0, textAt),
+                            text.offsetByCodePoints(0, textAt + chunk.text().codePointCount(0, chunk.text().length()))),
+                            chunk.text(), "the chunk's text is the undisturbed text at its offset");
+                    at += chunk.tokens().size();
+                    textAt += chunk.text().codePointCount(0, chunk.text().length());
+                }
+            }
         } finally {
             if (oneOpen) {
                 one.close();
@@ -113,13 +132,13 @@ class FailoverTest {
     }
 
     /** The same request generated here, in the test, with core's generator. */
-    private static List<Integer> reference(Path modelDir, CompletionRequest r) throws Exception {
+    private static SequenceOutput reference(Path modelDir, CompletionRequest r) throws Exception {
         BpeTokenizer gpt2 = Gpt2Vocabulary.gpt2();
         SamplingParams params = SamplingParams.builder().maxTokens(r.maxTokens()).temperature(r.temperature())
                 .seed(r.seed()).stopTokenIds(List.of(gpt2.specialTokens().get("<|endoftext|>"))).build();
         try (GptModel model = GptCheckpoint.load(modelDir, Device.cpu())) {
             var completion = Generator.complete(model, TokenText.of(gpt2), gpt2.encode(r.prompt()), params);
-            return Arrays.stream(completion.choices().getFirst().tokens()).boxed().toList();
+            return completion.choices().getFirst();
         }
     }
 }

@@ -94,6 +94,14 @@ final class InferenceFixture {
                 r.user(), r.deadline(), r.stream());
     }
 
+    /** The same request with other {@code max_tokens} (null: not given) and {@code n}. */
+    static CompletionRequest withSize(CompletionRequest r, Integer maxTokens, int n) {
+        return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(),
+                maxTokens, r.temperature(), r.topK(), r.topP(), r.minP(), r.repetitionPenalty(),
+                r.presencePenalty(), r.frequencyPenalty(), r.stop(), r.seed(), n, r.logprobs(), r.echo(),
+                r.user(), r.deadline(), r.stream());
+    }
+
     static CompletionRequest withDeadline(CompletionRequest r, Instant deadline) {
         return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(),
                 r.maxTokens(), r.temperature(), r.topK(), r.topP(), r.minP(), r.repetitionPenalty(),

@@ -136,9 +136,14 @@ public final class ServiceJvm implements AutoCloseable {
         }
     }
 
-    /** SIGKILL, as the kernel's OOM killer or a lost machine would stop it: no shutdown hook, no clean leave. */
+    /** SIGKILL, as a crash or the OOM killer ends it: no shutdown hooks, no leaving the consumer group, no commits. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException e) {
+            // The JVM is already exiting.
+        }
     }
 
     /** SIGTERM first, so the service leaves its consumer group cleanly; SIGKILL if it lingers. */

@@ -19,8 +19,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -28,7 +26,7 @@ import java.util.function.Consumer;
 /**
  * Sends a completion to the inference replicas and streams its chunks back, each exactly once and in order: when a
  * replica dies and another takes the request over, it regenerates the same tokens (the request is seeded) from
- * sequence 0, and the chunks already relayed are skipped.
+ * the start, and what was already relayed is skipped by position ({@link RelayedChoices}).
  *
  * <p>The request is written without waiting for the broker's acknowledgement before waiting for the answer: the
  * replica can only read it once it is on the log (so an answer proves it was written), and the acknowledgement
@@ -59,29 +57,28 @@ public class InferenceClient {
                     "the gateway is still connecting to llm.inference.events; retry in a few seconds");
         }
         Sinks.Many<CompletionChunk> sink = Sinks.many().unicast().onBackpressureBuffer();
-        Map<Integer, Long> nextSeq = new HashMap<>();
+        RelayedChoices relayed = new RelayedChoices();
         // Set before the completion is signalled: a subscriber that cancels as it takes the answer (as a Mono's
         // does) must not send a cancel for a request that is already answered.
         AtomicBoolean answered = new AtomicBoolean();
         relay.await(request.requestId(), chunk -> {
-            synchronized (nextSeq) {
-                long expected = nextSeq.getOrDefault(chunk.index(), 0L);
-                if (chunk.seq() < expected && !chunk.last()) {
+            synchronized (relayed) {
+                CompletionChunk fresh = relayed.fresh(chunk);
+                if (fresh == null) {
                     return;
                 }
-                nextSeq.put(chunk.index(), chunk.seq() + 1);
-                if (chunk.last()) {
+                if (fresh.last()) {
                     answered.set(true);
                 }
-                sink.tryEmitNext(chunk);
-                if (chunk.last()) {
+                sink.tryEmitNext(fresh);
+                if (fresh.last()) {
                     sink.tryEmitComplete();
                 }
             }
         });
         try {
             send(request, failure -> {
-                synchronized (nextSeq) {
+                synchronized (relayed) {
                     sink.tryEmitError(unavailable(failure));
                 }
             });

@@ -87,7 +87,7 @@ class InferenceClientTest {
 
     private static ConsumerRecord<String, byte[]> lastChunk(CompletionRequest request) {
         var chunk = new CompletionChunk(CompletionChunk.TYPE, InferenceCommand.SCHEMA_VERSION, request.requestId(), 0,
-                0, "replica", null, List.of(), "hi", "stop", new CompletionChunk.Usage(1, 1), null);
+                0, 0, 0, "replica", null, List.of(), "hi", "stop", new CompletionChunk.Usage(1, 1), null);
         return new ConsumerRecord<>("llm.inference.events", 0, 0, request.requestId(), Json.bytes(chunk));
     }
 

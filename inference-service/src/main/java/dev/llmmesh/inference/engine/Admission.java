@@ -30,23 +30,15 @@ final class Admission {
 
     /** @param capacity positions a sequence may take in this replica's decoder */
     static Outcome admit(CompletionRequest request, Tokenizer tokenizer, int capacity) {
-        Integer endOfText = tokenizer.specialTokens().get(END_OF_TEXT);
-        SamplingParams params;
-        try {
-            params = SamplingParams.builder().maxTokens(request.maxTokens()).temperature(request.temperature())
-                    .topK(request.topK()).topP(request.topP()).minP(request.minP())
-                    .repetitionPenalty(request.repetitionPenalty()).presencePenalty(request.presencePenalty())
-                    .frequencyPenalty(request.frequencyPenalty()).stop(request.stop())
-                    .stopTokenIds(endOfText == null ? List.of() : List.of(endOfText)).seed(request.seed())
-                    .n(request.n()).logprobs(request.logprobs()).echo(request.echo()).build();
-        } catch (IllegalArgumentException e) {
-            // SamplingParams names the field first, as the API spells it ("top_p must be in (0, 1]...").
-            String message = e.getMessage();
-            return new Refused(CompletionErrors.invalid(message.split(" ", 2)[0], message));
-        }
         if (request.prompt() == null) {
             return new Refused(CompletionErrors.invalid("prompt", "prompt is required"));
         }
+        // Checked before anything is sized by it: every choice is decoded, and held, here.
+        if (request.n() > CompletionRequest.MAX_N) {
+            return new Refused(CompletionErrors.invalid("n", "n must be at most " + CompletionRequest.MAX_N + ", got "
+                    + request.n() + "; send several requests for more samples"));
+        }
+        Integer endOfText = tokenizer.specialTokens().get(END_OF_TEXT);
         // A prompt is a document in the model's own format, separators included.
         int[] prompt = tokenizer.encode(request.prompt(), SpecialTokenPolicy.ALLOW_ALL);
         if (prompt.length == 0) {
@@ -56,6 +48,25 @@ final class Admission {
             }
             // As OpenAI does: an empty prompt is the start of a document.
             prompt = new int[] {endOfText};
+        }
+        if (prompt.length > capacity) {
+            return new Refused(CompletionErrors.contextLengthExceeded(prompt.length,
+                    request.maxTokens() == null ? 0 : request.maxTokens(), capacity));
+        }
+        // No max_tokens (chat's default): up to the context, what is left of it after the prompt.
+        int maxTokens = request.maxTokens() == null ? capacity - prompt.length : request.maxTokens();
+        SamplingParams params;
+        try {
+            params = SamplingParams.builder().maxTokens(maxTokens).temperature(request.temperature())
+                    .topK(request.topK()).topP(request.topP()).minP(request.minP())
+                    .repetitionPenalty(request.repetitionPenalty()).presencePenalty(request.presencePenalty())
+                    .frequencyPenalty(request.frequencyPenalty()).stop(request.stop())
+                    .stopTokenIds(endOfText == null ? List.of() : List.of(endOfText)).seed(request.seed())
+                    .n(request.n()).logprobs(request.logprobs()).echo(request.echo()).build();
+        } catch (IllegalArgumentException e) {
+            // SamplingParams names the field first, as the API spells it ("top_p must be in (0, 1]...").
+            String message = e.getMessage();
+            return new Refused(CompletionErrors.invalid(message.split(" ", 2)[0], message));
         }
         if ((long) prompt.length + params.maxTokens() > capacity) {
             return new Refused(CompletionErrors.contextLengthExceeded(prompt.length, params.maxTokens(), capacity));

@@ -37,6 +37,9 @@ final class ChoiceStream {
     private List<TokenInfo> echo;
     private long oldestNanos = -1;
     private long seq;
+    /** Tokens and text (code points) of the choice already in chunks: where the next chunk starts. */
+    private int tokensOut;
+    private int textOut;
     private int generated;
     private String finish;
     private int cachedPromptTokens;
@@ -123,8 +126,11 @@ final class ChoiceStream {
 
     /** The buffered tokens as the next chunk; {@code usage} only on the request's very last chunk. */
     CompletionChunk take(Usage usage) {
+        String chunkText = text.toString();
         var chunk = new CompletionChunk(CompletionChunk.TYPE, InferenceCommand.SCHEMA_VERSION, requestId, index,
-                seq++, replica, echo, List.copyOf(tokens), text.toString(), finish, usage, null);
+                seq++, tokensOut, textOut, replica, echo, List.copyOf(tokens), chunkText, finish, usage, null);
+        tokensOut += tokens.size();
+        textOut += chunkText.codePointCount(0, chunkText.length());
         echo = null;
         tokens.clear();
         text.setLength(0);

@@ -32,8 +32,13 @@ public final class CompletionErrors {
         return new InferenceError(400, "invalid_request_error", param, message);
     }
 
+    /** Something broke on the replica's side for this request alone. */
+    public static InferenceError internal(String message) {
+        return new InferenceError(500, "internal_error", null, message);
+    }
+
     public static CompletionChunk chunk(String requestId, String replica, InferenceError error) {
-        return new CompletionChunk(CompletionChunk.TYPE, InferenceCommand.SCHEMA_VERSION, requestId, 0, 0, replica,
-                null, null, null, null, null, error);
+        return new CompletionChunk(CompletionChunk.TYPE, InferenceCommand.SCHEMA_VERSION, requestId, 0, 0, 0, 0,
+                replica, null, null, null, null, null, error);
     }
 }

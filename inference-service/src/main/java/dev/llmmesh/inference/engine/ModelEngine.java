@@ -213,8 +213,7 @@ public final class ModelEngine implements AutoCloseable {
     }
 
     private void failActive(RuntimeException cause) {
-        var error = new CompletionChunk.InferenceError(500, "internal_error", null,
-                "The replica failed while generating: " + cause);
+        var error = CompletionErrors.internal("The replica failed while generating: " + cause);
         for (ActiveRequest request : active.values()) {
             String id = request.request().requestId();
             List<Ticket> tickets = List.copyOf(request.tickets());
@@ -330,6 +329,25 @@ public final class ModelEngine implements AutoCloseable {
             running.tickets().add(submit.ticket());
             return;
         }
+        List<Long> submitted = new ArrayList<>();
+        try {
+            start(submit, decoder, tokenizer, stopTokens, submitted);
+        } catch (RuntimeException e) {
+            // A request that breaks admission (a bug this input found) fails alone: its sequences go, it gets its
+            // error and is committed, rather than failing the batch and coming back at every replica start.
+            LOG.error("request {} could not be admitted; answered with an error", request.requestId(), e);
+            submitted.forEach(decoder::cancel);
+            submitted.forEach(bySequence::remove);
+            active.remove(request.requestId());
+            refuse(submit, CompletionErrors.internal("the replica could not take the request (" + e
+                    + "); this is a bug: report it with the request id " + request.requestId()));
+        }
+    }
+
+    /** Admits a request into the decoder; {@code submitted} collects its sequences as they go in. */
+    private void start(Submit submit, BatchDecoder decoder, Tokenizer tokenizer, Set<Integer> stopTokens,
+                       List<Long> submitted) {
+        CompletionRequest request = submit.request();
         switch (Admission.admit(request, tokenizer, capacity)) {
             case Admission.Refused refused -> refuse(submit, refused.error());
             case Admission.Admitted admitted -> {
@@ -340,12 +358,11 @@ public final class ModelEngine implements AutoCloseable {
                 for (int i = 0; i < params.n(); i++) {
                     try {
                         sequences[i] = decoder.submit(admitted.prompt(), params, seeds[i]);
+                        submitted.add(sequences[i]);
                     } catch (IllegalArgumentException e) {
                         // Admission checked what the decoder checks; should they ever disagree, only this request
                         // fails.
-                        for (int j = 0; j < i; j++) {
-                            decoder.cancel(sequences[j]);
-                        }
+                        submitted.forEach(decoder::cancel);
                         refuse(submit, CompletionErrors.invalid("prompt", e.getMessage()));
                         return;
                     }

@@ -44,7 +44,8 @@ import java.util.stream.Collectors;
  * Takes requests from {@code llm.inference.requests} in the consumer group replicas share, and hands them to the
  * model's engine. A request's offset is committed only once its answer is on {@code llm.inference.events}
  * ({@link OffsetTracker}): if this replica dies mid-answer, the next owner of the partition reads the request again
- * and answers it whole (same seed, same tokens). The gateway skips the chunk numbers it already relayed.
+ * and answers it whole (same seed, same tokens). The gateway skips, by token and text position, what it
+ * already relayed.
  *
  * <p>A plain consumer loop rather than a {@code @KafkaListener}: answers finish on engine threads while the
  * partition may be idle, and a KafkaConsumer can only be driven (committed) from its polling thread, which a
@@ -124,7 +125,8 @@ public class RequestConsumer {
                     try {
                         handle(record);
                     } catch (RuntimeException e) {
-                        // Left unanswered, so uncommitted: the partition's next owner tries it again.
+                        // Only tracking or dead-lettering can get here (handle answers what it reads); the record
+                        // stays uncommitted for the partition's next owner.
                         LOG.error("could not handle {}@{}:{}", record.topic(), record.partition(), record.offset(), e);
                     }
                 }
@@ -159,12 +161,39 @@ public class RequestConsumer {
             ticket.answered();
             return;
         }
-        switch (command) {
-            case CompletionRequest request -> route(request, ticket);
-            case CancelCompletion cancel -> {
-                catalog.all().forEach(engine -> engine.cancel(cancel.requestId()));
-                ticket.answered();
+        try {
+            switch (command) {
+                case CompletionRequest request -> route(request, ticket);
+                case CancelCompletion cancel -> {
+                    catalog.all().forEach(engine -> engine.cancel(cancel.requestId()));
+                    ticket.answered();
+                }
             }
+        } catch (RuntimeException e) {
+            unhandled(record, command, ticket, e);
+        }
+    }
+
+    /**
+     * A command that broke its handling (a bug it found) is answered with the error, dead-lettered and committed:
+     * left open it would never be answered, hold back every later commit of its partition, and break the next
+     * owner of the partition the same way.
+     */
+    private void unhandled(ConsumerRecord<String, byte[]> record, InferenceCommand command, Ticket ticket,
+                           RuntimeException cause) {
+        LOG.error("could not handle {}@{}:{} (request {}); answered with an error and dead-lettered", record.topic(),
+                record.partition(), record.offset(), command.requestId(), cause);
+        try {
+            if (command instanceof CompletionRequest request) {
+                sink.send(CompletionErrors.chunk(request.requestId(), settings.replica(), CompletionErrors.internal(
+                        "the replica could not take the request (" + cause + "); this is a bug: report it with the"
+                                + " request id " + request.requestId())));
+            }
+            deadLetters.send(record, cause.toString());
+        } catch (RuntimeException e) {
+            LOG.error("could not answer or dead-letter request {}", command.requestId(), e);
+        } finally {
+            ticket.answered();
         }
     }
 

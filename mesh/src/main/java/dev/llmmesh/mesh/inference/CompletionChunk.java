@@ -6,10 +6,17 @@ import java.util.List;
 
 /**
  * A piece of a completion on {@code llm.inference.events}, keyed by request id so a request's chunks stay in
- * order. {@code seq} counts a choice's chunks from 0; a replica that takes over a request starts again at 0 with
- * the same tokens (the request is seeded), so a reader skips sequence numbers it has already seen.
+ * order. A replica that takes over a request starts the choice again from its first token with the same tokens and
+ * the same text (the request is seeded), but it may cut them into chunks differently (chunks are cut by count or
+ * by time): so a reader skips what it has already relayed by position, {@code offset} for tokens and
+ * {@code textOffset} for text, never by chunk number. The text a choice has released after its first k tokens
+ * depends on those tokens alone, so both positions name the same point of the choice whichever replica cut it.
  *
  * @param index        which of the request's {@code n} choices
+ * @param seq          this replica's count of the choice's chunks, from 0 (for logs; a take-over starts again at 0)
+ * @param offset       how many of the choice's {@code tokens} came before this chunk's first one
+ * @param textOffset   how many characters (Unicode code points) of the choice's text came before this chunk's
+ *                     {@code text}
  * @param replica      which replica wrote it (to tell a take-over apart in logs and tests)
  * @param echo         prompt tokens (only with {@code echo}), in the choice's first chunk
  * @param tokens       the new tokens of this chunk, with log probabilities when asked for
@@ -19,9 +26,9 @@ import java.util.List;
  * @param error        set instead of tokens when the request cannot be served
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record CompletionChunk(String type, int schemaVersion, String requestId, int index, long seq, String replica,
-                              List<TokenInfo> echo, List<TokenInfo> tokens, String text, String finishReason,
-                              Usage usage, InferenceError error) {
+public record CompletionChunk(String type, int schemaVersion, String requestId, int index, long seq, int offset,
+                              int textOffset, String replica, List<TokenInfo> echo, List<TokenInfo> tokens,
+                              String text, String finishReason, Usage usage, InferenceError error) {
     public static final String TYPE = "completion-chunk";
 
     /** The request's final chunk: the reader may stop listening. */

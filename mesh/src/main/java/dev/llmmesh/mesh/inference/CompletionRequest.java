@@ -9,7 +9,9 @@ import java.util.List;
  * request after another died generates the same tokens, and the gateway can skip what it already relayed.
  *
  * @param conversationId optional; when given it is the routing key
- * @param maxTokens      null: as many as fit in the model's context (OpenAI chat's default)
+ * @param maxTokens      null: as many as fit in the model's context (OpenAI chat's default; the gateway sends 16,
+ *                       the default of OpenAI's completions, when a completion request does not say)
+ * @param n              choices, 1 to {@link #MAX_N}
  * @param logprobs       null for none, else how many alternatives (0-20) besides the chosen token
  * @param echo           also return the prompt's tokens with their log probabilities
  * @param deadline       after this instant nobody waits for the answer: a replica drops the request
@@ -23,6 +25,8 @@ public record CompletionRequest(int schemaVersion, String requestId, String conv
                                 List<String> stop, long seed, int n, Integer logprobs, boolean echo, String user,
                                 Instant deadline, Boolean stream) implements InferenceCommand {
     public static final String TYPE = "completion";
+    /** The most choices one request may ask for: one replica decodes, and holds, all of them. */
+    public static final int MAX_N = 16;
 
     public CompletionRequest {
         stop = stop == null ? List.of() : List.copyOf(stop);
