@@ -116,6 +116,12 @@ class OpenAiApiTest implements UsesMeshInfra {
                             "prompt (300 tokens) + max_tokens (100) exceeds the model's context of 256")));
             return;
         }
+        if (request.prompt().startsWith("toolong")) {
+            emit(new CompletionChunk(CompletionChunk.TYPE, 1, id, 0, 0, 0, 0, "a", null, null, null, null, null,
+                    new CompletionChunk.InferenceError(400, "context_length_exceeded", "prompt",
+                            "The prompt is 70 tokens, but this model holds at most 64 (its context).")));
+            return;
+        }
         List<TokenInfo> echo = request.echo() ? List.of(new TokenInfo(1, "Call", null, null),
                 new TokenInfo(2, " me", -2.5f, List.of(new CompletionChunk.Alternative(2, " me", -2.5f)))) : null;
         TokenInfo hello = new TokenInfo(3, "Hello", -0.5f, List.of(new CompletionChunk.Alternative(3, "Hello", -0.5f),
@@ -267,6 +273,19 @@ class OpenAiApiTest implements UsesMeshInfra {
         assertEquals(400, overflow.status(), overflow.text());
         assertEquals("context_length_exceeded", overflow.body().get("error").get("code").textValue());
         assertTrue(overflow.body().get("error").get("message").textValue().contains("256"));
+
+        // A completion's prompt is the client's own text; a chat's prompt is its messages inside the template.
+        Reply longPrompt = call("/v1/completions", "{\"model\":\"" + MODEL + "\",\"prompt\":\"toolong\"}");
+        assertEquals(400, longPrompt.status(), longPrompt.text());
+        assertEquals("prompt", longPrompt.body().get("error").get("param").textValue());
+        Reply longChat = call("/v1/chat/completions", "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":"
+                + "\"system\",\"content\":\"toolong\"},{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(400, longChat.status(), longChat.text());
+        JsonNode chatError = longChat.body().get("error");
+        assertEquals("messages", chatError.get("param").textValue());
+        assertEquals("context_length_exceeded", chatError.get("code").textValue());
+        assertTrue(chatError.get("message").textValue().contains("chat template")
+                && chatError.get("message").textValue().contains("at most 64"), chatError.toString());
 
         Reply badRole = call("/v1/chat/completions", "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"robot\","
                 + "\"content\":\"x\"}]}");

@@ -170,7 +170,10 @@ class CompletionTest {
 
         CompletionRequest hugePrompt = request(model, "fox ".repeat(300), 1, 0.0, 1, 1);
         send(hugePrompt);
-        assertEquals("prompt", answer(hugePrompt.requestId(), TIMEOUT).getLast().error().param());
+        CompletionChunk.InferenceError promptError = answer(hugePrompt.requestId(), TIMEOUT).getLast().error();
+        assertEquals("prompt", promptError.param());
+        assertTrue(promptError.message().contains("at most 256") && !promptError.message().contains("max_tokens"),
+                "the prompt alone is the cause, whatever max_tokens says: " + promptError.message());
 
         CompletionRequest fits = request(model, PROMPT, 252, 0.0, 1, 1);
         send(fits);

@@ -7,6 +7,7 @@ import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import dev.llmmesh.gateway.api.ApiSchemas;
 import dev.llmmesh.gateway.api.OpenAiErrors;
 import dev.llmmesh.gateway.models.ModelRegistry;
+import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.http.HttpResponse;
@@ -18,6 +19,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.time.Duration;
@@ -69,9 +71,10 @@ public class ChatCompletionsController {
         long created = Instant.now().getEpochSecond();
         // "chat" + the mesh request id "cmpl-...": OpenAI's "chatcmpl-..." with one prefix, the request id still in it.
         String id = "chat" + request.requestId();
+        Flux<CompletionChunk> chunks = inference.complete(request).onErrorMap(OpenAiException.class, ChatPrompt::explain);
         if (fields.bool("stream")) {
             boolean usage = SamplingFields.includeUsage(fields);
-            return Mono.just(CompletionStream.relay(inference.complete(request), chunk -> {
+            return Mono.just(CompletionStream.relay(chunks, chunk -> {
                 List<Object> out = new ArrayList<>();
                 OpenAiShapes.Message delta = new OpenAiShapes.Message(chunk.seq() == 0 ? "assistant" : null,
                         chunk.text() == null ? "" : chunk.text());
@@ -85,7 +88,7 @@ public class ChatCompletionsController {
                 return out;
             }));
         }
-        return Choices.collect(inference.complete(request), request.n())
+        return Choices.collect(chunks, request.n())
                 .map(choices -> HttpResponse.ok(answer(request, id, created, model, logprobs, choices)));
     }
 

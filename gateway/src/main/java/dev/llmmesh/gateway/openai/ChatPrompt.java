@@ -1,6 +1,7 @@
 package dev.llmmesh.gateway.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.mesh.inference.CompletionChunk;
 
 import java.util.List;
 
@@ -16,6 +17,21 @@ final class ChatPrompt {
     static final List<String> STOPS = List.of("\n### ");
 
     private ChatPrompt() {
+    }
+
+    /**
+     * A prompt too long for the model is, in a chat, the messages inside the template: the client never wrote a
+     * prompt, so the error names {@code messages} and says what the template adds and how to make room.
+     */
+    static OpenAiException explain(OpenAiException e) {
+        if (!CompletionChunk.InferenceError.CONTEXT_LENGTH_EXCEEDED.equals(e.code()) || !"prompt".equals(e.param())) {
+            return e;
+        }
+        return new OpenAiException(e.status(), "invalid_request_error", "messages", e.code(), "The messages do not "
+                + "fit this model once in the chat template (the Alpaca format: a preamble of about 25 tokens, which a"
+                + " system message replaces, and a ### header around each message). " + e.getMessage().replace(
+                "The prompt is", "The whole prompt is") + " With a short context, send fewer or shorter messages and a"
+                + " short system message in place of the preamble.");
     }
 
     static String of(JsonNode messages) {

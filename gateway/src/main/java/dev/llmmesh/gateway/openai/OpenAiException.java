@@ -28,6 +28,16 @@ public final class OpenAiException extends RuntimeException {
         return status;
     }
 
+    /** OpenAI's {@code code} (e.g. {@code context_length_exceeded}); null when there is none. */
+    public String code() {
+        return code;
+    }
+
+    /** The request field at fault, OpenAI's {@code param}; null when none is. */
+    public String param() {
+        return param;
+    }
+
     public OpenAiError body() {
         return new OpenAiError(new OpenAiError.Detail(getMessage(), type, param, code));
     }

@@ -50,8 +50,7 @@ final class Admission {
             prompt = new int[] {endOfText};
         }
         if (prompt.length > capacity) {
-            return new Refused(CompletionErrors.contextLengthExceeded(prompt.length,
-                    request.maxTokens() == null ? 0 : request.maxTokens(), capacity));
+            return new Refused(CompletionErrors.promptTooLong(prompt.length, capacity));
         }
         // No max_tokens (chat's default): up to the context, what is left of it after the prompt.
         int maxTokens = request.maxTokens() == null ? capacity - prompt.length : request.maxTokens();

@@ -19,13 +19,19 @@ public final class CompletionErrors {
                 + "' is not available: " + reason);
     }
 
-    /** The prompt alone overflows: {@code prompt}; the prompt fits but not the completion: {@code max_tokens}. */
+    /** The prompt fits but not the completion asked for: {@code max_tokens} is at fault. */
     public static InferenceError contextLengthExceeded(int promptTokens, int maxTokens, int capacity) {
-        String param = promptTokens > capacity ? "prompt" : "max_tokens";
-        return new InferenceError(400, "context_length_exceeded", param, "This model holds at most " + capacity
+        return new InferenceError(400, InferenceError.CONTEXT_LENGTH_EXCEEDED, "max_tokens", "This model holds at most " + capacity
                 + " tokens, but the request needs " + (promptTokens + maxTokens) + ": " + promptTokens
-                + " in the prompt and max_tokens " + maxTokens + " for the completion. Shorten the prompt or lower"
-                + " max_tokens.");
+                + " in the prompt and max_tokens " + maxTokens + " for the completion. Lower max_tokens to at most "
+                + (capacity - promptTokens) + ", or leave it out to generate up to the end of the context.");
+    }
+
+    /** The prompt alone does not fit: whatever max_tokens says, {@code prompt} is at fault. */
+    public static InferenceError promptTooLong(int promptTokens, int capacity) {
+        return new InferenceError(400, InferenceError.CONTEXT_LENGTH_EXCEEDED, "prompt", "The prompt is " + promptTokens
+                + " tokens, but this model holds at most " + capacity + " (its context). Shorten the prompt, or use a"
+                + " model with a longer context.");
     }
 
     public static InferenceError invalid(String param, String message) {

@@ -60,5 +60,7 @@ public record CompletionChunk(String type, int schemaVersion, String requestId, 
      * @param param  the request field at fault, OpenAI's {@code param}
      */
     public record InferenceError(int status, String code, String param, String message) {
+        /** OpenAI's code for a request that does not fit the model's context; the gateway explains it per API. */
+        public static final String CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded";
     }
 }
