@@ -85,12 +85,19 @@ class TrainerFaultsIT {
         awaitStep(jobId, 3);
 
         trainer.kill();
+        // Give the gateway time to fold the dead trainer's last events before counting them.
+        Thread.sleep(1_000);
+        int beforeRestart = api.get("/v1/jobs/" + jobId).expect(200).body().path("events").asInt();
         api.post("/v1/jobs/" + jobId + "/cancel", "application/json", "").expect(202);
         trainer = ServiceProcess.start("trainer-service", env, logs, "trainer-service-restarted").awaitHealthy();
 
         List<JobEvent> events = api.follow(jobId, JOB_TIMEOUT);
         assertEquals(JobState.CANCELLED, events.getLast().state(), "last event: " + events.getLast()
                 + "\nthe end of " + trainer.log() + ":\n" + trainer.logTail());
+        // The restarted trainer read the cancel before taking the job up again: it never ran another step.
+        List<JobEvent> afterRestart = events.subList(beforeRestart, events.size());
+        assertTrue(afterRestart.stream().noneMatch(e -> e.state() == JobState.RUNNING),
+                "the job ran again after the restart: " + afterRestart);
 
         // The restarted trainer is free for the next job: the cancelled one did not hold it.
         JobRun next = JobRun.succeed(api, "/v1/jobs", pretrain("short-" + run, 5), JOB_TIMEOUT, trainer);
