@@ -5,6 +5,7 @@ import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.testkit.MeshInfra;
+import dev.llmmesh.testkit.RedisServer;
 import dev.llmmesh.testkit.ServiceJvm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,16 +24,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What a crashed trainer must not lose, with trainer-service as a real process that is killed (SIGKILL, as the
- * kernel's OOM killer does) mid-job: a cancel sent while it is down still ends the job when a trainer comes back,
- * and the next job runs. A job too big for the trainer ends FAILED with the numbers instead of taking it down.
+ * Faults under jobs, with tokenizer-service, trainer-service and the gateway as real processes on a real broker and
+ * a redis-server of this test's own (so stopping it disturbs no other test): a trainer killed mid-job (SIGKILL, as
+ * the kernel's OOM killer does) does not lose a cancel sent while it is down; a job too big for the trainer ends
+ * FAILED with the numbers instead of taking it down; with Redis stopped, jobs go on within seconds.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TrainerFaultsIT {
+class JobFaultsIT {
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(3);
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final String datasetId = "faults-" + run;
+    private final RedisServer redis = RedisServer.start();
 
     private Map<String, String> env;
     private Path logs;
@@ -49,7 +52,7 @@ class TrainerFaultsIT {
         infra.createTopics(Map.of(Topics.TOKENIZER_JOBS, Topics.PARTITIONS.get(Topics.TOKENIZER_JOBS),
                 Topics.TRAINER_JOBS, Topics.PARTITIONS.get(Topics.TRAINER_JOBS),
                 Topics.JOB_EVENTS, Topics.PARTITIONS.get(Topics.JOB_EVENTS)));
-        env = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrapServers(), "REDIS_URI", infra.redisUri(),
+        env = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrapServers(), "REDIS_URI", redis.uri(),
                 "LLM_ARTIFACTS_DIR", artifacts.toString());
         logs = runDir.resolve("logs");
         tokenizer = ServiceProcess.start("tokenizer-service", env, logs);
@@ -62,9 +65,7 @@ class TrainerFaultsIT {
         gateway = ServiceProcess.start("gateway", gatewayEnv, logs).awaitHealthy();
         api = new GatewayClient(gateway.port());
 
-        String book = Files.readString(ServiceJars.root().resolve("datasets/corpus/moby-dick.txt"));
-        int start = book.indexOf("Call me Ishmael.");
-        api.post("/v1/datasets?id=" + datasetId, "text/plain", book.substring(start, start + 60_000)).expect(201);
+        api.post("/v1/datasets?id=" + datasetId, "text/plain", excerpt()).expect(201);
         JobRun.succeed(api, "/v1/jobs", JobRun.job("tokenize-dataset", "tokenize-" + run, "datasetId", datasetId,
                 "tokenizerId", "gpt2"), JOB_TIMEOUT, tokenizer);
     }
@@ -76,6 +77,42 @@ class TrainerFaultsIT {
                 service.close();
             }
         }
+        redis.close();
+    }
+
+    /** Redis is a cache: without it shards are written to and read from the artifact store alone, at once. */
+    @Test
+    void withRedisStoppedATokenizeAndAPretrainJobFinishWithinSecondsAndServicesStayHealthy() throws Exception {
+        String dataset = "no-redis-" + run;
+        api.post("/v1/datasets?id=" + dataset, "text/plain", excerpt()).expect(201);
+        redis.stop();
+        try {
+            long t0 = System.nanoTime();
+            JobRun.succeed(api, "/v1/jobs", JobRun.job("tokenize-dataset", "tokenize-" + dataset, "datasetId", dataset,
+                    "tokenizerId", "gpt2", "shardBytes", 16_384), JOB_TIMEOUT, tokenizer);
+            long t1 = System.nanoTime();
+            Map<String, Object> job = pretrain("pretrain-" + dataset, 5);
+            job.put("datasetId", dataset);
+            JobRun.succeed(api, "/v1/jobs", job, JOB_TIMEOUT, trainer);
+            long t2 = System.nanoTime();
+            // Before Redis calls had short timeouts and a breaker, each took a minute or more (60 s per call).
+            assertTrue(t1 - t0 < Duration.ofSeconds(30).toNanos(), "tokenize took " + (t1 - t0) / 1e9 + " s");
+            assertTrue(t2 - t1 < Duration.ofSeconds(45).toNanos(), "pretrain took " + (t2 - t1) / 1e9 + " s");
+            for (ServiceJvm service : List.of(tokenizer, trainer, gateway)) {
+                GatewayClient.Reply health = new GatewayClient(service.port()).get("/health");
+                assertEquals(200, health.status(), service.name() + ": " + health.text());
+            }
+            assertTrue(new GatewayClient(trainer.port()).get("/health").text().contains("DEGRADED"),
+                    "the trainer reports Redis degraded");
+        } finally {
+            redis.restart();
+        }
+    }
+
+    private static String excerpt() throws Exception {
+        String book = Files.readString(ServiceJars.root().resolve("datasets/corpus/moby-dick.txt"));
+        int start = book.indexOf("Call me Ishmael.");
+        return book.substring(start, start + 60_000);
     }
 
     @Test
