@@ -196,9 +196,9 @@ class ReplicaFailoverIT {
         return new Streamed(requestId, text.toString(), completionTokens, from);
     }
 
-    /** The gateway answers with "cmpl-" and the mesh's request id, which keys the request's chunks. */
+    /** A completion's id is the mesh's request id ("cmpl-..."), which keys the request's chunks. */
     private static String requestId(String completionId) {
-        return completionId.substring("cmpl-".length());
+        return completionId;
     }
 
     /** SIGKILLs the replica writing the request's chunks; returns its name. */
