@@ -6,6 +6,7 @@ import dev.llmmesh.mesh.DeadLetters;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
+import dev.llmmesh.testkit.HttpProblems;
 import dev.llmmesh.testkit.KafkaProbe;
 import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.TraceParent;
@@ -386,6 +387,13 @@ class CompletionTest {
             assertTrue(metrics.contains("llm_inference_tokens_generated_total{model=\"" + model + "\"}"));
             assertTrue(metrics.contains("llm_inference_requests_total{model=\"" + model + "\",outcome=\"completed\"}"));
         }
+    }
+
+    @Test
+    void errorsMicronautProducesItselfAreProblems() throws Exception {
+        HttpProblems.assertProblem(server.getURL(), "GET", "/v1/nothing-here", 404);
+        assertEquals("method", HttpProblems.assertProblem(server.getURL(), "DELETE", "/v1/models", 405)
+                .path("field").asText());
     }
 
     @Test
