@@ -1,10 +1,12 @@
 package dev.llmmesh.inference;
 
 import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
+import dev.llmmesh.inference.models.ThrowingCatalog;
 import dev.llmmesh.mesh.DeadLetters;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
+import dev.llmmesh.testkit.HttpProblems;
 import dev.llmmesh.testkit.KafkaProbe;
 import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.TraceParent;
@@ -13,6 +15,7 @@ import io.micronaut.http.client.HttpClient;
 import io.micronaut.runtime.server.EmbeddedServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,6 +51,8 @@ class CompletionTest {
     private final Path artifacts = InferenceFixture.tempDir();
     private final String model = "tiny-" + InferenceFixture.shortId();
     private final String broken = "broken-" + InferenceFixture.shortId();
+    /** Routing a request to it throws ({@link ThrowingCatalog}). */
+    private final String throwing = "throwing-" + InferenceFixture.shortId();
     private final String group = "inference-test-" + InferenceFixture.shortId();
     private EmbeddedServer server;
 
@@ -56,6 +61,7 @@ class CompletionTest {
         Map<String, Object> props = InferenceFixture.properties(artifacts, group);
         // Only this class's model: others announced on the shared registry are not loaded here.
         props.put("llm.inference.models", model + "," + broken);
+        props.put(ThrowingCatalog.PROPERTY, throwing);
         server = ApplicationContext.run(EmbeddedServer.class, props, "test");
         InferenceFixture.publishModel(artifacts, model, InferenceFixture.TINY, 7);
     }
@@ -230,19 +236,60 @@ class CompletionTest {
         var record = KafkaProbe.readUntil(Topics.INFERENCE_REQUESTS, TIMEOUT,
                         seen -> seen.stream().anyMatch(r -> hugeN.requestId().equals(r.key()))).stream()
                 .filter(r -> hugeN.requestId().equals(r.key())).findFirst().orElseThrow();
-        var partition = new TopicPartition(record.topic(), record.partition());
+        assertCommitted(new TopicPartition(record.topic(), record.partition()), record.offset());
+    }
+
+    /**
+     * The last net under the request consumer, for a request whose handling throws (a bug it finds; every known
+     * poison is refused before): answered with the error, dead-lettered with the reason and committed, rather than
+     * left open to hold back its partition's commits and break the partition's next owner the same way.
+     */
+    @Test
+    void aRequestWhoseHandlingThrowsIsAnsweredDeadLetteredAndCommitted() throws Exception {
+        CompletionRequest request = request(throwing, PROMPT, 5, 0.0, 1, 1);
+        send(request);
+        List<CompletionChunk> chunks = answer(request.requestId(), TIMEOUT);
+        assertEquals(1, chunks.size(), "one error chunk: " + chunks);
+        CompletionChunk.InferenceError error = chunks.getFirst().error();
+        assertEquals(500, error.status());
+        assertTrue(error.message().contains("a routing bug") && error.message().contains(request.requestId()),
+                error.message());
+
+        var dead = KafkaProbe.readUntil(Topics.DEAD_LETTER, TIMEOUT,
+                seen -> seen.stream().anyMatch(r -> request.requestId().equals(r.key()))).stream()
+                .filter(r -> request.requestId().equals(r.key())).findFirst().orElseThrow();
+        assertArrayEquals(InferenceFixture.bytes(request), dead.value());
+        assertTrue(header(dead, DeadLetters.ERROR).contains("a routing bug that model " + throwing + " finds"),
+                header(dead, DeadLetters.ERROR));
+        assertCommitted(new TopicPartition(Topics.INFERENCE_REQUESTS,
+                        Integer.parseInt(header(dead, DeadLetters.ORIGINAL_PARTITION))),
+                Long.parseLong(header(dead, DeadLetters.ORIGINAL_OFFSET)));
+
+        // The consumer goes on: the next request is served.
+        CompletionRequest next = request(model, PROMPT, 2, 0.0, 1, 1);
+        send(next);
+        assertEquals(2, answer(next.requestId(), TIMEOUT).getLast().usage().completionTokens());
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> record, String name) {
+        var header = record.headers().lastHeader(name);
+        assertNotNull(header, name + " header");
+        return new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /** The group's offset moves past {@code offset}: no replica reads that request again. */
+    private void assertCommitted(TopicPartition partition, long offset) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 MeshInfra.get().kafkaBootstrapServers()))) {
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             long committed;
             do {
                 Thread.sleep(100);
-                var offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                var position = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
                         .get(partition);
-                committed = offset == null ? -1 : offset.offset();
-            } while (committed <= record.offset() && System.nanoTime() < deadline);
-            assertTrue(committed > record.offset(), "committed " + committed + ", the request is at "
-                    + record.offset());
+                committed = position == null ? -1 : position.offset();
+            } while (committed <= offset && System.nanoTime() < deadline);
+            assertTrue(committed > offset, "committed " + committed + ", the request is at " + offset);
         }
     }
 
@@ -340,6 +387,13 @@ class CompletionTest {
             assertTrue(metrics.contains("llm_inference_tokens_generated_total{model=\"" + model + "\"}"));
             assertTrue(metrics.contains("llm_inference_requests_total{model=\"" + model + "\",outcome=\"completed\"}"));
         }
+    }
+
+    @Test
+    void errorsMicronautProducesItselfAreProblems() throws Exception {
+        HttpProblems.assertProblem(server.getURL(), "GET", "/v1/nothing-here", 404);
+        assertEquals("method", HttpProblems.assertProblem(server.getURL(), "DELETE", "/v1/models", 405)
+                .path("field").asText());
     }
 
     @Test

@@ -1,13 +1,20 @@
 package dev.llmmesh.inference;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.inference.engine.ModelEngine;
 import dev.llmmesh.inference.models.ModelCatalog;
+import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.testkit.RedisServer;
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Redis stopped under a replica with the KV prefix cache on (a redis-server of this test's own): completions whose
- * prompts span whole blocks, so they look blocks up and store them, are answered within seconds without it.
+ * prompts span whole blocks, so they look blocks up and store them, are answered within seconds without it, and
+ * /health answers 200 with Redis DEGRADED.
  */
 class KvPrefixOutageTest {
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
@@ -27,7 +35,7 @@ class KvPrefixOutageTest {
             + "or no money in my purse, and nothing particular to interest me on shore, I thought I would sail about.";
 
     @Test
-    void withRedisStoppedCompletionsWithTheKvPrefixCacheOnAreAnsweredWithinSeconds() throws Exception {
+    void withRedisStoppedCompletionsWithTheKvPrefixCacheOnAreAnsweredWithinSecondsAndHealthSaysDegraded() throws Exception {
         Path artifacts = InferenceFixture.tempDir();
         String model = "kv-outage-" + InferenceFixture.shortId();
         Map<String, Object> props = InferenceFixture.properties(artifacts, "inference-kv-" + InferenceFixture.shortId());
@@ -35,10 +43,11 @@ class KvPrefixOutageTest {
         props.put("llm.inference.kv-prefix.block-tokens", BLOCK);
         try (RedisServer redis = RedisServer.start()) {
             props.put("redis.uri", redis.uri());
-            try (ApplicationContext ctx = ApplicationContext.run(props, "test")) {
+            try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, props, "test")) {
                 InferenceFixture.publishModel(artifacts, model, InferenceFixture.TINY, 5);
-                awaitReady(ctx, model);
+                awaitReady(server.getApplicationContext(), model);
                 ask(model, PROMPT, 8); // with Redis up: the replica holds its connections when Redis goes
+                assertEquals("UP", health(server).path("details").path("redis").path("status").asText());
 
                 redis.stop();
                 for (String prompt : List.of(PROMPT, PROMPT + " It is a way I have.")) {
@@ -49,6 +58,11 @@ class KvPrefixOutageTest {
                     assertEquals(0, chunks.getLast().usage().cachedTokens(), "nothing from the stopped Redis");
                     assertTrue(ms < 5000, "a completion with Redis down took " + ms + " ms");
                 }
+                JsonNode degraded = health(server);
+                assertEquals("DEGRADED", degraded.path("status").asText(), degraded.toString());
+                JsonNode entry = degraded.path("details").path("redis");
+                assertEquals("DEGRADED", entry.path("status").asText(), entry.toString());
+                assertTrue(entry.path("details").path("message").asText().contains("unreachable"), entry.toString());
             }
         }
     }
@@ -57,6 +71,15 @@ class KvPrefixOutageTest {
         CompletionRequest request = InferenceFixture.request(model, prompt, maxTokens, 0.9, 77, 1);
         InferenceFixture.send(request);
         return InferenceFixture.answer(request.requestId(), TIMEOUT);
+    }
+
+    /** GET /health, which must answer 200 whatever Redis does. */
+    private static JsonNode health(EmbeddedServer server) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(server.getURL() + "/health")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return Json.LENIENT.readTree(response.body());
     }
 
     private static void awaitReady(ApplicationContext ctx, String model) throws InterruptedException {

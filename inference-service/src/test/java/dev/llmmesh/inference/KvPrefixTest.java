@@ -13,10 +13,16 @@ import dev.llmmesh.inference.kv.KvBlockCodec;
 import dev.llmmesh.inference.kv.KvPrefixSettings;
 import dev.llmmesh.inference.kv.PrefixBlocks;
 import dev.llmmesh.inference.kv.RedisKvPrefixStore;
+import dev.llmmesh.mesh.CircuitBreaker;
 import dev.llmmesh.mesh.GuardedRedis;
 import dev.llmmesh.mesh.RedisKeys;
 import dev.llmmesh.testkit.MeshInfra;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,8 +82,87 @@ class KvPrefixTest {
     }
 
     private RedisKvPrefixStore store(long budget) {
+        return store(budget, Duration.ofSeconds(5));
+    }
+
+    private RedisKvPrefixStore store(long budget, Duration storeTimeout) {
         return new RedisKvPrefixStore(guarded, new KvPrefixSettings(true, BLOCK, Duration.ofMinutes(10), 32 << 20, budget,
-                Duration.ofSeconds(5)));
+                Duration.ofSeconds(5), storeTimeout));
+    }
+
+    /**
+     * A big block's SET can outlast llm.redis.command-timeout (1 s) on a Redis that answers everything else: it used
+     * to open the breaker shared by the whole replica, so lookups were skipped and /health said DEGRADED. Here Redis
+     * holds every write (CLIENT PAUSE WRITE) while it serves reads.
+     */
+    @Test
+    void aStoreThatRunsOutOfItsTimeoutDoesNotMakeTheReplicaSkipRedis() throws Exception {
+        String modelId = "kv-slow-" + InferenceFixture.shortId();
+        int[] stored = prompt(0);
+        int[] slow = prompt(1);
+        try (RedisKvPrefixStore store = store(1L << 30, Duration.ofMillis(300)); var admin = redis.connect()) {
+            assertTrue(store.store(modelId, stored, blocks(2)) > 0);
+            assertEquals(2, store.lookup(modelId, 1, stored).size());
+            pauseWrites(admin, 3000);
+            try {
+                long t0 = System.nanoTime();
+                assertEquals(0, store.store(modelId, slow, blocks(2)), "nothing stored while Redis holds writes");
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(ms < 1000, "the store gave up after " + ms + " ms, not at its 300 ms");
+                assertEquals(CircuitBreaker.State.CLOSED, guarded.status().state(), "a slow write is no outage");
+                assertEquals(2, store.lookup(modelId, 1, stored).size(), "lookups still go to Redis");
+            } finally {
+                unpause(admin);
+            }
+        }
+    }
+
+    @Test
+    void aStoreMayTakeLongerThanTheCommandTimeout() throws Exception {
+        String modelId = "kv-long-" + InferenceFixture.shortId();
+        int[] prompt = prompt(2);
+        try (RedisKvPrefixStore store = store(1L << 30, Duration.ofSeconds(5)); var admin = redis.connect()) {
+            assertEquals(List.of(), store.lookup(modelId, 1, prompt), "connected, nothing there yet");
+            pauseWrites(admin, 1500);
+            long t0 = System.nanoTime();
+            try {
+                assertTrue(store.store(modelId, prompt, blocks(2)) > 0, "stored once Redis took writes again");
+            } finally {
+                unpause(admin);
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms > guarded.settings().commandTimeout().toMillis(), "the store waited " + ms + " ms");
+            assertEquals(CircuitBreaker.State.CLOSED, guarded.status().state());
+            assertEquals(2, store.lookup(modelId, 1, prompt).size());
+        }
+    }
+
+    /** A prompt of three blocks and a token, different for each {@code seed}. */
+    private static int[] prompt(int seed) {
+        int[] prompt = new int[3 * BLOCK + 1];
+        Arrays.setAll(prompt, i -> (i * 31 + seed * 1000 + 7) % 50257);
+        return prompt;
+    }
+
+    /** The first {@code count} blocks of a prompt, small ones (2 heads of 8). */
+    private static List<KvBlock> blocks(int count) {
+        List<KvBlock> blocks = new ArrayList<>();
+        for (int k = 0; k < count; k++) {
+            float[][] kv = {new float[2 * BLOCK * 8]};
+            blocks.add(new KvBlock(1, new KvCache.Run(k * BLOCK, BLOCK, 2, 8, kv, kv)));
+        }
+        return blocks;
+    }
+
+    /** Redis holds every client's writes for {@code ms} and serves their reads. */
+    private static void pauseWrites(StatefulRedisConnection<String, String> admin, long ms) {
+        admin.sync().dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+                new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(ms).add("WRITE"));
+    }
+
+    private static void unpause(StatefulRedisConnection<String, String> admin) {
+        admin.sync().dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+                new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
     }
 
     @Test
@@ -85,7 +170,7 @@ class KvPrefixTest {
         Duration timeout = Duration.ofMillis(150);
         int[] prompt = new int[2 * BLOCK + 1];
         try (RedisKvPrefixStore store = new RedisKvPrefixStore(guarded, new KvPrefixSettings(true, BLOCK,
-                Duration.ofMinutes(10), 32 << 20, 1L << 30, timeout));
+                Duration.ofMinutes(10), 32 << 20, 1L << 30, timeout, Duration.ofSeconds(5)));
              var admin = redis.connect()) {
             assertEquals(List.of(), store.lookup("paused-model", 1L, prompt), "a miss while Redis answers");
             // the real server stops serving every client for a second, as a stalled or overloaded one would
@@ -213,11 +298,7 @@ class KvPrefixTest {
         String modelId = "kv-budget-" + InferenceFixture.shortId();
         int[] prompt = new int[3 * BLOCK + 1];
         Arrays.setAll(prompt, i -> i);
-        List<KvBlock> blocks = new ArrayList<>();
-        for (int k = 0; k < 3; k++) {
-            float[][] kv = {new float[2 * BLOCK * 8]};
-            blocks.add(new KvBlock(1, new KvCache.Run(k * BLOCK, BLOCK, 2, 8, kv, kv)));
-        }
+        List<KvBlock> blocks = blocks(3);
         long entry = KvBlockCodec.encode(blocks.getFirst()).length;
         try (RedisKvPrefixStore store = store(2 * entry + entry / 2)) {
             assertEquals(2 * entry, store.store(modelId, prompt, blocks), "two blocks fit the budget, not three");

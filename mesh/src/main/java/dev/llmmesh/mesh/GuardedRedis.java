@@ -3,6 +3,7 @@ package dev.llmmesh.mesh;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
@@ -36,7 +37,9 @@ import java.util.function.Function;
  * meanwhile queues commands; here a lost connection is reopened by the next call the breaker lets through.
  *
  * <p>An error Redis answers with (out of memory, wrong type) is not an outage: that call comes back empty and is
- * logged, the breaker stays closed.
+ * logged, the breaker stays closed. Neither is a big write that runs out of its time on a {@link #newBulkConnection
+ * bulk connection}: a multi-megabyte SET may take longer than the command timeout on a Redis that serves everyone
+ * else at once.
  */
 public final class GuardedRedis implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GuardedRedis.class);
@@ -89,7 +92,8 @@ public final class GuardedRedis implements AutoCloseable {
                 .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(settings.connectTimeout()).build())
-                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
+                // Each connection's own timeout (its URI's): a bulk connection's is longer.
+                .timeoutOptions(TimeoutOptions.enabled())
                 .build());
         this.shared = newConnection();
         shared.attempt(); // connect in the background now, so the first call need not wait for it
@@ -116,7 +120,21 @@ public final class GuardedRedis implements AutoCloseable {
      * it shares this instance's breaker and is closed with it.
      */
     public Connection newConnection() {
-        Connection connection = new Connection();
+        return add(new Connection(settings.commandTimeout(), true));
+    }
+
+    /**
+     * A connection of its own for big writes, whose commands may take up to {@code commandTimeout} (longer than the
+     * {@link Settings#commandTimeout()}). One that takes longer is slow, not an outage: the call comes back empty and
+     * the breaker is left as it is, so the other calls still go to Redis. Failing to reach Redis opens the breaker as
+     * on any connection.
+     */
+    public Connection newBulkConnection(Duration commandTimeout) {
+        Settings.positive("command timeout of a bulk connection", commandTimeout);
+        return add(new Connection(commandTimeout, false));
+    }
+
+    private Connection add(Connection connection) {
         connections.add(connection);
         return connection;
     }
@@ -167,17 +185,25 @@ public final class GuardedRedis implements AutoCloseable {
     public final class Connection implements AutoCloseable {
         /** The connection, or the attempt at one: callers share it, and one slower than a caller waits is kept. */
         private CompletableFuture<StatefulRedisConnection<byte[], byte[]>> connecting;
+        private final RedisURI connectionUri;
+        private final Duration commandTimeout;
+        /** Whether a command that runs out of time opens the breaker: false for bulk writes. */
+        private final boolean timeoutIsOutage;
 
-        private Connection() {
+        private Connection(Duration commandTimeout, boolean timeoutIsOutage) {
+            this.commandTimeout = commandTimeout;
+            this.timeoutIsOutage = timeoutIsOutage;
+            this.connectionUri = RedisURI.builder(uri).withTimeout(commandTimeout).build();
         }
 
-        /** {@link #call(String, Duration, Function)} with the {@link Settings#commandTimeout()}. */
+        /** {@link #call(String, Duration, Function)} with this connection's command timeout. */
         public <T> Optional<T> call(String what, Function<RedisAsyncCommands<byte[], byte[]>, RedisFuture<T>> command) {
-            return call(what, settings.commandTimeout(), command);
+            return call(what, commandTimeout, command);
         }
 
         /**
-         * Runs {@code command} and waits for its reply at most {@code timeout} (no longer than the command timeout).
+         * Runs {@code command} and waits for its reply at most {@code timeout} (no longer than this connection's
+         * command timeout).
          *
          * @param what names the call in log lines and health details
          * @return the reply; empty when Redis returned nil, failed, did not answer in time or is being skipped
@@ -195,12 +221,14 @@ public final class GuardedRedis implements AutoCloseable {
                 return Optional.ofNullable(value);
             } catch (TimeoutException e) {
                 reply.cancel(false);
-                failed(what, "no answer within " + timeout.toMillis() + " ms");
+                timedOut(what, "no answer within " + timeout.toMillis() + " ms");
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof RedisCommandExecutionException refused) {
                     succeeded(); // it answered: Redis is up, the command is at fault
                     LOG.warn("Redis at {} refused {}: {}", address(), what, refused.getMessage());
+                } else if (cause instanceof RedisCommandTimeoutException) {
+                    timedOut(what, String.valueOf(cause));
                 } else {
                     failed(what, String.valueOf(cause));
                 }
@@ -213,6 +241,15 @@ public final class GuardedRedis implements AutoCloseable {
                 failed(what, e.toString());
             }
             return Optional.empty();
+        }
+
+        private void timedOut(String what, String error) {
+            if (timeoutIsOutage) {
+                failed(what, error);
+            } else {
+                LOG.warn("Redis at {} did not finish {} in time ({}): a slow bulk write, not an outage; Redis is "
+                        + "still used", address(), what, error);
+            }
         }
 
         /**
@@ -248,7 +285,7 @@ public final class GuardedRedis implements AutoCloseable {
                 connecting = null;
             }
             if (connecting == null) {
-                connecting = client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture();
+                connecting = client.connectAsync(ByteArrayCodec.INSTANCE, connectionUri).toCompletableFuture();
             }
             return connecting;
         }

@@ -13,9 +13,11 @@ import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.testkit.HttpProblems;
 import dev.llmmesh.testkit.KafkaProbe;
 import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.UsesMeshInfra;
+import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -46,11 +48,21 @@ class PretrainJobTest implements UsesMeshInfra {
     @Inject
     FileArtifactStore artifacts;
 
+    @Inject
+    EmbeddedServer server;
+
     @Override
     public Map<String, String> getProperties() {
         Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
         props.put("llm.artifacts.dir", artifactsDir.toString());
         return props;
+    }
+
+    @Test
+    void errorsMicronautProducesItselfAreProblems() throws Exception {
+        HttpProblems.assertProblem(server.getURL(), "GET", "/v1/nothing-here", 404);
+        assertEquals("method", HttpProblems.assertProblem(server.getURL(), "POST", "/health", 405)
+                .path("field").asText());
     }
 
     @Test

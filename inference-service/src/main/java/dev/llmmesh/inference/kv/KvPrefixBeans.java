@@ -21,8 +21,10 @@ class KvPrefixBeans {
                               @Value("${llm.inference.kv-prefix.ttl:1h}") Duration ttl,
                               @Value("${llm.inference.kv-prefix.max-entry-bytes:33554432}") long maxEntryBytes,
                               @Value("${llm.inference.kv-prefix.budget-bytes:1073741824}") long budgetBytes,
-                              @Value("${llm.inference.kv-prefix.lookup-timeout:250ms}") Duration lookupTimeout) {
-        return new KvPrefixSettings(enabled, blockTokens, ttl, maxEntryBytes, budgetBytes, lookupTimeout);
+                              @Value("${llm.inference.kv-prefix.lookup-timeout:250ms}") Duration lookupTimeout,
+                              @Value("${llm.inference.kv-prefix.store-timeout:5s}") Duration storeTimeout) {
+        return new KvPrefixSettings(enabled, blockTokens, ttl, maxEntryBytes, budgetBytes, lookupTimeout,
+                storeTimeout);
     }
 
     /** Without REDIS_URI the replica prefills every prompt itself. */

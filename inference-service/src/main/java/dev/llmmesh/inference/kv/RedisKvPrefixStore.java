@@ -21,7 +21,9 @@ import java.util.Optional;
  * <p>Lookups run on the model's engine thread and have a connection of their own, so they never queue behind a
  * writer's blocks, and a time limit ({@link KvPrefixSettings#lookupTimeout()}), after which the prefill goes on
  * without the cache. Both go through {@link GuardedRedis}: while Redis is down or slow a lookup misses and a store
- * stops, at once during the breaker's cool-down.
+ * stops, at once during the breaker's cool-down. Stores have a bulk connection: a block may be megabytes, so a write
+ * may take up to {@link KvPrefixSettings#storeTimeout()}, and one that takes longer stops that store only; it does
+ * not open the breaker, which would skip every lookup and report Redis degraded.
  */
 public final class RedisKvPrefixStore implements KvPrefixStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedisKvPrefixStore.class);
@@ -32,7 +34,7 @@ public final class RedisKvPrefixStore implements KvPrefixStore {
 
     public RedisKvPrefixStore(GuardedRedis redis, KvPrefixSettings settings) {
         this.lookups = redis.newConnection();
-        this.stores = redis.newConnection();
+        this.stores = redis.newBulkConnection(settings.storeTimeout());
         this.settings = settings;
     }
 

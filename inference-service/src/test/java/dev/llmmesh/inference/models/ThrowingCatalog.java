@@ -1,0 +1,41 @@
+package dev.llmmesh.inference.models;
+
+import dev.llmmesh.inference.InferenceSettings;
+import dev.llmmesh.inference.engine.ChunkSink;
+import dev.llmmesh.inference.engine.InferenceMetrics;
+import dev.llmmesh.inference.engine.ModelEngine;
+import dev.llmmesh.inference.kv.KvPrefixStore;
+import io.micronaut.context.annotation.Replaces;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.annotation.Value;
+import jakarta.inject.Singleton;
+
+import java.util.Optional;
+
+/**
+ * The catalog, except that finding one model ({@code llm.test.throwing-model}) throws, as a bug in routing would:
+ * the only way a test reaches the request consumer's last net, since everything a request may hold is checked
+ * before. Only in tests that set the property.
+ */
+@Singleton
+@Replaces(ModelCatalog.class)
+@Requires(property = ThrowingCatalog.PROPERTY)
+public class ThrowingCatalog extends ModelCatalog {
+    public static final String PROPERTY = "llm.test.throwing-model";
+
+    private final String throwing;
+
+    ThrowingCatalog(ModelLoader loader, InferenceSettings settings, ChunkSink sink, InferenceMetrics metrics,
+                    KvPrefixStore prefixStore, @Value("${" + PROPERTY + "}") String throwing) {
+        super(loader, settings, sink, metrics, prefixStore);
+        this.throwing = throwing;
+    }
+
+    @Override
+    public Optional<ModelEngine> find(String modelId) {
+        if (throwing.equals(modelId)) {
+            throw new IllegalStateException("a routing bug that model " + modelId + " finds");
+        }
+        return super.find(modelId);
+    }
+}
