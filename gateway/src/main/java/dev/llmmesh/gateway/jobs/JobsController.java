@@ -115,15 +115,17 @@ public class JobsController {
         // follow() replays the whole history first, so an event's index is its position: the same on every
         // connection and, since the history is rebuilt in order from Kafka, after a gateway restart too.
         Flux<Event<Object>> events = board.follow(id).index()
-                .filter(e -> e.getT1() > after)
                 .map(e -> Event.<Object>of(e.getT2()).id(Long.toString(e.getT1()))
                         .name(e.getT2().state().name().toLowerCase(Locale.ROOT)));
         // A queued job can be silent for long; pings keep proxies from closing the connection. Their data has a
         // "type" like every event's, so a client can tell them apart without looking at the event name. They carry
         // no id, so they do not move a client's Last-Event-ID.
         Flux<Event<Object>> pings = Flux.interval(HEARTBEAT).map(i -> Event.<Object>of(PING).name("ping"));
+        // The end is found before Last-Event-ID skips what the client has seen: a client resuming after the
+        // terminal event still gets a stream that ends (and whose pings stop) instead of one that never does.
         return events.mergeWith(pings)
-                .takeUntil(e -> e.getData() instanceof JobEvent job && job.state().terminal());
+                .takeUntil(e -> e.getData() instanceof JobEvent job && job.state().terminal())
+                .filter(e -> !(e.getData() instanceof JobEvent) || Long.parseLong(e.getId()) > after);
     }
 
     private static long lastEventId(String header) {
