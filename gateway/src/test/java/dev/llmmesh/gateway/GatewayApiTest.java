@@ -244,6 +244,20 @@ class GatewayApiTest implements UsesMeshInfra {
     }
 
     @Test
+    void aClientResumingAfterAFinishedJobsLastEventGetsAStreamThatEnds() throws Exception {
+        String jobId = "resume-end-" + System.nanoTime();
+        KafkaProbe.send(Topics.JOB_EVENTS, jobId, Json.bytes(JobEvent.queued(jobId, "pretrain")));
+        KafkaProbe.send(Topics.JOB_EVENTS, jobId, Json.bytes(JobEvent.cancelled(jobId, "pretrain", "cancelled")));
+        awaitState(jobId, "CANCELLED");
+        // Bounded well below the 15 s heartbeat: a stream that does not end on its own fails here, not by a ping.
+        HttpResponse<String> resumed = http.sendAsync(HttpRequest.newBuilder(URI.create(server.getURL() + "/v1/jobs/"
+                        + jobId + "/events")).header("Last-Event-ID", "1").build(), HttpResponse.BodyHandlers.ofString())
+                .get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, resumed.statusCode());
+        assertEquals(List.of(), eventNames(resumed.body()), "the client has seen every event already");
+    }
+
+    @Test
     void listsPublishedModelsInOpenAiFormat() throws Exception {
         String modelId = "model-" + System.nanoTime();
         var model = new ModelAnnouncement(ModelAnnouncement.TYPE, ModelAnnouncement.SCHEMA_VERSION, modelId,

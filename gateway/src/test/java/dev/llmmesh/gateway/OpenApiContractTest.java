@@ -2,7 +2,9 @@ package dev.llmmesh.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmmesh.core.generate.SamplingParams;
 import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.UsesMeshInfra;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -136,6 +138,18 @@ class OpenApiContractTest implements UsesMeshInfra {
                         op + " " + code);
             }
         }
+    }
+
+    @Test
+    void theDocumentedBoundsOfNAndLogprobsAreTheOnesTheCodeEnforces() {
+        JsonNode completion = spec.jsonRequestSchema(spec.operation("POST", "/v1/completions"));
+        JsonNode chat = spec.jsonRequestSchema(spec.operation("POST", "/v1/chat/completions"));
+        assertEquals(CompletionRequest.MAX_N, completion.path("properties").path("n").path("maximum").asInt(-1));
+        assertEquals(CompletionRequest.MAX_N, chat.path("properties").path("n").path("maximum").asInt(-1));
+        assertEquals(SamplingParams.MAX_LOGPROBS, completion.path("properties").path("logprobs").path("maximum")
+                .asInt(-1));
+        assertEquals(SamplingParams.MAX_LOGPROBS, chat.path("properties").path("top_logprobs").path("maximum")
+                .asInt(-1));
     }
 
     @Test

@@ -3,8 +3,8 @@ package dev.llmmesh.mesh;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 
@@ -26,6 +26,14 @@ public final class JobMessages {
         } catch (IOException e) {
             throw new MalformedJobException("not JSON: " + e.getMessage(), null, null);
         }
+        return parse(tree, jobType, validTypes);
+    }
+
+    /**
+     * The same for a message already read, as the gateway has it: read as it came, not written out and read again
+     * (writing turns a number too large for a double, 1e400, into the string "Infinity").
+     */
+    public static <T> T parse(JsonNode tree, Class<T> jobType, String validTypes) throws MalformedJobException {
         if (tree == null || !tree.isObject()) {
             throw new MalformedJobException("a job message must be a JSON object", null, null);
         }
@@ -45,20 +53,78 @@ public final class JobMessages {
             throw new MalformedJobException("invalid " + type + " job: " + reason, jobId, type,
                     fieldNamedBy(reason, jobType));
         } catch (JsonMappingException e) {
-            String field = e.getPath().isEmpty() ? null : e.getPath().getLast().getFieldName();
+            String field = fieldOf(e);
             throw new MalformedJobException("invalid " + type + " job: " + (field == null ? "" : field + ": ")
-                    + reason(e), jobId, type, field);
+                    + reason(e, tree), jobId, type, field);
         } catch (JacksonException e) {
             throw new MalformedJobException("invalid " + type + " job: " + e.getOriginalMessage(), jobId, type);
         }
     }
 
-    /** Jackson's words for a wrong value, except where plainer ones say what to send instead. */
-    public static String reason(JsonMappingException e) {
-        if (e instanceof InvalidFormatException f && f.getValue() instanceof Number n && isWhole(f.getTargetType())) {
-            return "must be a whole number, got " + n;
+    /**
+     * Jackson's words for a wrong value, except where plainer ones say what to send instead: a value of the wrong
+     * JSON type, or a fraction where a whole number is meant.
+     *
+     * @param input the JSON that was being read, where the offending value is looked up
+     */
+    public static String reason(JsonMappingException e, JsonNode input) {
+        JsonNode got = valueAt(input, e);
+        if (got != null && got.isValueNode() && e instanceof MismatchedInputException m && m.getTargetType() != null) {
+            Class<?> target = m.getTargetType();
+            if (got.isFloatingPointNumber() && isWhole(target)) {
+                return "must be a whole number, got " + got;
+            }
+            String wanted = jsonType(target);
+            if (wanted != null && !wanted.equals(jsonType(got))) {
+                return "must be " + wanted + ", got " + (got.isTextual() ? "the string " + got : got);
+            }
         }
         return e.getOriginalMessage();
+    }
+
+    private static JsonNode valueAt(JsonNode input, JsonMappingException e) {
+        JsonNode node = input;
+        for (var ref : e.getPath()) {
+            if (node == null) {
+                return null;
+            }
+            node = ref.getFieldName() != null ? node.get(ref.getFieldName())
+                    : ref.getIndex() >= 0 ? node.get(ref.getIndex()) : null;
+        }
+        return node;
+    }
+
+    /**
+     * The field a mapping error is about: the innermost named one, so a wrong element of a list names the list
+     * ({@code specialTokens}, not nothing).
+     */
+    public static String fieldOf(JsonMappingException e) {
+        for (int i = e.getPath().size() - 1; i >= 0; i--) {
+            String name = e.getPath().get(i).getFieldName();
+            if (name != null) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private static String jsonType(JsonNode value) {
+        return value.isTextual() ? "a string" : value.isBoolean() ? "true or false" : value.isNumber() ? "a number"
+                : null;
+    }
+
+    /** How a JSON sender would call a value of {@code type}; null for types that are not plain JSON scalars. */
+    private static String jsonType(Class<?> type) {
+        if (type == String.class || type == CharSequence.class) {
+            return "a string";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false";
+        }
+        if ((type.isPrimitive() && type != char.class) || Number.class.isAssignableFrom(type)) {
+            return "a number";
+        }
+        return null;
     }
 
     private static boolean isWhole(Class<?> type) {

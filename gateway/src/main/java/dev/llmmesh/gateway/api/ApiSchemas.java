@@ -1,6 +1,8 @@
 package dev.llmmesh.gateway.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.llmmesh.core.generate.SamplingParams;
+import dev.llmmesh.mesh.inference.CompletionRequest;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 import java.util.List;
@@ -23,7 +25,8 @@ public final class ApiSchemas {
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "Call me Ishmael.", description = "a string (or an array of one string)")
             String prompt,
             @JsonProperty("max_tokens") @Schema(minimum = "0", example = "16", description = "default 16") Integer maxTokens,
-            @Schema(minimum = "0", maximum = "5", description = "alternatives per token") Integer logprobs,
+            @Schema(minimum = "0", maximum = "" + SamplingParams.MAX_LOGPROBS, description = "alternatives per token")
+            Integer logprobs,
             @Schema(description = "prepend the prompt to the text") Boolean echo,
             @Schema(minimum = "0", maximum = "2", example = "1.0") Double temperature,
             @JsonProperty("top_p") @Schema(minimum = "0", maximum = "1") Double topP,
@@ -32,7 +35,7 @@ public final class ApiSchemas {
             @JsonProperty("repetition_penalty") @Schema(description = "extension") Double repetitionPenalty,
             @JsonProperty("presence_penalty") @Schema(minimum = "-2", maximum = "2") Double presencePenalty,
             @JsonProperty("frequency_penalty") @Schema(minimum = "-2", maximum = "2") Double frequencyPenalty,
-            @Schema(minimum = "1", maximum = "16") Integer n,
+            @Schema(minimum = "1", maximum = "" + CompletionRequest.MAX_N) Integer n,
             @Schema(description = "true: server-sent events") Boolean stream,
             @JsonProperty("stream_options") StreamOptions streamOptions,
             @Schema(description = "a string or an array of up to 4 strings") List<String> stop,
@@ -49,7 +52,8 @@ public final class ApiSchemas {
             @JsonProperty("max_tokens") @Schema(minimum = "0", description = "default: up to the model's context") Integer maxTokens,
             @JsonProperty("max_completion_tokens") @Schema(minimum = "0") Integer maxCompletionTokens,
             Boolean logprobs,
-            @JsonProperty("top_logprobs") @Schema(minimum = "0", maximum = "5") Integer topLogprobs,
+            @JsonProperty("top_logprobs") @Schema(minimum = "0", maximum = "" + SamplingParams.MAX_LOGPROBS)
+            Integer topLogprobs,
             @Schema(minimum = "0", maximum = "2") Double temperature,
             @JsonProperty("top_p") @Schema(minimum = "0", maximum = "1") Double topP,
             @JsonProperty("top_k") @Schema(minimum = "0") Integer topK,
@@ -57,7 +61,7 @@ public final class ApiSchemas {
             @JsonProperty("repetition_penalty") Double repetitionPenalty,
             @JsonProperty("presence_penalty") @Schema(minimum = "-2", maximum = "2") Double presencePenalty,
             @JsonProperty("frequency_penalty") @Schema(minimum = "-2", maximum = "2") Double frequencyPenalty,
-            @Schema(minimum = "1", maximum = "16") Integer n,
+            @Schema(minimum = "1", maximum = "" + CompletionRequest.MAX_N) Integer n,
             Boolean stream,
             @JsonProperty("stream_options") StreamOptions streamOptions,
             List<String> stop,

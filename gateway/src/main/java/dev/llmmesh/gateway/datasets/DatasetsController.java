@@ -1,29 +1,29 @@
 package dev.llmmesh.gateway.datasets;
 
-import io.micronaut.http.annotation.Status;
 import dev.llmmesh.gateway.api.BodyErrors;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
-import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.micronaut.http.MediaType;
 import dev.llmmesh.gateway.api.ProblemErrors;
 import dev.llmmesh.mesh.Ids;
+import dev.llmmesh.servicekit.http.Problem;
 import dev.llmmesh.servicekit.http.ProblemException;
 import io.micronaut.core.annotation.Nullable;
-import dev.llmmesh.servicekit.http.Problem;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.annotation.Status;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.io.IOException;

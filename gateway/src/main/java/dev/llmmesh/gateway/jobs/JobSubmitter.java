@@ -79,7 +79,7 @@ public class JobSubmitter {
 
     private static MeshJob parse(ObjectNode message, JobCatalog.Kind kind) {
         try {
-            return JobMessages.parse(Json.bytes(message), kind.record(), JobCatalog.validTypes());
+            return JobMessages.parse(message, kind.record(), JobCatalog.validTypes());
         } catch (MalformedJobException e) {
             throw ProblemException.badField(e.field().orElse(null), e.getMessage());
         }

@@ -47,8 +47,14 @@ public record JobView(String id, String type, JobState state, Instant createdAt,
         }
         Progress p = event.progress();
         if (event.state() == JobState.RUNNING && p != null) {
-            return "running: " + p.stage() + ", " + p.done() + "/" + p.total() + " " + p.unit();
+            // Stage and unit are optional in a report; a missing one is left out rather than shown as "null".
+            String count = p.done() + "/" + p.total() + (blank(p.unit()) ? "" : " " + p.unit());
+            return "running: " + (blank(p.stage()) ? "" : p.stage() + ", ") + count;
         }
         return previous;
+    }
+
+    private static boolean blank(String text) {
+        return text == null || text.isBlank();
     }
 }

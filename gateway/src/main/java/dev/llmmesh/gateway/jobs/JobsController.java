@@ -1,12 +1,7 @@
 package dev.llmmesh.gateway.jobs;
 
-import io.micronaut.http.annotation.Status;
-import dev.llmmesh.gateway.api.BodyErrors;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
-import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import dev.llmmesh.gateway.api.ApiSchemas;
+import dev.llmmesh.gateway.api.BodyErrors;
 import dev.llmmesh.gateway.api.ProblemErrors;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
@@ -24,10 +19,15 @@ import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.annotation.Status;
 import io.micronaut.http.sse.Event;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -115,15 +115,17 @@ public class JobsController {
         // follow() replays the whole history first, so an event's index is its position: the same on every
         // connection and, since the history is rebuilt in order from Kafka, after a gateway restart too.
         Flux<Event<Object>> events = board.follow(id).index()
-                .filter(e -> e.getT1() > after)
                 .map(e -> Event.<Object>of(e.getT2()).id(Long.toString(e.getT1()))
                         .name(e.getT2().state().name().toLowerCase(Locale.ROOT)));
         // A queued job can be silent for long; pings keep proxies from closing the connection. Their data has a
         // "type" like every event's, so a client can tell them apart without looking at the event name. They carry
         // no id, so they do not move a client's Last-Event-ID.
         Flux<Event<Object>> pings = Flux.interval(HEARTBEAT).map(i -> Event.<Object>of(PING).name("ping"));
+        // The end is found before Last-Event-ID skips what the client has seen: a client resuming after the
+        // terminal event still gets a stream that ends (and whose pings stop) instead of one that never does.
         return events.mergeWith(pings)
-                .takeUntil(e -> e.getData() instanceof JobEvent job && job.state().terminal());
+                .takeUntil(e -> e.getData() instanceof JobEvent job && job.state().terminal())
+                .filter(e -> !(e.getData() instanceof JobEvent) || Long.parseLong(e.getId()) > after);
     }
 
     private static long lastEventId(String header) {

@@ -1,8 +1,8 @@
 package dev.llmmesh.gateway.models;
 
-import dev.llmmesh.gateway.api.ProblemErrors;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.llmmesh.gateway.api.ProblemErrors;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.servicekit.http.ProblemException;
 import io.micronaut.http.HttpStatus;

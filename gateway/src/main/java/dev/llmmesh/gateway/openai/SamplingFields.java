@@ -21,7 +21,6 @@ final class SamplingFields {
     static final Set<String> COMMON = Set.of("model", "temperature", "top_p", "n", "stream", "stream_options", "stop",
             "presence_penalty", "frequency_penalty", "seed", "user", "top_k", "min_p", "repetition_penalty",
             "conversation_id");
-    static final int MAX_N = 16;
 
     private SamplingFields() {
     }
@@ -38,8 +37,8 @@ final class SamplingFields {
         Long seed = fields.longValue("seed");
         Integer topK = fields.integer("top_k");
         Integer n = fields.integer("n");
-        if (n != null && n > MAX_N) {
-            throw OpenAiException.invalid("n", "n must be at most " + MAX_N + ", got " + n);
+        if (n != null && n > CompletionRequest.MAX_N) {
+            throw OpenAiException.invalid("n", "n must be at most " + CompletionRequest.MAX_N + ", got " + n);
         }
         SamplingParams params;
         try {

@@ -1,6 +1,7 @@
 package dev.llmmesh.gateway.tokenizers;
 
 import dev.llmmesh.servicekit.http.ProblemException;
+import io.micronaut.context.annotation.Value;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -10,7 +11,6 @@ import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientException;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
-import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 
 /**

@@ -157,9 +157,9 @@ public final class PretrainSettings {
         } catch (ValueInstantiationException e) {
             throw invalid(field, e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage(), type);
         } catch (JsonMappingException e) {
-            String nested = pathOf(e);
-            String named = nested.isEmpty() ? field : field + "." + nested;
-            throw new InvalidJobException(named, named + ": " + JobMessages.reason(e));
+            String nested = JobMessages.fieldOf(e);
+            String named = nested == null ? field : field + "." + nested;
+            throw new InvalidJobException(named, named + ": " + JobMessages.reason(e, merged));
         } catch (JacksonException e) {
             throw new InvalidJobException(field, field + ": " + e.getOriginalMessage());
         }
@@ -179,11 +179,4 @@ public final class PretrainSettings {
         return new InvalidJobException(prefix, prefix + ": " + reason);
     }
 
-    /** Jackson knows which nested field a type mismatch was in. */
-    private static String pathOf(JsonMappingException e) {
-        if (!e.getPath().isEmpty() && e.getPath().getLast().getFieldName() != null) {
-            return e.getPath().getLast().getFieldName();
-        }
-        return "";
-    }
-}
+    /** Jackson knows which nested field a type mismatch was in. */}

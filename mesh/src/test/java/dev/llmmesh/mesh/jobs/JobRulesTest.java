@@ -52,6 +52,42 @@ class JobRulesTest {
     }
 
     @Test
+    void aValueOfTheWrongJsonTypeIsRefusedNamingTheFieldNotConverted() throws Exception {
+        assertWrongType("datasetId", "must be a string, got 0",
+                "{\"type\":\"train-tokenizer\",\"jobId\":\"j\",\"datasetId\":0,\"vocabSize\":300}");
+        assertWrongType("tokenizerId", "must be a string, got true",
+                "{\"type\":\"train-tokenizer\",\"jobId\":\"j\",\"datasetId\":\"d\",\"tokenizerId\":true,\"vocabSize\":300}");
+        assertWrongType("vocabSize", "must be a number, got the string \"300\"",
+                "{\"type\":\"train-tokenizer\",\"jobId\":\"j\",\"datasetId\":\"d\",\"vocabSize\":\"300\"}");
+        assertWrongType("vocabSize", "must be a number, got true",
+                "{\"type\":\"train-tokenizer\",\"jobId\":\"j\",\"datasetId\":\"d\",\"vocabSize\":true}");
+        assertWrongType("specialTokens", "must be a string, got 7",
+                "{\"type\":\"train-tokenizer\",\"jobId\":\"j\",\"datasetId\":\"d\",\"vocabSize\":300,\"specialTokens\":[7]}");
+        assertWrongType("maxSteps", "must be a number, got the string \"10\"",
+                "{\"type\":\"pretrain\",\"jobId\":\"j\",\"datasetId\":\"d\",\"tokenizerId\":\"t\",\"maxSteps\":\"10\"}");
+        // As the gateway has it: a tree, where 1e400 is a double too large, not yet the string "Infinity".
+        var huge = assertThrows(MalformedJobException.class, () -> JobMessages.parse(Json.STRICT.readTree(
+                "{\"type\":\"train-tokenizer\",\"jobId\":\"j\",\"datasetId\":\"d\",\"tokenizerId\":1e400,\"vocabSize\":300}"),
+                TokenizerJob.class, "test"));
+        assertEquals("tokenizerId", huge.field().orElse(null), huge.getMessage());
+        GptConfig tiny = PretrainSettings.model(null, VOCAB);
+        assertTrainingRefused("hyperparameters.batchSize", "{\"batchSize\":\"8\"}", null, tiny);
+        assertTrainingRefused("hyperparameters.decayEmbeddings", "{\"decayEmbeddings\":\"true\"}", null, tiny);
+        assertTrainingRefused("hyperparameters.decayEmbeddings", "{\"decayEmbeddings\":1}", null, tiny);
+        // A whole number is a number: 1 where a double is meant is 1.0, as JSON has it.
+        assertEquals(1.0, PretrainSettings.training(Json.STRICT.readTree("{\"learningRate\":1}"), null, null, tiny)
+                .learningRate());
+    }
+
+    private static void assertWrongType(String field, String reason, String job) {
+        Class<?> type = job.contains("pretrain") ? TrainerJob.class : TokenizerJob.class;
+        var e = assertThrows(MalformedJobException.class, () -> JobMessages.parse(job.getBytes(StandardCharsets.UTF_8),
+                type, "test"));
+        assertEquals(field, e.field().orElse(null), e.getMessage());
+        assertTrue(e.getMessage().contains(field + ": " + reason), e.getMessage());
+    }
+
+    @Test
     void aJobTheCapacityCannotHoldIsRefusedWithTheNumbersAndWhatToChange() throws Exception {
         GptConfig gpt2 = PretrainSettings.model(Json.STRICT.readTree("\"gpt2\""), 50257);
         TrainConfig run = PretrainSettings.training(null, 10L, null, gpt2);
