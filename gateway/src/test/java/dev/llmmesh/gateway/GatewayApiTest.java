@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,14 +51,8 @@ class GatewayApiTest implements UsesMeshInfra {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
-        try {
-            artifacts = Files.createTempDirectory("gateway-artifacts");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        props.put("llm.artifacts.dir", artifacts.toString());
-        props.put("llm.auth.enabled", "false");
+        artifacts = TestGateways.artifactsDir();
+        Map<String, String> props = TestGateways.properties(artifacts, false);
         props.put("llm.gateway.max-dataset-bytes", "65536");
         return props;
     }

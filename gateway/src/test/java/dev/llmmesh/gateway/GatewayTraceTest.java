@@ -20,14 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,14 +48,8 @@ class GatewayTraceTest implements UsesMeshInfra {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
+        Map<String, String> props = TestGateways.properties(TestGateways.artifactsDir(), false);
         props.putAll(receiver.properties());
-        try {
-            props.put("llm.artifacts.dir", Files.createTempDirectory("gateway-artifacts").toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        props.put("llm.auth.enabled", "false");
         return props;
     }
 

@@ -38,7 +38,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -92,9 +91,8 @@ class MalformedInputTest implements UsesMeshInfra {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
+        Map<String, String> props = TestGateways.properties(TestGateways.artifactsDir(), false);
         try {
-            props.put("llm.artifacts.dir", Files.createTempDirectory("malformed-input").toString());
             tokenizerStandIn = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -111,7 +109,6 @@ class MalformedInputTest implements UsesMeshInfra {
         });
         tokenizerStandIn.start();
         props.put("micronaut.http.services.tokenizer.url", "http://127.0.0.1:" + tokenizerStandIn.getAddress().getPort());
-        props.put("llm.auth.enabled", "false");
         props.put("llm.gateway.max-dataset-bytes", "16MB");
         props.put("llm.gateway.inference.first-chunk-timeout", "3s");
         return props;

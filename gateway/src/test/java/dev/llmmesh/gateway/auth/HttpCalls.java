@@ -1,19 +1,16 @@
 package dev.llmmesh.gateway.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.gateway.TestGateways;
 import dev.llmmesh.mesh.Json;
-import dev.llmmesh.testkit.MeshInfra;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,12 +44,7 @@ final class HttpCalls {
 
     /** The mesh's test infrastructure, a fresh artifacts folder and {@link ProbeController} on: each auth HTTP test's base. */
     static Map<String, String> probeServerProperties() {
-        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
-        try {
-            props.put("llm.artifacts.dir", Files.createTempDirectory("artifacts").toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Map<String, String> props = TestGateways.properties(TestGateways.artifactsDir(), true);
         props.put(ProbeController.ENABLED, "true");
         return props;
     }

@@ -1,6 +1,7 @@
 package dev.llmmesh.gateway.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.gateway.TestGateways;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.JobEvent;
@@ -18,15 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,14 +48,8 @@ class JobSettingsTest implements UsesMeshInfra {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> props = new HashMap<>(MeshInfra.get().properties());
-        try {
-            artifacts = Files.createTempDirectory("gateway-artifacts");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        props.put("llm.artifacts.dir", artifacts.toString());
-        props.put("llm.auth.enabled", "false");
+        artifacts = TestGateways.artifactsDir();
+        Map<String, String> props = TestGateways.properties(artifacts, false);
         props.put(JobPreconditions.TRAINER_MEMORY_LIMIT, "4GB");
         return props;
     }
