@@ -33,7 +33,7 @@ final class NextSteps {
         pretrainJob.ifPresent(id -> lines.add("  curl -N %s/v1/jobs/%s/events     # replays the job's events"
                 .formatted(base, id)));
         lines.add(("  curl -s %s/v1/jobs -H 'Content-Type: application/json' -d '{\"type\":\"pretrain\",\"datasetId\":\"%s\","
-                + "\"tokenizerId\":\"%s\",\"model\":\"tiny\",\"maxSteps\":1000}'").formatted(base, datasetId, tokenizerId));
+                + "\"tokenizerId\":\"%s\",\"model\":{\"contextLength\":256},\"maxSteps\":1000}'").formatted(base, datasetId, tokenizerId));
         lines.add("  curl -s %s/openapi.yml  # the whole API".formatted(base));
         return lines;
     }
