@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * There is no Docker engine on the build machines, so docker-compose.yml is checked as a file: against
- * the modules it builds, their configuration keys and {@link Topics}. A rename on either side (a config
+ * There is no Docker engine on the build machines, so docker-compose.yml and the Dockerfile are checked as
+ * files: against the modules they build, their configuration keys and {@link Topics}. A rename on either side (a config
  * key, a topic's partitions, a module) fails here instead of in a container that starts and misbehaves.
  */
 class ComposeFileTest {
@@ -40,11 +41,14 @@ class ComposeFileTest {
             "OTEL_", "OpenTelemetry SDK autoconfigure",
             // DJL reads DJL_CACHE_DIR / DJL_OFFLINE from the environment (ai.djl.util.Utils), not from Micronaut.
             "DJL_", "DJL",
-            // The images' entrypoint splits JAVA_OPTS into JVM flags (see the Dockerfiles).
+            // The images' entrypoint splits JAVA_OPTS into JVM flags (see the Dockerfile).
             "JAVA_OPTS", "the image entrypoint",
             // micronaut-redis-lettuce's redis.uri; deliberately absent from application.yml, because a
             // service without it runs without Redis (service-kit MeshBeans).
             "REDIS_URI", "micronaut-redis-lettuce");
+
+    private static final Pattern SERVICE_PARENT =
+            Pattern.compile("<parent>\\s*<groupId>dev\\.llmmesh</groupId>\\s*<artifactId>services-parent</artifactId>");
 
     private static final Pattern CREATE_TOPIC =
             Pattern.compile("^\\s*create\\s+(\\S+)\\s+(\\d+)\\s+(\\S+)\\s*$", Pattern.MULTILINE);
@@ -63,21 +67,65 @@ class ComposeFileTest {
     }
 
     @Test
-    void everyBuildHasAContextAndADockerfileThatBuildsItsModule() throws IOException {
+    void everyServiceBuildsFromTheOneDockerfileWithAModuleArgumentNamingAServiceModule() {
+        Path dockerfile = root.resolve("Dockerfile");
         for (String service : builtServices()) {
             Map<String, Object> build = map(services.get(service), "build", service);
             Path context = root.resolve(String.valueOf(build.get("context"))).normalize();
-            assertTrue(Files.isDirectory(context), service + ": build context " + context + " does not exist");
-            Path dockerfile = context.resolve(String.valueOf(build.getOrDefault("dockerfile", "Dockerfile")));
-            assertTrue(Files.isRegularFile(dockerfile), service + ": Dockerfile " + dockerfile + " does not exist");
+            assertEquals(root, context, service + ": the build context must be the repository root (the Dockerfile "
+                    + "builds the module inside the reactor), not " + context);
+            Path used = context.resolve(String.valueOf(build.getOrDefault("dockerfile", "Dockerfile"))).normalize();
+            assertEquals(dockerfile, used, service + ": every service builds from the one Dockerfile at the root");
             String module = module(service);
-            assertTrue(Files.isRegularFile(context.resolve(module).resolve("pom.xml")),
-                    service + ": " + dockerfile + " sits in '" + module + "', which is not a module under " + context);
-            String text = Files.readString(dockerfile);
-            assertTrue(text.contains("-pl " + module + " "),
-                    service + ": " + dockerfile + " does not build its module with '-pl " + module + "'");
-            String jar = module + "/target/" + module + "-";
-            assertTrue(text.contains(jar), service + ": " + dockerfile + " does not copy the jar " + jar + "<version>.jar");
+            assertTrue(serviceModules().contains(module), service + ": build arg MODULE=" + module + " is not a "
+                    + "service module (a module of the root pom.xml whose parent is services-parent): "
+                    + serviceModules());
+        }
+    }
+
+    @Test
+    void theDockerfileBuildsAndRunsTheJarOfItsModuleArgument() throws IOException {
+        String text = Files.readString(root.resolve("Dockerfile"));
+        List<String> stages = Pattern.compile("(?m)^FROM ").splitAsStream(text).skip(1).toList();
+        assertFalse(stages.isEmpty(), "the Dockerfile has no FROM");
+        // An ARG is visible only in the stage that declares it; the build stage and the image both need MODULE.
+        for (String stage : stages) {
+            assertTrue(Pattern.compile("(?m)^ARG MODULE\\s*$").matcher(stage).find(),
+                    "every stage of the Dockerfile must declare 'ARG MODULE' (no default), this one does not: FROM "
+                            + stage.lines().findFirst().orElse(""));
+        }
+        assertTrue(text.contains("-pl \"$MODULE\" -am package"),
+                "the Dockerfile does not build the module with '-pl \"$MODULE\" -am package'");
+        assertTrue(text.contains("\"$MODULE/target/$MODULE\"-*.jar"),
+                "the Dockerfile does not take the shaded jar \"$MODULE/target/$MODULE\"-*.jar that services-parent names");
+        // Where a gateway that bundles a web UI puts it; the image copies it when present.
+        assertTrue(text.contains("$MODULE/target/web"), "the Dockerfile lost the hook for <module>/target/web");
+    }
+
+    @Test
+    void everyBuildArgumentIsDeclaredInTheDockerfile() throws IOException {
+        Set<String> declared = new TreeSet<>();
+        Matcher m = Pattern.compile("(?m)^ARG (\\w+)").matcher(Files.readString(root.resolve("Dockerfile")));
+        while (m.find()) {
+            declared.add(m.group(1));
+        }
+        for (String service : builtServices()) {
+            for (String arg : buildArgs(service).keySet()) {
+                assertTrue(declared.contains(arg), service + ": build arg " + arg
+                        + " is not declared in the Dockerfile (an undeclared arg is silently ignored); it declares " + declared);
+            }
+        }
+    }
+
+    /** A second, per-module Dockerfile would drift from the one that compose builds. */
+    @Test
+    void everyServiceModuleIsBuiltByComposeAndHasNoDockerfileOfItsOwn() {
+        Set<String> built = new TreeSet<>();
+        builtServices().forEach(s -> built.add(module(s)));
+        for (String module : serviceModules()) {
+            assertTrue(built.contains(module), "service module " + module + " is built by no service in docker-compose.yml");
+            assertFalse(Files.exists(root.resolve(module).resolve("Dockerfile")),
+                    module + "/Dockerfile exists; every service builds from the Dockerfile at the root with MODULE=" + module);
         }
     }
 
@@ -255,13 +303,43 @@ class ComposeFileTest {
         return services.keySet().stream().filter(s -> services.get(s).containsKey("build")).toList();
     }
 
-    /** The module a service is built from: the folder its Dockerfile is in. */
+    /** The module a service is built from: its MODULE build argument. */
     private static String module(String service) {
+        Object module = buildArgs(service).get("MODULE");
+        assertTrue(module != null && !String.valueOf(module).isBlank(),
+                service + ": build.args has no MODULE naming the module the Dockerfile builds");
+        return String.valueOf(module);
+    }
+
+    /** build.args as a mapping, whether compose spells it as a mapping or as a list of NAME=value. */
+    private static Map<String, Object> buildArgs(String service) {
         Map<String, Object> build = map(services.get(service), "build", service);
-        Path dockerfile = Path.of(String.valueOf(build.getOrDefault("dockerfile", "Dockerfile")));
-        assertTrue(dockerfile.getParent() != null,
-                service + ": its Dockerfile should be <module>/Dockerfile, not " + dockerfile);
-        return dockerfile.getParent().toString();
+        Object args = build.get("args");
+        if (args instanceof List<?> entries) {
+            Map<String, Object> named = new LinkedHashMap<>();
+            entries.forEach(a -> named.put(String.valueOf(a).split("=", 2)[0],
+                    String.valueOf(a).contains("=") ? String.valueOf(a).split("=", 2)[1] : null));
+            return named;
+        }
+        return args == null ? Map.of() : map(build, "args", service + ".build");
+    }
+
+    /** The modules of the root pom.xml whose pom has services-parent as its parent. */
+    private static Set<String> serviceModules() {
+        Set<String> modules = new TreeSet<>();
+        try {
+            Matcher m = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(root.resolve("pom.xml")));
+            while (m.find()) {
+                Path pom = root.resolve(m.group(1)).resolve("pom.xml");
+                if (Files.isRegularFile(pom) && SERVICE_PARENT.matcher(Files.readString(pom)).find()) {
+                    modules.add(m.group(1));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        assertFalse(modules.isEmpty(), "no module of the root pom.xml has services-parent as its parent");
+        return modules;
     }
 
     private static Map<String, Object> environment(String service) {
