@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * There is no Docker engine on the build machines, so docker-compose.yml and the Dockerfile are checked as
- * files: against the modules they build, their configuration keys and {@link Topics}. A rename on either side (a config
- * key, a topic's partitions, a module) fails here instead of in a container that starts and misbehaves.
+ * files: against the modules they build, their configuration keys and {@link Topics}. A rename on either side
+ * (a config key, a topic's partitions, a module) fails here instead of in a container that starts and misbehaves.
  */
 class ComposeFileTest {
     /**
@@ -97,7 +97,8 @@ class ComposeFileTest {
         assertTrue(text.contains("-pl \"$MODULE\" -am package"),
                 "the Dockerfile does not build the module with '-pl \"$MODULE\" -am package'");
         assertTrue(text.contains("\"$MODULE/target/$MODULE\"-*.jar"),
-                "the Dockerfile does not take the shaded jar \"$MODULE/target/$MODULE\"-*.jar that services-parent names");
+                "the Dockerfile does not take the shaded jar \"$MODULE/target/$MODULE\"-*.jar that services-parent "
+                        + "names");
         // Where a gateway that bundles a web UI puts it; the image copies it when present.
         assertTrue(text.contains("$MODULE/target/web"), "the Dockerfile lost the hook for <module>/target/web");
     }
@@ -111,8 +112,8 @@ class ComposeFileTest {
         }
         for (String service : builtServices()) {
             for (String arg : buildArgs(service).keySet()) {
-                assertTrue(declared.contains(arg), service + ": build arg " + arg
-                        + " is not declared in the Dockerfile (an undeclared arg is silently ignored); it declares " + declared);
+                assertTrue(declared.contains(arg), service + ": build arg " + arg + " is not declared in the "
+                        + "Dockerfile (an undeclared arg is silently ignored); it declares " + declared);
             }
         }
     }
@@ -123,9 +124,10 @@ class ComposeFileTest {
         Set<String> built = new TreeSet<>();
         builtServices().forEach(s -> built.add(module(s)));
         for (String module : serviceModules()) {
-            assertTrue(built.contains(module), "service module " + module + " is built by no service in docker-compose.yml");
-            assertFalse(Files.exists(root.resolve(module).resolve("Dockerfile")),
-                    module + "/Dockerfile exists; every service builds from the Dockerfile at the root with MODULE=" + module);
+            assertTrue(built.contains(module),
+                    "service module " + module + " is built by no service in docker-compose.yml");
+            assertFalse(Files.exists(root.resolve(module).resolve("Dockerfile")), module + "/Dockerfile exists; "
+                    + "every service builds from the Dockerfile at the root with MODULE=" + module);
         }
     }
 
@@ -311,17 +313,8 @@ class ComposeFileTest {
         return String.valueOf(module);
     }
 
-    /** build.args as a mapping, whether compose spells it as a mapping or as a list of NAME=value. */
     private static Map<String, Object> buildArgs(String service) {
-        Map<String, Object> build = map(services.get(service), "build", service);
-        Object args = build.get("args");
-        if (args instanceof List<?> entries) {
-            Map<String, Object> named = new LinkedHashMap<>();
-            entries.forEach(a -> named.put(String.valueOf(a).split("=", 2)[0],
-                    String.valueOf(a).contains("=") ? String.valueOf(a).split("=", 2)[1] : null));
-            return named;
-        }
-        return args == null ? Map.of() : map(build, "args", service + ".build");
+        return named(map(services.get(service), "build", service), "args", service + ".build");
     }
 
     /** The modules of the root pom.xml whose pom has services-parent as its parent. */
@@ -343,14 +336,21 @@ class ComposeFileTest {
     }
 
     private static Map<String, Object> environment(String service) {
-        Object env = services.get(service).get("environment");
-        if (env instanceof List<?> entries) {
-            Map<String, Object> vars = new LinkedHashMap<>();
-            entries.forEach(v -> vars.put(String.valueOf(v).split("=", 2)[0], String.valueOf(v).contains("=")
-                    ? String.valueOf(v).split("=", 2)[1] : null));
-            return vars;
+        return named(services.get(service), "environment", service);
+    }
+
+    /** A mapping that compose also lets one spell as a list of NAME=value (environment, build.args). */
+    private static Map<String, Object> named(Map<String, Object> parent, String key, String where) {
+        Object value = parent.get(key);
+        if (value instanceof List<?> entries) {
+            Map<String, Object> named = new LinkedHashMap<>();
+            for (Object entry : entries) {
+                String[] pair = String.valueOf(entry).split("=", 2);
+                named.put(pair[0], pair.length == 2 ? pair[1] : null);
+            }
+            return named;
         }
-        return env == null ? Map.of() : map(services.get(service), "environment", service);
+        return value == null ? Map.of() : map(parent, key, where);
     }
 
     private static Map<String, Object> yaml(Path file) throws IOException {
