@@ -2,8 +2,9 @@ package dev.llmmesh.gateway.datasets;
 
 import dev.llmmesh.gateway.api.BodyErrors;
 import dev.llmmesh.gateway.api.ProblemErrors;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.type.TypeReference;
 import dev.llmmesh.mesh.Ids;
+import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.datasets.DatasetFormat;
 import dev.llmmesh.mesh.datasets.DatasetInfo;
 import dev.llmmesh.servicekit.http.Problem;
@@ -35,6 +36,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Datasets: upload one in a format, list them, look at one and at its rows. */
@@ -56,8 +58,9 @@ public class DatasetsController {
 
     @Schema(description = "a page of a dataset's rows")
     public record RowList(String object,
-                          @ArraySchema(schema = @Schema(type = "object", description = "a row: its format's fields, "
-                                  + "e.g. {\"text\": \"...\", \"label\": 1}")) List<ObjectNode> data,
+                          @ArraySchema(schema = @Schema(type = "object",
+                                  additionalProperties = Schema.AdditionalPropertiesValue.TRUE, description = "a row: its format's fields, e.g. "
+                                  + "{\"text\": \"...\", \"label\": 1}")) List<Map<String, Object>> data,
                           long offset, int limit, @Schema(description = "rows in the dataset") long total) {
     }
 
@@ -75,9 +78,11 @@ public class DatasetsController {
     @Status(HttpStatus.CREATED)
     public HttpResponse<?> upload(HttpRequest<?> request, @Body InputStream body, @QueryValue @Nullable String id,
                                   @QueryValue @Nullable String name,
-                                  @QueryValue @Nullable @Parameter(description = "text, jsonl-text (alias jsonl), "
-                                          + "jsonl-labeled, alpaca or multiple-choice; default: text, or jsonl-text "
-                                          + "for a JSONL Content-Type") String format)
+                                  @QueryValue @Nullable @Parameter(description = "the rows' format (jsonl is "
+                                          + "jsonl-text); default: text, or jsonl-text for a JSONL Content-Type",
+                                          schema = @Schema(type = "string", allowableValues = {"text", "jsonl-text",
+                                                  "jsonl", "jsonl-labeled", "alpaca", "multiple-choice"}))
+                                  String format)
             throws IOException {
         try {
             String datasetId = id == null ? Ids.random("ds") : checkedId(id);
@@ -119,7 +124,10 @@ public class DatasetsController {
             throw ProblemException.badField("limit", "limit must be between 1 and 1000, got " + limit);
         }
         DatasetStore.Page page = datasets.rows(checkedId(id), offset, limit).orElseThrow(() -> notFound(id));
-        return new RowList("list", page.rows(), offset, limit, page.total());
+        List<Map<String, Object>> rows = page.rows().stream()
+                .map(row -> Json.LENIENT.<Map<String, Object>>convertValue(row, new TypeReference<>() {
+                })).toList();
+        return new RowList("list", rows, offset, limit, page.total());
     }
 
     /** {@code ?format=} wins over the content type; without either, text. */
