@@ -44,23 +44,23 @@ import java.util.Set;
 @ExecuteOn(TaskExecutors.BLOCKING)
 @Tag(name = "datasets")
 public class DatasetsController {
+    private static final Set<String> JSONL_TYPES = Set.of("application/jsonl", "application/x-ndjson",
+            "application/jsonlines", "application/x-jsonlines");
+
     private final DatasetStore datasets;
 
     public DatasetsController(DatasetStore datasets) {
         this.datasets = datasets;
     }
 
-    private static final Set<String> JSONL_TYPES = Set.of("application/jsonl", "application/x-ndjson",
-            "application/jsonlines", "application/x-jsonlines");
-
     public record DatasetList(String object, List<DatasetInfo> data) {
     }
 
     @Schema(description = "a page of a dataset's rows")
     public record RowList(String object,
-                          @ArraySchema(schema = @Schema(type = "object",
-                                  additionalProperties = Schema.AdditionalPropertiesValue.TRUE, description = "a row: its format's fields, e.g. "
-                                  + "{\"text\": \"...\", \"label\": 1}")) List<Map<String, Object>> data,
+                          @ArraySchema(schema = @Schema(type = "object", additionalProperties =
+                                  Schema.AdditionalPropertiesValue.TRUE, description = "a row: its format's fields, "
+                                  + "e.g. {\"text\": \"...\", \"label\": 1}")) List<Map<String, Object>> data,
                           long offset, int limit, @Schema(description = "rows in the dataset") long total) {
     }
 
@@ -80,6 +80,7 @@ public class DatasetsController {
                                   @QueryValue @Nullable String name,
                                   @QueryValue @Nullable @Parameter(description = "the rows' format (jsonl is "
                                           + "jsonl-text); default: text, or jsonl-text for a JSONL Content-Type",
+                                          // DatasetsApiTest checks these are DatasetFormat's names.
                                           schema = @Schema(type = "string", allowableValues = {"text", "jsonl-text",
                                                   "jsonl", "jsonl-labeled", "alpaca", "multiple-choice"}))
                                   String format)

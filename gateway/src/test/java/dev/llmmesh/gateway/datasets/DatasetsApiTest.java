@@ -6,6 +6,7 @@ import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.TokenManifest;
+import dev.llmmesh.mesh.datasets.DatasetFormat;
 import dev.llmmesh.mesh.datasets.DatasetSplits;
 import dev.llmmesh.testkit.UsesMeshInfra;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -156,6 +157,21 @@ class DatasetsApiTest implements UsesMeshInfra {
         Reply unknown = upload("b-format", "csv", "a,b");
         assertEquals("format", unknown.body().get("field").textValue());
         assertTrue(unknown.detail().contains("text, jsonl-text, jsonl-labeled, alpaca, multiple-choice"), unknown.detail());
+    }
+
+    @Test
+    void theDocumentListsEveryFormatByItsName() throws Exception {
+        Map<String, Object> document = new org.yaml.snakeyaml.Yaml().load(get("/openapi.yml").text());
+        JsonNode parameters = Json.LENIENT.valueToTree(document).at("/paths/~1v1~1datasets/post/parameters");
+        List<String> documented = new ArrayList<>();
+        parameters.forEach(p -> {
+            if (p.path("name").asText().equals("format")) {
+                p.at("/schema/enum").forEach(v -> documented.add(v.textValue()));
+            }
+        });
+        List<String> expected = new ArrayList<>(DatasetFormat.names());
+        expected.add(2, "jsonl");
+        assertEquals(expected, documented);
     }
 
     @Test
