@@ -105,7 +105,8 @@ class GatewayApiTest implements UsesMeshInfra {
     void jsonlDocumentsAreJoinedByTheEndOfTextToken() throws Exception {
         Reply r = upload("?id=docs", "application/jsonl", "{\"text\":\"one\"}\n\n{\"text\":\"two\"}\n");
         assertEquals(201, r.status(), r.text());
-        assertEquals(2, r.body().get("documents").longValue());
+        assertEquals(2, r.body().get("rows").longValue());
+        assertEquals("jsonl-text", r.body().get("format").textValue(), "application/jsonl is jsonl-text");
         assertEquals("one<|endoftext|>two", Files.readString(artifacts.resolve("datasets/docs/data.txt")));
     }
 
@@ -113,9 +114,10 @@ class GatewayApiTest implements UsesMeshInfra {
     void refusesBadUploadsAndLeavesNothingBehind() throws Exception {
         Reply badLine = upload("?id=bad-jsonl", "application/jsonl", "{\"text\":\"ok\"}\n{\"txt\":1}\n");
         assertEquals(400, badLine.status());
-        assertEquals("line 2", badLine.body().get("field").textValue());
+        assertEquals("body", badLine.body().get("field").textValue());
+        assertTrue(badLine.body().get("detail").textValue().startsWith("line 2: field 'text': "), badLine.text());
         assertFalse(Files.exists(artifacts.resolve("datasets/bad-jsonl/data.txt")));
-        assertFalse(Files.exists(artifacts.resolve("datasets/bad-jsonl/data.jsonl")));
+        assertFalse(Files.exists(artifacts.resolve("datasets/bad-jsonl/rows.jsonl")));
         assertFalse(Files.exists(artifacts.resolve("datasets/bad-jsonl")), "a refused upload leaves no directory");
 
         Reply tooBig = upload("?id=too-big", "text/plain", "a".repeat(70_000));

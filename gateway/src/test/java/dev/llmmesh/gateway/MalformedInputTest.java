@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.datasets.DatasetFormat;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.mesh.inference.InferenceCommand;
@@ -353,6 +354,16 @@ class MalformedInputTest implements UsesMeshInfra {
             for (byte[] body : bodies) {
                 cases.add(new Case("body " + abbreviate(new String(body, 0, Math.min(body.length, 12), StandardCharsets.UTF_8)),
                         method, path, contentType, body));
+            }
+            if (template.equals("/v1/datasets")) {
+                // Each dataset format parses the body its own way: every one gets the bodies above.
+                for (String format : DatasetFormat.names()) {
+                    for (byte[] body : bodies) {
+                        cases.add(new Case("format " + format + " body " + abbreviate(new String(body, 0,
+                                Math.min(body.length, 12), StandardCharsets.UTF_8)), method, path + "?format=" + format,
+                                contentType, body));
+                    }
+                }
             }
             byte[] huge = new byte[HUGE];
             java.util.Arrays.fill(huge, (byte) 'a');

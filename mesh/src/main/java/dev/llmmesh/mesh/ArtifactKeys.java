@@ -13,12 +13,20 @@ public final class ArtifactKeys {
     /** Every dataset has a directory under this prefix. */
     public static final String DATASETS = "datasets/";
 
-    /** What the gateway recorded about an upload (name, format, size, lines); written after the text. */
+    /** What is recorded about a dataset (name, format, size, rows; a split's parent); written last. */
     public static String datasetInfo(String datasetId) {
         return DATASETS + datasetId + "/dataset.json";
     }
 
-    /** A JSONL upload as it was sent; {@link #datasetText} holds its documents' text. */
+    /**
+     * A dataset's rows, one JSON object per line with its format's fields (see {@code mesh.datasets.DatasetFormat});
+     * absent for plain text, whose rows are the lines of {@link #datasetText}.
+     */
+    public static String datasetRows(String datasetId) {
+        return DATASETS + datasetId + "/rows.jsonl";
+    }
+
+    /** A JSONL upload as it was sent, written before datasets had {@link #datasetRows}; read as rows when found. */
     public static String datasetJsonl(String datasetId) {
         return DATASETS + datasetId + "/data.jsonl";
     }
@@ -27,8 +35,13 @@ public final class ArtifactKeys {
         return "tokenizers/" + tokenizerId + "/tokenizer.json";
     }
 
+    /** One directory per tokenizer the dataset was tokenized with. */
+    public static String datasetTokensDir(String datasetId) {
+        return DATASETS + datasetId + "/tokens/";
+    }
+
     public static String tokensDir(String datasetId, String tokenizerId) {
-        return "datasets/" + datasetId + "/tokens/" + tokenizerId;
+        return datasetTokensDir(datasetId) + tokenizerId;
     }
 
     /** Shards of one tokenize job stay apart from any other job's until a manifest names them. */

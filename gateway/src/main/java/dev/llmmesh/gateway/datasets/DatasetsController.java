@@ -2,7 +2,11 @@ package dev.llmmesh.gateway.datasets;
 
 import dev.llmmesh.gateway.api.BodyErrors;
 import dev.llmmesh.gateway.api.ProblemErrors;
+import com.fasterxml.jackson.core.type.TypeReference;
 import dev.llmmesh.mesh.Ids;
+import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.datasets.DatasetFormat;
+import dev.llmmesh.mesh.datasets.DatasetInfo;
 import dev.llmmesh.servicekit.http.Problem;
 import dev.llmmesh.servicekit.http.ProblemException;
 import io.micronaut.core.annotation.Nullable;
@@ -21,6 +25,8 @@ import io.micronaut.http.annotation.Status;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -30,12 +36,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** Datasets: upload text or JSONL, list, look at one. */
+/** Datasets: upload one in a format, list them, look at one and at its rows. */
 @Controller("/v1/datasets")
 @ExecuteOn(TaskExecutors.BLOCKING)
 @Tag(name = "datasets")
 public class DatasetsController {
+    private static final Set<String> JSONL_TYPES = Set.of("application/jsonl", "application/x-ndjson",
+            "application/jsonlines", "application/x-jsonlines");
+
     private final DatasetStore datasets;
 
     public DatasetsController(DatasetStore datasets) {
@@ -45,9 +56,19 @@ public class DatasetsController {
     public record DatasetList(String object, List<DatasetInfo> data) {
     }
 
+    @Schema(description = "a page of a dataset's rows")
+    public record RowList(String object,
+                          @ArraySchema(schema = @Schema(type = "object", additionalProperties =
+                                  Schema.AdditionalPropertiesValue.TRUE, description = "a row: its format's fields, "
+                                  + "e.g. {\"text\": \"...\", \"label\": 1}")) List<Map<String, Object>> data,
+                          long offset, int limit, @Schema(description = "rows in the dataset") long total) {
+    }
+
     @Post(consumes = {"text/plain", "application/jsonl", "application/x-ndjson", "application/jsonlines",
             "application/x-jsonlines", "application/octet-stream"})
-    @Operation(summary = "Upload a dataset as the request body: UTF-8 text, or JSONL with a string 'text' per line")
+    @Operation(summary = "Upload a dataset as the request body (UTF-8) in a format: text, jsonl-text (jsonl), "
+            + "jsonl-labeled, alpaca (a JSON array or JSONL), multiple-choice; every row is checked, a bad one refused "
+            + "naming its line and field")
     @ApiResponse(responseCode = "201", description = "stored; Location is its URL",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DatasetInfo.class)))
     @ApiResponse(responseCode = "409", description = "a dataset with this id exists",
@@ -56,11 +77,17 @@ public class DatasetsController {
     @BodyErrors
     @Status(HttpStatus.CREATED)
     public HttpResponse<?> upload(HttpRequest<?> request, @Body InputStream body, @QueryValue @Nullable String id,
-                                  @QueryValue @Nullable String name, @QueryValue @Nullable String format)
+                                  @QueryValue @Nullable String name,
+                                  @QueryValue @Nullable @Parameter(description = "the rows' format (jsonl is "
+                                          + "jsonl-text); default: text, or jsonl-text for a JSONL Content-Type",
+                                          // DatasetsApiTest checks these are DatasetFormat's names.
+                                          schema = @Schema(type = "string", allowableValues = {"text", "jsonl-text",
+                                                  "jsonl", "jsonl-labeled", "alpaca", "multiple-choice"}))
+                                  String format)
             throws IOException {
         try {
             String datasetId = id == null ? Ids.random("ds") : checkedId(id);
-            DatasetFormat kind = DatasetFormat.of(format, request.getContentType().orElse(null));
+            DatasetFormat kind = format(format, request.getContentType().orElse(null));
             DatasetInfo info = datasets.upload(datasetId, name == null ? datasetId : name, kind, body);
             return HttpResponse.created(info, URI.create("/v1/datasets/" + datasetId));
         } catch (ProblemException e) {
@@ -80,8 +107,52 @@ public class DatasetsController {
     @Get("/{id}")
     @ProblemErrors
     public DatasetInfo get(@PathVariable String id) throws IOException {
-        return datasets.find(checkedId(id)).orElseThrow(() -> new ProblemException(HttpStatus.NOT_FOUND, "id",
-                "no dataset '" + id + "'; GET /v1/datasets lists them"));
+        return datasets.find(checkedId(id)).orElseThrow(() -> notFound(id));
+    }
+
+    @Get("/{id}/rows")
+    @Operation(summary = "A page of the dataset's rows, each an object with its format's fields (a text dataset's "
+            + "rows are its lines)")
+    @ProblemErrors
+    public RowList rows(@PathVariable String id,
+                        @QueryValue(defaultValue = "0") @Nullable @Schema(minimum = "0", defaultValue = "0") Long offset,
+                        @QueryValue(defaultValue = "20") @Nullable @Schema(minimum = "1", maximum = "1000",
+                                defaultValue = "20") Integer limit) throws IOException {
+        if (offset < 0) {
+            throw ProblemException.badField("offset", "offset must be 0 or more, got " + offset);
+        }
+        if (limit < 1 || limit > 1000) {
+            throw ProblemException.badField("limit", "limit must be between 1 and 1000, got " + limit);
+        }
+        DatasetStore.Page page = datasets.rows(checkedId(id), offset, limit).orElseThrow(() -> notFound(id));
+        List<Map<String, Object>> rows = page.rows().stream()
+                .map(row -> Json.LENIENT.<Map<String, Object>>convertValue(row, new TypeReference<>() {
+                })).toList();
+        return new RowList("list", rows, offset, limit, page.total());
+    }
+
+    /** {@code ?format=} wins over the content type; without either, text. */
+    private static DatasetFormat format(String formatParam, MediaType contentType) {
+        if (formatParam != null) {
+            try {
+                return DatasetFormat.named(formatParam);
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.badField("format", e.getMessage());
+            }
+        }
+        if (contentType == null || contentType.getName().equals(MediaType.TEXT_PLAIN)) {
+            return DatasetFormat.TEXT;
+        }
+        if (JSONL_TYPES.contains(contentType.getName())) {
+            return DatasetFormat.JSONL_TEXT;
+        }
+        throw new ProblemException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type", "upload text/plain or "
+                + "application/jsonl, or name the format with ?format= (one of " + DatasetFormat.names() + "), got "
+                + contentType.getName());
+    }
+
+    private static ProblemException notFound(String id) {
+        return new ProblemException(HttpStatus.NOT_FOUND, "id", "no dataset '" + id + "'; GET /v1/datasets lists them");
     }
 
     private static String checkedId(String id) {
