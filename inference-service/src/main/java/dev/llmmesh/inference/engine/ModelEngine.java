@@ -352,7 +352,7 @@ public final class ModelEngine implements AutoCloseable {
             case Admission.Refused refused -> refuse(submit, refused.error());
             case Admission.Admitted admitted -> {
                 var params = admitted.params();
-                long[] seeds = Generator.sampleSeeds(request.seed(), params.n());
+                long[] seeds = Generator.sampleSeeds(params.seed(), params.n());
                 long[] sequences = new long[params.n()];
                 List<ChoiceStream> choices = new ArrayList<>(params.n());
                 for (int i = 0; i < params.n(); i++) {
