@@ -4,6 +4,7 @@ import dev.llmmesh.inference.InferenceSettings;
 import dev.llmmesh.inference.KafkaClientProperties;
 import dev.llmmesh.inference.engine.ChunkSink;
 import dev.llmmesh.inference.engine.CompletionErrors;
+import dev.llmmesh.inference.engine.Deadlines;
 import dev.llmmesh.inference.engine.Ticket;
 import dev.llmmesh.inference.models.ModelCatalog;
 import dev.llmmesh.inference.models.ModelFeed;
@@ -31,7 +32,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -204,7 +204,7 @@ public class RequestConsumer {
     }
 
     private void route(CompletionRequest request, Ticket ticket) {
-        if (request.deadline() != null && Instant.now().isAfter(request.deadline())) {
+        if (Deadlines.SYSTEM.passed(request)) {
             // Nobody waits for the answer any more (typically a request re-read after a replica died).
             LOG.debug("request {} passed its deadline {}; skipped", request.requestId(), request.deadline());
             ticket.answered();
