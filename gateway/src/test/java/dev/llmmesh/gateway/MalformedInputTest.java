@@ -151,10 +151,10 @@ class MalformedInputTest implements UsesMeshInfra {
             while (running) {
                 for (var record : consumer.poll(Duration.ofMillis(100))) {
                     if (Json.STRICT.readValue(record.value(), InferenceCommand.class) instanceof CompletionRequest r) {
-                        for (int i = 0; i < r.n(); i++) {
+                        for (int i = 0; i < r.sampling().n(); i++) {
                             producer.send(new ProducerRecord<>(Topics.INFERENCE_EVENTS, r.requestId(), Json.bytes(
                                     new CompletionChunk(CompletionChunk.TYPE, 1, r.requestId(), i, 0, 0, 0, "stand-in", null,
-                                            List.of(), "", "length", i == r.n() - 1 ? new CompletionChunk.Usage(1, 0)
+                                            List.of(), "", "length", i == r.sampling().n() - 1 ? new CompletionChunk.Usage(1, 0)
                                             : null, null))));
                         }
                         producer.flush();

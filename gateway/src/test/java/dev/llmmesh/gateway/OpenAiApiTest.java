@@ -124,19 +124,20 @@ class OpenAiApiTest implements UsesMeshInfra {
                             "The prompt is 70 tokens, but this model holds at most 64 (its context).")));
             return;
         }
-        List<TokenInfo> echo = request.echo() ? List.of(new TokenInfo(1, "Call", null, null),
+        List<TokenInfo> echo = request.sampling().echo() ? List.of(new TokenInfo(1, "Call", null, null),
                 new TokenInfo(2, " me", -2.5f, List.of(new CompletionChunk.Alternative(2, " me", -2.5f)))) : null;
         TokenInfo hello = new TokenInfo(3, "Hello", -0.5f, List.of(new CompletionChunk.Alternative(3, "Hello", -0.5f),
                 new CompletionChunk.Alternative(4, "Hi", -1.5f)));
         TokenInfo world = new TokenInfo(5, " world", -0.25f, List.of(new CompletionChunk.Alternative(5, " world", -0.25f)));
-        for (int i = 0; i < request.n(); i++) {
+        for (int i = 0; i < request.sampling().n(); i++) {
             if (request.prompt().startsWith("takeover")) {
                 // Replica "a" dies after its first chunk; "b" starts again from seq 0 with the same tokens.
                 emit(chunk(id, i, 0, "a", echo, hello, null, null));
             }
             emit(chunk(id, i, 0, "b", echo, hello, null, null));
             emit(chunk(id, i, 1, "b", null, world, "length",
-                    i == request.n() - 1 ? new CompletionChunk.Usage(2, 2 * request.n(), 1) : null));
+                    i == request.sampling().n() - 1 ? new CompletionChunk.Usage(2, 2 * request.sampling().n(), 1)
+                            : null));
         }
     }
 
@@ -201,10 +202,10 @@ class OpenAiApiTest implements UsesMeshInfra {
 
         CompletionRequest sent = received.stream().filter(q -> q.user() != null && q.user().equals("u1")).findFirst()
                 .orElseThrow();
-        assertEquals(7L, sent.seed());
-        assertEquals(List.of("\n"), sent.stop());
+        assertEquals(7L, sent.sampling().seed());
+        assertEquals(List.of("\n"), sent.sampling().stop());
         assertEquals(2, sent.maxTokens());
-        assertEquals(2, sent.logprobs());
+        assertEquals(2, sent.sampling().logprobs());
         assertEquals(Boolean.FALSE, sent.stream(), "nobody streams it: the replica may answer in one chunk per choice");
     }
 
@@ -243,7 +244,7 @@ class OpenAiApiTest implements UsesMeshInfra {
         CompletionRequest sent = received.stream().filter(q -> "chat-1".equals(q.user())).findFirst().orElseThrow();
         assertEquals("Be brief.\n\n### Instruction:\nHi\n\n### Response:\n", sent.prompt());
         assertNull(sent.maxTokens(), "chat without max_tokens runs to the context");
-        assertTrue(sent.stop().contains("\n### "));
+        assertTrue(sent.sampling().stop().contains("\n### "));
 
         Reply streamed = call("/v1/chat/completions", "{\"model\":\"" + MODEL + "\",\"messages\":" + messages
                 + ",\"stream\":true}");

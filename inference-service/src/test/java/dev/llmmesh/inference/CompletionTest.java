@@ -6,6 +6,7 @@ import dev.llmmesh.mesh.DeadLetters;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
+import dev.llmmesh.mesh.inference.InferenceCommand;
 import dev.llmmesh.testkit.HttpProblems;
 import dev.llmmesh.testkit.KafkaProbe;
 import dev.llmmesh.testkit.MeshInfra;
@@ -75,10 +76,7 @@ class CompletionTest {
     void aRequestNobodyStreamsComesAsOneChunkPerChoiceWithTheSameTokens() throws Exception {
         CompletionRequest streamed = request(model, PROMPT, 20, 0.8, 42, 2);
         CompletionRequest r = request(model, PROMPT, 20, 0.8, 42, 2);
-        CompletionRequest whole = new CompletionRequest(r.schemaVersion(), r.requestId(), null, r.modelId(), r.prompt(),
-                r.maxTokens(), r.temperature(), r.topK(), r.topP(), r.minP(), r.repetitionPenalty(),
-                r.presencePenalty(), r.frequencyPenalty(), r.stop(), r.seed(), r.n(), r.logprobs(), r.echo(), r.user(),
-                r.deadline(), false);
+        CompletionRequest whole = InferenceFixture.withSampling(r, r.sampling(), false, false);
         send(streamed);
         send(whole);
         List<CompletionChunk> pieces = answer(streamed.requestId(), TIMEOUT);
@@ -152,8 +150,8 @@ class CompletionTest {
     @Test
     void echoPutsThePromptWithLogprobsInTheFirstChunk() throws Exception {
         CompletionRequest plain = request(model, PROMPT, 3, 0.0, 1, 1);
-        CompletionRequest request = new CompletionRequest(plain.schemaVersion(), plain.requestId(), null, model, PROMPT,
-                3, 0.0, 0, 1.0, 0.0, 1.0, 0.0, 0.0, List.of(), 1, 1, 2, true, null, plain.deadline(), null);
+        CompletionRequest request = InferenceFixture.withSampling(plain,
+                plain.sampling().toBuilder().logprobs(2).echo(true).build(), false, null);
         send(request);
         List<CompletionChunk> chunks = answer(request.requestId(), TIMEOUT);
 
@@ -223,7 +221,7 @@ class CompletionTest {
         for (CompletionRequest r : healthy) {
             CompletionChunk last = answer(r.requestId(), TIMEOUT).getLast();
             assertNull(last.error(), () -> r.requestId() + ": " + last.error());
-            assertEquals(60 * r.n(), last.usage().completionTokens());
+            assertEquals(60 * r.sampling().n(), last.usage().completionTokens());
         }
         CompletionChunk toContext = answer(noMaxTokens.requestId(), TIMEOUT).getLast();
         assertNull(toContext.error(), () -> String.valueOf(toContext.error()));
@@ -357,6 +355,67 @@ class CompletionTest {
         CompletionRequest next = InferenceFixture.withId(request(model, PROMPT, 2, 0.0, 1, 1), key);
         send(next);
         assertEquals(2, answer(key, TIMEOUT).getLast().usage().completionTokens());
+    }
+
+    /**
+     * A gateway of another release writes requests this replica cannot read: its client hears so (and what to do)
+     * rather than waiting for a timeout; the record is dead-lettered and committed, and the consumer goes on.
+     */
+    @Test
+    void aRequestOfAnotherSchemaVersionIsAnsweredWithAnErrorAndDeadLettered() throws Exception {
+        String id = "v1-" + InferenceFixture.shortId();
+        // Schema version 1 as a gateway of that release wrote it: the sampling settings were fields of the request.
+        byte[] old = ("{\"type\":\"completion\",\"schemaVersion\":1,\"requestId\":\"" + id + "\",\"modelId\":\""
+                + model + "\",\"prompt\":\"" + PROMPT + "\",\"maxTokens\":2,\"temperature\":0.0,\"topK\":0,"
+                + "\"topP\":1.0,\"minP\":0.0,\"repetitionPenalty\":1.0,\"presencePenalty\":0.0,"
+                + "\"frequencyPenalty\":0.0,\"stop\":[],\"seed\":1,\"n\":1,\"echo\":false}")
+                .getBytes(StandardCharsets.UTF_8);
+        KafkaProbe.send(Topics.INFERENCE_REQUESTS, id, old);
+
+        List<CompletionChunk> chunks = answer(id, TIMEOUT);
+        assertEquals(1, chunks.size(), "one error chunk: " + chunks);
+        CompletionChunk.InferenceError error = chunks.getFirst().error();
+        assertEquals(503, error.status());
+        assertEquals("unsupported_schema_version", error.code());
+        assertTrue(error.message().contains("schema version 1; this replica reads version "
+                + InferenceCommand.SCHEMA_VERSION), error.message());
+        ConsumerRecord<String, byte[]> dead = deadLetter(id);
+        assertArrayEquals(old, dead.value());
+        assertCommitted(new TopicPartition(Topics.INFERENCE_REQUESTS,
+                        Integer.parseInt(header(dead, DeadLetters.ORIGINAL_PARTITION))),
+                Long.parseLong(header(dead, DeadLetters.ORIGINAL_OFFSET)));
+
+        CompletionRequest next = InferenceFixture.withId(request(model, PROMPT, 2, 0.0, 1, 1), id + "-next");
+        send(next);
+        assertEquals(2, answer(next.requestId(), TIMEOUT).getLast().usage().completionTokens());
+    }
+
+    /**
+     * Sampling settings are checked as they are read, so a value the gateway would have refused cannot reach the
+     * decoder; a sender that lets one through still gets OpenAI's answer naming the field, not a timeout.
+     */
+    @Test
+    void aRequestWithAnInvalidSamplingValueIsAnsweredNamingTheField() throws Exception {
+        CompletionRequest request = request(model, PROMPT, 2, 0.0, 1, 1);
+        String json = new String(InferenceFixture.bytes(request), StandardCharsets.UTF_8);
+        String bad = json.replace("\"presencePenalty\":0.0", "\"presencePenalty\":9.5");
+        assertNotEquals(json, bad);
+        KafkaProbe.send(Topics.INFERENCE_REQUESTS, request.routingKey(), bad.getBytes(StandardCharsets.UTF_8));
+
+        List<CompletionChunk> chunks = answer(request.requestId(), TIMEOUT);
+        assertEquals(1, chunks.size(), "one error chunk: " + chunks);
+        CompletionChunk.InferenceError error = chunks.getFirst().error();
+        assertEquals(400, error.status());
+        assertEquals("invalid_request_error", error.code());
+        assertEquals("presence_penalty", error.param());
+        assertTrue(error.message().contains("presence_penalty must be in [-2, 2], got 9.5"), error.message());
+        assertTrue(header(deadLetter(request.requestId()), DeadLetters.ERROR).contains("presence_penalty"));
+    }
+
+    private static ConsumerRecord<String, byte[]> deadLetter(String key) {
+        return KafkaProbe.readUntil(Topics.DEAD_LETTER, TIMEOUT,
+                        seen -> seen.stream().anyMatch(r -> key.equals(r.key()))).stream()
+                .filter(r -> key.equals(r.key())).findFirst().orElseThrow();
     }
 
     @Test

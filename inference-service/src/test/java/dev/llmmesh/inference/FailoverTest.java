@@ -134,8 +134,9 @@ class FailoverTest {
     /** The same request generated here, in the test, with core's generator. */
     private static SequenceOutput reference(Path modelDir, CompletionRequest r) throws Exception {
         BpeTokenizer gpt2 = Gpt2Vocabulary.gpt2();
-        SamplingParams params = SamplingParams.builder().maxTokens(r.maxTokens()).temperature(r.temperature())
-                .seed(r.seed()).stopTokenIds(List.of(gpt2.specialTokens().get("<|endoftext|>"))).build();
+        SamplingParams params = SamplingParams.builder().maxTokens(r.maxTokens())
+                .temperature(r.sampling().temperature()).seed(r.sampling().seed())
+                .stopTokenIds(List.of(gpt2.specialTokens().get("<|endoftext|>"))).build();
         try (GptModel model = GptCheckpoint.load(modelDir, Device.cpu())) {
             var completion = Generator.complete(model, TokenText.of(gpt2), gpt2.encode(r.prompt()), params);
             return completion.choices().getFirst();

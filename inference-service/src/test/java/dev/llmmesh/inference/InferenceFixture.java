@@ -1,6 +1,7 @@
 package dev.llmmesh.inference;
 
 import ai.djl.Device;
+import dev.llmmesh.core.generate.SamplingParams;
 import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
@@ -83,30 +84,31 @@ final class InferenceFixture {
     static CompletionRequest request(String modelId, String prompt, int maxTokens, double temperature, long seed,
                                      int n) {
         return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "req-" + shortId(), null, modelId, prompt,
-                maxTokens, temperature, 0, 1.0, 0.0, 1.0, 0.0, 0.0, List.of(), seed, n, null, false, null,
-                Instant.now().plus(Duration.ofMinutes(3)), null);
+                SamplingParams.builder().maxTokens(maxTokens).temperature(temperature).seed(seed).n(n).build(), false,
+                null, Instant.now().plus(Duration.ofMinutes(3)), null);
     }
 
     static CompletionRequest withId(CompletionRequest r, String requestId) {
         return new CompletionRequest(r.schemaVersion(), requestId, r.conversationId(), r.modelId(), r.prompt(),
-                r.maxTokens(), r.temperature(), r.topK(), r.topP(), r.minP(), r.repetitionPenalty(),
-                r.presencePenalty(), r.frequencyPenalty(), r.stop(), r.seed(), r.n(), r.logprobs(), r.echo(),
-                r.user(), r.deadline(), r.stream());
+                r.sampling(), r.untilContextEnd(), r.user(), r.deadline(), r.stream());
     }
 
     /** The same request with other {@code max_tokens} (null: not given) and {@code n}. */
     static CompletionRequest withSize(CompletionRequest r, Integer maxTokens, int n) {
+        return withSampling(r, r.sampling().toBuilder().maxTokens(maxTokens == null ? 0 : maxTokens).n(n).build(),
+                maxTokens == null, r.stream());
+    }
+
+    /** The same request with other sampling settings, another length and streaming. */
+    static CompletionRequest withSampling(CompletionRequest r, SamplingParams sampling, boolean untilContextEnd,
+                                          Boolean stream) {
         return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(),
-                maxTokens, r.temperature(), r.topK(), r.topP(), r.minP(), r.repetitionPenalty(),
-                r.presencePenalty(), r.frequencyPenalty(), r.stop(), r.seed(), n, r.logprobs(), r.echo(),
-                r.user(), r.deadline(), r.stream());
+                sampling, untilContextEnd, r.user(), r.deadline(), stream);
     }
 
     static CompletionRequest withDeadline(CompletionRequest r, Instant deadline) {
         return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(),
-                r.maxTokens(), r.temperature(), r.topK(), r.topP(), r.minP(), r.repetitionPenalty(),
-                r.presencePenalty(), r.frequencyPenalty(), r.stop(), r.seed(), r.n(), r.logprobs(), r.echo(),
-                r.user(), deadline, r.stream());
+                r.sampling(), r.untilContextEnd(), r.user(), deadline, r.stream());
     }
 
     static byte[] bytes(InferenceCommand command) throws IOException {

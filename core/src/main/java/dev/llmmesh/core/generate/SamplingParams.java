@@ -1,10 +1,13 @@
 package dev.llmmesh.core.generate;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 import java.util.List;
 
 /**
  * What a completion request asks of the sampler, with OpenAI's names and defaults. Checked when built: a bad value
- * fails here, with the message naming the field as the API spells it, not in the middle of decoding.
+ * fails here, with the message naming the field as the API spells it, not in the middle of decoding. Travels whole
+ * in an inference request (JSON with these component names), so a replica reads it back through the same check.
  *
  * @param maxTokens         tokens to generate at most; 0 generates none (with {@code echo}: score the prompt only)
  * @param temperature       0 picks the most likely token (greedy); otherwise logits are divided by it
@@ -89,6 +92,8 @@ public record SamplingParams(int maxTokens, double temperature, int topK, double
                 .logprobs(logprobs).echo(echo);
     }
 
+    /** Derived, so not on the wire: requests carry these params whole, and a reader refuses unknown fields. */
+    @JsonIgnore
     public boolean isGreedy() {
         return temperature == 0;
     }

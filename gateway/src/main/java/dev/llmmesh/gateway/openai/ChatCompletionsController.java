@@ -88,14 +88,14 @@ public class ChatCompletionsController {
                 return out;
             }));
         }
-        return Choices.collect(chunks, request.n())
+        return Choices.collect(chunks, request.sampling().n())
                 .map(choices -> HttpResponse.ok(answer(request, id, created, model, logprobs, choices)));
     }
 
     private static OpenAiShapes.ChatCompletion answer(CompletionRequest request, String id, long created,
                                                       String model, Integer logprobs, Choices choices) {
         List<OpenAiShapes.ChatChoice> out = new ArrayList<>();
-        for (int i = 0; i < request.n(); i++) {
+        for (int i = 0; i < request.sampling().n(); i++) {
             Choices.Choice c = choices.choice(i);
             out.add(new OpenAiShapes.ChatChoice(i, new OpenAiShapes.Message("assistant", c.text()),
                     logprobs == null ? null : ChoiceLogprobs.chat(c.tokens()), c.finishReason()));

@@ -75,7 +75,7 @@ public class CompletionsController {
                 String text = (chunk.echo() == null ? "" : request.prompt()) + (chunk.text() == null ? "" : chunk.text());
                 List<CompletionChunk.TokenInfo> tokens = tokens(chunk);
                 out.add(new OpenAiShapes.TextCompletion(id, "text_completion", created, model, List.of(
-                        new OpenAiShapes.TextChoice(text, chunk.index(), request.logprobs() == null ? null
+                        new OpenAiShapes.TextChoice(text, chunk.index(), request.sampling().logprobs() == null ? null
                                 : ChoiceLogprobs.completion(tokens, 0), chunk.finishReason())), null));
                 if (usage && chunk.usage() != null) {
                     out.add(new OpenAiShapes.TextCompletion(id, "text_completion", created, model, List.of(),
@@ -84,19 +84,19 @@ public class CompletionsController {
                 return out;
             }));
         }
-        return Choices.collect(inference.complete(request), request.n())
+        return Choices.collect(inference.complete(request), request.sampling().n())
                 .map(choices -> HttpResponse.ok(answer(request, id, created, model, choices)));
     }
 
     private static OpenAiShapes.TextCompletion answer(CompletionRequest request, String id, long created,
                                                       String model, Choices choices) {
         List<OpenAiShapes.TextChoice> out = new ArrayList<>();
-        for (int i = 0; i < request.n(); i++) {
+        for (int i = 0; i < request.sampling().n(); i++) {
             Choices.Choice c = choices.choice(i);
-            String echoed = request.echo() ? request.prompt() : "";
+            String echoed = request.sampling().echo() ? request.prompt() : "";
             List<CompletionChunk.TokenInfo> tokens = new ArrayList<>(c.echo());
             tokens.addAll(c.tokens());
-            out.add(new OpenAiShapes.TextChoice(echoed + c.text(), i, request.logprobs() == null ? null
+            out.add(new OpenAiShapes.TextChoice(echoed + c.text(), i, request.sampling().logprobs() == null ? null
                     : ChoiceLogprobs.completion(tokens, 0), c.finishReason()));
         }
         return new OpenAiShapes.TextCompletion(id, "text_completion", created, model, out, choices.usage());

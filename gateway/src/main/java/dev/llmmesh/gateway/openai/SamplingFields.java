@@ -43,6 +43,7 @@ final class SamplingFields {
         SamplingParams params;
         try {
             params = SamplingParams.builder()
+                    // No max_tokens: 0 here, and the replica, which knows the prompt's length, fills the context.
                     .maxTokens(maxTokens == null ? 0 : maxTokens)
                     .temperature(fields.number("temperature", 1.0))
                     .topK(topK == null ? 0 : topK)
@@ -52,6 +53,8 @@ final class SamplingFields {
                     .presencePenalty(fields.number("presence_penalty", 0.0))
                     .frequencyPenalty(fields.number("frequency_penalty", 0.0))
                     .stop(stops)
+                    // Always seeded: a replica that takes over a request must regenerate what was already relayed.
+                    .seed(seed != null ? seed : ThreadLocalRandom.current().nextLong())
                     .n(n == null ? 1 : n)
                     .logprobs(logprobs)
                     .echo(echo)
@@ -64,13 +67,8 @@ final class SamplingFields {
             throw OpenAiException.invalid("conversation_id", "conversation_id must be 1-128 letters, digits, '.', "
                     + "'_' or '-'");
         }
-        // Always seeded: a replica that takes over a request must regenerate exactly what was already relayed.
-        long effectiveSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong();
         return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, Ids.random("cmpl"), conversation, modelId, prompt,
-                maxTokens, params.temperature(), params.topK(), params.topP(), params.minP(),
-                params.repetitionPenalty(), params.presencePenalty(), params.frequencyPenalty(), params.stop(),
-                effectiveSeed, params.n(), params.logprobs(), params.echo(), fields.string("user"),
-                Instant.now().plus(deadline), fields.bool("stream"));
+                params, maxTokens == null, fields.string("user"), Instant.now().plus(deadline), fields.bool("stream"));
     }
 
     static boolean includeUsage(RequestFields fields) {

@@ -1,5 +1,6 @@
 package dev.llmmesh.gateway.openai;
 
+import dev.llmmesh.core.generate.SamplingParams;
 import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
 import dev.llmmesh.core.tokenizer.Tokenizer;
 import dev.llmmesh.mesh.Json;
@@ -155,7 +156,7 @@ class FailoverRelayTest {
 
     private static CompletionRequest request() {
         return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-failover-" + System.nanoTime(), null, "m",
-                "Call", 100, 1, 0, 1, 0, 1, 0, 0, List.of(), 1, 1, null, true, null, Instant.now().plusSeconds(60),
-                true);
+                "Call", SamplingParams.builder().maxTokens(100).seed(1L).echo(true).build(), false, null,
+                Instant.now().plusSeconds(60), true);
     }
 }

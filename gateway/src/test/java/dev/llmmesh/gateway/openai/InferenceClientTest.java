@@ -1,5 +1,6 @@
 package dev.llmmesh.gateway.openai;
 
+import dev.llmmesh.core.generate.SamplingParams;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
@@ -93,7 +94,7 @@ class InferenceClientTest {
 
     private static CompletionRequest request() {
         return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-test-" + System.nanoTime(), null, "m",
-                "hello", 4, 0, 0, 1, 0, 1, 0, 0, List.of(), 1, 1, null, false, null,
+                "hello", SamplingParams.builder().maxTokens(4).temperature(0).seed(1L).build(), false, null,
                 Instant.now().plusSeconds(60), false);
     }
 }

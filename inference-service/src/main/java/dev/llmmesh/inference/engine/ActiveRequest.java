@@ -5,7 +5,6 @@ import io.opentelemetry.context.Context;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -70,10 +69,6 @@ final class ActiveRequest {
 
     boolean allFinished() {
         return choices.stream().allMatch(ChoiceStream::finished);
-    }
-
-    boolean expired(Instant now) {
-        return request.deadline() != null && now.isAfter(request.deadline());
     }
 
     /** OpenAI counts the tokens of all n choices; the prompt, and what of it came from the cache, once. */

@@ -6,11 +6,14 @@ import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
 import dev.llmmesh.mesh.inference.CompletionChunk.InferenceError;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns a request into what a decoder takes: the prompt's tokens and the sampling settings, or the error the
- * client gets instead (bad settings, a prompt and completion that do not fit the model's positions).
+ * client gets instead (a prompt and completion that do not fit the model's positions). The settings arrive checked
+ * ({@link SamplingParams} refuses a bad value as it is read); admission adds only what depends on the model.
  */
 final class Admission {
     /** GPT-2's document separator: generating it ends a completion, and it stands in for an empty prompt. */
@@ -33,10 +36,15 @@ final class Admission {
         if (request.prompt() == null) {
             return new Refused(CompletionErrors.invalid("prompt", "prompt is required"));
         }
+        SamplingParams asked = request.sampling();
+        if (asked == null) {
+            return new Refused(CompletionErrors.invalid("sampling", "sampling is required (the gateway always sends"
+                    + " it; a request without it comes from an incompatible sender)"));
+        }
         // Checked before anything is sized by it: every choice is decoded, and held, here.
-        if (request.n() > CompletionRequest.MAX_N) {
+        if (asked.n() > CompletionRequest.MAX_N) {
             return new Refused(CompletionErrors.invalid("n", "n must be at most " + CompletionRequest.MAX_N + ", got "
-                    + request.n() + "; send several requests for more samples"));
+                    + asked.n() + "; send several requests for more samples"));
         }
         Integer endOfText = tokenizer.specialTokens().get(END_OF_TEXT);
         // A prompt is a document in the model's own format, separators included.
@@ -52,21 +60,15 @@ final class Admission {
         if (prompt.length > capacity) {
             return new Refused(CompletionErrors.promptTooLong(prompt.length, capacity));
         }
-        // No max_tokens (chat's default): up to the context, what is left of it after the prompt.
-        int maxTokens = request.maxTokens() == null ? capacity - prompt.length : request.maxTokens();
-        SamplingParams params;
-        try {
-            params = SamplingParams.builder().maxTokens(maxTokens).temperature(request.temperature())
-                    .topK(request.topK()).topP(request.topP()).minP(request.minP())
-                    .repetitionPenalty(request.repetitionPenalty()).presencePenalty(request.presencePenalty())
-                    .frequencyPenalty(request.frequencyPenalty()).stop(request.stop())
-                    .stopTokenIds(endOfText == null ? List.of() : List.of(endOfText)).seed(request.seed())
-                    .n(request.n()).logprobs(request.logprobs()).echo(request.echo()).build();
-        } catch (IllegalArgumentException e) {
-            // SamplingParams names the field first, as the API spells it ("top_p must be in (0, 1]...").
-            String message = e.getMessage();
-            return new Refused(CompletionErrors.invalid(message.split(" ", 2)[0], message));
+        // What only the model knows: what is left of its context after the prompt (with no max_tokens, chat's
+        // default), its end-of-text token as a stop, and a seed when the sender gave none.
+        int maxTokens = request.untilContextEnd() ? capacity - prompt.length : asked.maxTokens();
+        List<Integer> stopTokenIds = new ArrayList<>(asked.stopTokenIds());
+        if (endOfText != null && !stopTokenIds.contains(endOfText)) {
+            stopTokenIds.add(endOfText);
         }
+        SamplingParams params = asked.toBuilder().maxTokens(maxTokens).stopTokenIds(stopTokenIds)
+                .seed(asked.seed() != null ? asked.seed() : ThreadLocalRandom.current().nextLong()).build();
         if ((long) prompt.length + params.maxTokens() > capacity) {
             return new Refused(CompletionErrors.contextLengthExceeded(prompt.length, params.maxTokens(), capacity));
         }

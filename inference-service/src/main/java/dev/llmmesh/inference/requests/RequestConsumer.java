@@ -1,15 +1,14 @@
 package dev.llmmesh.inference.requests;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.llmmesh.inference.InferenceSettings;
 import dev.llmmesh.inference.KafkaClientProperties;
 import dev.llmmesh.inference.engine.ChunkSink;
 import dev.llmmesh.inference.engine.CompletionErrors;
+import dev.llmmesh.inference.engine.Deadlines;
 import dev.llmmesh.inference.engine.Ticket;
 import dev.llmmesh.inference.models.ModelCatalog;
 import dev.llmmesh.inference.models.ModelFeed;
 import dev.llmmesh.mesh.DeadLetters;
-import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.inference.CancelCompletion;
 import dev.llmmesh.mesh.inference.CompletionRequest;
@@ -33,7 +32,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -151,15 +149,12 @@ public class RequestConsumer {
     private void handle(ConsumerRecord<String, byte[]> record) {
         Ticket ticket = tracker.begin(new TopicPartition(record.topic(), record.partition()), record.offset());
         InferenceCommand command;
-        try {
-            command = parse(record);
-        } catch (Exception e) {
-            String reason = e instanceof JsonProcessingException json ? json.getOriginalMessage()
-                    : e.getMessage() == null ? e.toString() : e.getMessage();
-            LOG.warn("dead-lettering {}@{}:{}: {}", record.topic(), record.partition(), record.offset(), reason);
-            deadLetters.send(record, reason);
-            ticket.answered();
-            return;
+        switch (CommandReader.read(record.value())) {
+            case CommandReader.Readable readable -> command = readable.command();
+            case CommandReader.Unreadable unreadable -> {
+                unreadable(record, unreadable, ticket);
+                return;
+            }
         }
         try {
             switch (command) {
@@ -197,19 +192,19 @@ public class RequestConsumer {
         }
     }
 
-    private static InferenceCommand parse(ConsumerRecord<String, byte[]> record) throws Exception {
-        if (record.value() == null) {
-            throw new IllegalArgumentException("an empty record is not an inference command");
+    /** Dead-lettered and committed; a completion's client is told why when its id could be read. */
+    private void unreadable(ConsumerRecord<String, byte[]> record, CommandReader.Unreadable unreadable, Ticket ticket) {
+        LOG.warn("dead-lettering {}@{}:{}: {}", record.topic(), record.partition(), record.offset(),
+                unreadable.reason());
+        if (unreadable.requestId() != null) {
+            sink.send(CompletionErrors.chunk(unreadable.requestId(), settings.replica(), unreadable.error()));
         }
-        InferenceCommand command = Json.STRICT.readValue(record.value(), InferenceCommand.class);
-        if (command.requestId() == null || command.requestId().isBlank()) {
-            throw new IllegalArgumentException("requestId is required");
-        }
-        return command;
+        deadLetters.send(record, unreadable.reason());
+        ticket.answered();
     }
 
     private void route(CompletionRequest request, Ticket ticket) {
-        if (request.deadline() != null && Instant.now().isAfter(request.deadline())) {
+        if (Deadlines.SYSTEM.passed(request)) {
             // Nobody waits for the answer any more (typically a request re-read after a replica died).
             LOG.debug("request {} passed its deadline {}; skipped", request.requestId(), request.deadline());
             ticket.answered();

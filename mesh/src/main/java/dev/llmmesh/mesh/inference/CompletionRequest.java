@@ -1,35 +1,45 @@
 package dev.llmmesh.mesh.inference;
 
+import dev.llmmesh.core.generate.SamplingParams;
+
 import java.time.Instant;
-import java.util.List;
 
 /**
  * One completion to generate: the prompt as text (the replica tokenizes it with the model's tokenizer) and the
- * sampling settings with OpenAI's meanings. The gateway always sets {@code seed}, so a replica that takes over a
- * request after another died generates the same tokens, and the gateway can skip what it already relayed.
+ * sampling settings, core's {@link SamplingParams} whole, with OpenAI's meanings. A new request knob is a field of
+ * {@link SamplingParams} (or of this record, for what is not sampling) and nothing else on the way. The gateway
+ * always sets the seed, so a replica that takes over a request after another died generates the same tokens, and
+ * the gateway can skip what it already relayed.
  *
- * @param conversationId optional; when given it is the routing key
- * @param maxTokens      null: as many as fit in the model's context (OpenAI chat's default; the gateway sends 16,
- *                       the default of OpenAI's completions, when a completion request does not say)
- * @param n              choices, 1 to {@link #MAX_N}
- * @param logprobs       null for none, else how many alternatives (0-20) besides the chosen token
- * @param echo           also return the prompt's tokens with their log probabilities
- * @param deadline       after this instant nobody waits for the answer: a replica drops the request
- * @param stream         false when nobody watches the tokens arrive (a non-streamed client): the replica sends each
- *                       choice as one chunk at its end, since every chunk costs it decode time; null or true: chunks
- *                       as the tokens come
+ * @param conversationId  optional; when given it is the routing key
+ * @param sampling        checked when read (a bad value fails to parse, naming the field); its
+ *                        {@code stopTokenIds} are the client's, the replica adds its model's end-of-text token
+ * @param untilContextEnd true: generate as many tokens as fit in the model's context after the prompt (OpenAI
+ *                        chat's default), which only the replica knows; {@code sampling.maxTokens} is then 0 and
+ *                        unused. The gateway sends 16, the default of OpenAI's completions, when a completion
+ *                        request does not say
+ * @param deadline        after this instant nobody waits for the answer: a replica drops the request
+ * @param stream          false when nobody watches the tokens arrive (a non-streamed client): the replica sends
+ *                        each choice as one chunk at its end, since every chunk costs it decode time; null or true:
+ *                        chunks as the tokens come
  */
 public record CompletionRequest(int schemaVersion, String requestId, String conversationId, String modelId,
-                                String prompt, Integer maxTokens, double temperature, int topK, double topP, double minP,
-                                double repetitionPenalty, double presencePenalty, double frequencyPenalty,
-                                List<String> stop, long seed, int n, Integer logprobs, boolean echo, String user,
+                                String prompt, SamplingParams sampling, boolean untilContextEnd, String user,
                                 Instant deadline, Boolean stream) implements InferenceCommand {
     public static final String TYPE = "completion";
     /** The most choices one request may ask for: one replica decodes, and holds, all of them. */
     public static final int MAX_N = 16;
 
     public CompletionRequest {
-        stop = stop == null ? List.of() : List.copyOf(stop);
+        // One meaning per request: an ignored length is always 0, so equal requests are equal records.
+        if (untilContextEnd && sampling != null && sampling.maxTokens() != 0) {
+            sampling = sampling.toBuilder().maxTokens(0).build();
+        }
+    }
+
+    /** {@code max_tokens} as the client gave it: null for "up to the end of the context". */
+    public Integer maxTokens() {
+        return untilContextEnd || sampling == null ? null : sampling.maxTokens();
     }
 
     @Override

@@ -13,7 +13,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = CompletionRequest.class, name = CompletionRequest.TYPE),
     @JsonSubTypes.Type(value = CancelCompletion.class, name = CancelCompletion.TYPE)})
 public sealed interface InferenceCommand permits CompletionRequest, CancelCompletion {
-    int SCHEMA_VERSION = 1;
+    /** 2: sampling settings travel as one {@code sampling} object (1 had them as fields of the request). */
+    int SCHEMA_VERSION = 2;
 
     String requestId();
 

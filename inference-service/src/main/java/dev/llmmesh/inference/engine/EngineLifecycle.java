@@ -1,0 +1,117 @@
+package dev.llmmesh.inference.engine;
+
+import dev.llmmesh.core.generate.BatchDecoder;
+import dev.llmmesh.core.generate.TokenText;
+import dev.llmmesh.inference.InferenceSettings;
+import dev.llmmesh.inference.kv.KvPrefixStore;
+import dev.llmmesh.inference.kv.StoredPrefixCache;
+import dev.llmmesh.inference.models.LoadedModel;
+import dev.llmmesh.mesh.ModelAnnouncement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An engine thread's life: load the model, set up a decoder and serve with it; a decoder that breaks mid-step is
+ * replaced by a fresh one after its requests are answered with the error. A model that cannot be loaded, or whose
+ * decoder cannot be set up, goes FAILED and answers every request with the reason until the engine stops.
+ */
+final class EngineLifecycle implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineLifecycle.class);
+
+    private final ModelAnnouncement announcement;
+    private final ModelEngine.Loader loader;
+    private final InferenceSettings settings;
+    private final KvPrefixStore prefixStore;
+    private final EngineState state;
+    private final BlockingQueue<EngineCommand> inbox;
+    private final RequestTable table;
+    private final Intake intake;
+    private final Outbox outbox;
+    private final DecodeLoop loop;
+
+    EngineLifecycle(ModelAnnouncement announcement, ModelEngine.Loader loader, InferenceSettings settings,
+                    KvPrefixStore prefixStore, EngineState state, BlockingQueue<EngineCommand> inbox,
+                    RequestTable table, Intake intake, Outbox outbox, DecodeLoop loop) {
+        this.announcement = announcement;
+        this.loader = loader;
+        this.settings = settings;
+        this.prefixStore = prefixStore;
+        this.state = state;
+        this.inbox = inbox;
+        this.table = table;
+        this.intake = intake;
+        this.outbox = outbox;
+        this.loop = loop;
+    }
+
+    @Override
+    public void run() {
+        LoadedModel loaded;
+        try {
+            long t0 = System.nanoTime();
+            loaded = loader.load();
+            LOG.info("model {} loaded in {} ms ({} parameters, tokenizer {}); decode steps: {}", announcement.modelId(),
+                    (System.nanoTime() - t0) / 1_000_000, loaded.model().parameterCount(), loaded.tokenizer().name(),
+                    loaded.model().decodePath());
+        } catch (Exception e) {
+            fail("it could not be loaded: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+            refuseUntilStopped();
+            return;
+        }
+        int contextLength = loaded.model().config().contextLength();
+        int capacity = settings.capacity() == 0 ? contextLength : Math.min(settings.capacity(), contextLength);
+        state.loaded(capacity);
+        try (loaded; StoredPrefixCache prefixes = new StoredPrefixCache(prefixStore, announcement.modelId(),
+                KvPrefixStore.fingerprint(announcement), loaded.model().config())) {
+            boolean done = false;
+            while (!done) {
+                BatchDecoder decoder;
+                try {
+                    decoder = new BatchDecoder(loaded.model(), TokenText.of(loaded.tokenizer()),
+                            settings.maxSequences(), capacity, prefixes);
+                } catch (RuntimeException e) {
+                    // Typically a cache too big for the device: settings to change, not a step to retry.
+                    fail("its decoder could not be set up (llm.inference.max-sequences " + settings.maxSequences()
+                            + ", capacity " + capacity + "): " + e.getMessage(), e);
+                    table.failAll(e, outbox);
+                    refuseUntilStopped();
+                    return;
+                }
+                state.ready();
+                try (decoder) {
+                    loop.serve(decoder, loaded.tokenizer());
+                    done = true;
+                } catch (RuntimeException e) {
+                    // A decoder that threw mid-step may hold half-written state: answer its requests with the
+                    // error and go on with a fresh one, rather than leave them (and the partition) hanging.
+                    LOG.error("decoding model {} failed; {} request(s) answered with an error", announcement.modelId(),
+                            table.size(), e);
+                    table.failAll(e, outbox);
+                    done = state.stopping();
+                }
+            }
+            state.closed();
+        }
+    }
+
+    private void fail(String reason, Exception cause) {
+        state.failed(reason);
+        LOG.error("model {}: {}", announcement.modelId(), reason, cause);
+    }
+
+    /** A model that failed to load still answers, so clients hear why instead of timing out. */
+    private void refuseUntilStopped() {
+        while (!state.stopping()) {
+            try {
+                if (inbox.poll(1, TimeUnit.SECONDS) instanceof EngineCommand.Submit submit) {
+                    intake.refuse(submit, CompletionErrors.modelUnavailable(announcement.modelId(), state.failure()));
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+}
