@@ -21,11 +21,10 @@ import dev.llmmesh.mesh.JobReporter;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.TokenizerRegistry;
-import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.servicekit.JobEvents;
 import dev.llmmesh.servicekit.JobFailedException;
 import dev.llmmesh.servicekit.JobInterruptedException;
-import dev.llmmesh.servicekit.MeshProducer;
+import dev.llmmesh.servicekit.models.ModelPublisher;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,19 +50,19 @@ public class PretrainRunner {
     private final FileArtifactStore artifacts;
     private final TokenizerRegistry tokenizers;
     private final TokenShardReader shards;
-    private final MeshProducer producer;
+    private final ModelPublisher models;
     private final JobEvents events;
     private final CancelRequests cancels;
     private final ShutdownSignal shutdown;
     private final TrainerMemory memory;
 
     public PretrainRunner(FileArtifactStore artifacts, TokenizerRegistry tokenizers, TokenShardReader shards,
-                          MeshProducer producer, JobEvents events, CancelRequests cancels, ShutdownSignal shutdown,
+                          ModelPublisher models, JobEvents events, CancelRequests cancels, ShutdownSignal shutdown,
                           TrainerMemory memory) {
         this.artifacts = artifacts;
         this.tokenizers = tokenizers;
         this.shards = shards;
-        this.producer = producer;
+        this.models = models;
         this.events = events;
         this.cancels = cancels;
         this.shutdown = shutdown;
@@ -159,9 +158,8 @@ public class PretrainRunner {
         metrics.put("parameters", (double) model.parameterCount());
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);
-        var announcement = new ModelAnnouncement(ModelAnnouncement.TYPE, ModelAnnouncement.SCHEMA_VERSION, job.modelId(),
-                shape, job.tokenizerId(), artifact, null, job.jobId(), metrics, Instant.now());
-        producer.send(Topics.MODELS, job.modelId(), Json.bytes(announcement));
+        models.announce(ModelAnnouncement.base(job.modelId(), shape, job.tokenizerId(), artifact, job.jobId(), metrics,
+                Instant.now()));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("modelId", job.modelId());
         summary.put("artifact", artifact);
