@@ -112,7 +112,7 @@ public final class PretrainSettings {
                 + TrainingMemory.readable(need.stateBytes()) + ", activations of batchSize " + training.batchSize()
                 + " x contextLength " + training.contextLength() + " " + TrainingMemory.readable(need.activationBytes())
                 + "), this trainer can use " + TrainingMemory.readable(capacityBytes) + " (" + capacity + "); lower "
-                + "hyperparameters.batchSize or hyperparameters.contextLength, or use a smaller shape (a smaller model)");
+                + "hyperparameters.batchSize or hyperparameters.contextLength, or use a smaller model");
     }
 
     private static void atMost(String field, int value, int max) throws InvalidJobException {

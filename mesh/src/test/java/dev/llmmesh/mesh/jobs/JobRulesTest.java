@@ -94,7 +94,7 @@ class JobRulesTest {
         var big = assertThrows(InvalidJobException.class, () -> PretrainSettings.fits(gpt2, run, 1L << 30, "test"));
         assertEquals("shape", big.field(), "the weights alone do not fit: no batch size helps");
         assertTrue(big.getMessage().matches("the job needs ~\\d+\\.\\d GiB .*this trainer can use 1\\.0 GiB \\(test\\); "
-                + "lower hyperparameters.batchSize or hyperparameters.contextLength, or use a smaller shape \\(a smaller model\\)"), big.getMessage());
+                + "lower hyperparameters.batchSize or hyperparameters.contextLength, or use a smaller model"), big.getMessage());
         var batch = assertThrows(InvalidJobException.class, () -> PretrainSettings.fits(gpt2, run, 3L << 30, "test"));
         assertEquals("hyperparameters.batchSize", batch.field(), batch.getMessage());
         PretrainSettings.fits(gpt2, run, 1L << 40, "test");
