@@ -183,8 +183,8 @@ final class ServingStack implements AutoCloseable {
             throws InterruptedException, ExecutionException {
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);
-        var announcement = new ModelAnnouncement(ModelAnnouncement.TYPE, ModelAnnouncement.SCHEMA_VERSION, modelId,
-                shape, TokenizerRegistry.GPT2, artifact, null, "serve-latency-bench",
+        var announcement = ModelAnnouncement.base(modelId, shape, TokenizerRegistry.GPT2, artifact,
+                "serve-latency-bench",
                 Map.of("parameters", (double) model.parameterCount()), Instant.now());
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),

@@ -5,6 +5,7 @@ import dev.llmmesh.mesh.JobControl;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.ModelKind;
 import dev.llmmesh.mesh.Progress;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.testkit.KafkaProbe;
@@ -34,6 +35,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -255,8 +257,8 @@ class GatewayApiTest implements UsesMeshInfra {
     @Test
     void listsPublishedModelsInOpenAiFormat() throws Exception {
         String modelId = "model-" + System.nanoTime();
-        var model = new ModelAnnouncement(ModelAnnouncement.TYPE, ModelAnnouncement.SCHEMA_VERSION, modelId,
-                Map.of("layers", 2), "gpt2", "models/" + modelId + "/", null, "job-1", Map.of("valLoss", 4.5),
+        var model = ModelAnnouncement.base(modelId, Map.of("layers", 2), "gpt2", "models/" + modelId + "/", "job-1",
+                Map.of("valLoss", 4.5),
                 Instant.parse("2026-11-22T10:00:00Z"));
         KafkaProbe.send(Topics.MODELS, modelId, Json.bytes(model));
         JsonNode found = null;
@@ -270,9 +272,45 @@ class GatewayApiTest implements UsesMeshInfra {
         assertEquals("llm-mesh", found.get("owned_by").textValue());
         assertEquals(Instant.parse("2026-11-22T10:00:00Z").getEpochSecond(), found.get("created").longValue());
         assertEquals(4.5, found.get("metrics").get("valLoss").doubleValue());
+        assertEquals("base", found.get("kind").textValue());
+        assertTrue(found.get("parent").isNull(), "trained from scratch: parent is null, and written");
+        assertFalse(found.get("adapter").booleanValue());
+        assertTrue(found.get("quantization").isNull());
+        assertEquals("gpt2", found.get("tokenizer_id").textValue());
+        assertEquals("job-1", found.get("job_id").textValue());
         Reply list = call("GET", "/v1/models", null, null);
         assertEquals("list", list.body().get("object").textValue());
         assertEquals(404, call("GET", "/v1/models/none", null, null).status());
+    }
+
+    @Test
+    void theModelListFiltersByKindAndRefusesAnUnknownKindNamingIt() throws Exception {
+        String chat = "chat-" + System.nanoTime();
+        var model = ModelAnnouncement.base(chat, Map.of("layers", 2), "gpt2", "models/" + chat + "/", "job-2",
+                Map.of(), Instant.now()).withKind(ModelKind.CHAT).asAdapterOf("base-x")
+                .withQuantization(ModelAnnouncement.INT8).withDatasets(Map.of("train", "ds-train"));
+        KafkaProbe.send(Topics.MODELS, chat, Json.bytes(model));
+        for (int i = 0; i < 100 && call("GET", "/v1/models/" + chat, null, null).status() != 200; i++) {
+            Thread.sleep(100);
+        }
+        JsonNode chats = call("GET", "/v1/models?kind=chat", null, null).body().get("data");
+        JsonNode listed = null;
+        for (JsonNode m : chats) {
+            assertEquals("chat", m.get("kind").textValue(), m.toString());
+            listed = chat.equals(m.get("id").textValue()) ? m : listed;
+        }
+        assertTrue(listed != null, "the chat model is listed under kind=chat: " + chats);
+        assertEquals("base-x", listed.get("parent").textValue());
+        assertTrue(listed.get("adapter").booleanValue());
+        assertEquals("int8", listed.get("quantization").textValue());
+        assertEquals("ds-train", listed.get("datasets").get("train").textValue());
+        for (JsonNode m : call("GET", "/v1/models?kind=base", null, null).body().get("data")) {
+            assertNotEquals(chat, m.get("id").textValue());
+        }
+        Reply bad = call("GET", "/v1/models?kind=embedding", null, null);
+        assertEquals(400, bad.status());
+        assertEquals("kind", bad.body().get("field").textValue(), bad.body().toString());
+        assertTrue(bad.body().get("detail").textValue().contains("base, classifier, chat"), bad.body().toString());
     }
 
     @Test

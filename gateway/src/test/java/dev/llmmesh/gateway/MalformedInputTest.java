@@ -117,8 +117,8 @@ class MalformedInputTest implements UsesMeshInfra {
 
     @BeforeAll
     void startInferenceStandIn() throws Exception {
-        KafkaProbe.send(Topics.MODELS, MODEL, Json.bytes(new ModelAnnouncement(ModelAnnouncement.TYPE,
-                ModelAnnouncement.SCHEMA_VERSION, MODEL, Map.of(), "gpt2", "models/" + MODEL + "/", null, "job",
+        KafkaProbe.send(Topics.MODELS, MODEL, Json.bytes(ModelAnnouncement.base(MODEL, Map.of(), "gpt2",
+                "models/" + MODEL + "/", "job",
                 Map.of(), Instant.now())));
         inferenceStandIn = new Thread(this::answerCompletions, "inference-stand-in");
         inferenceStandIn.start();

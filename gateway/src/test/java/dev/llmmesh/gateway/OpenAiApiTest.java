@@ -70,8 +70,8 @@ class OpenAiApiTest implements UsesMeshInfra {
     @BeforeAll
     void startFakeInference() throws Exception {
         for (String model : List.of(MODEL, SILENT_MODEL)) {
-            KafkaProbe.send(Topics.MODELS, model, Json.bytes(new ModelAnnouncement(ModelAnnouncement.TYPE,
-                    ModelAnnouncement.SCHEMA_VERSION, model, Map.of(), "gpt2", "models/" + model + "/", null, "job",
+            KafkaProbe.send(Topics.MODELS, model, Json.bytes(ModelAnnouncement.base(model, Map.of(), "gpt2",
+                    "models/" + model + "/", "job",
                     Map.of(), Instant.now())));
         }
         responder = new Thread(this::answer, "fake-inference");

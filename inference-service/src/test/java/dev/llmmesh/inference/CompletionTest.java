@@ -303,9 +303,8 @@ class CompletionTest {
 
     @Test
     void aModelThatCannotBeLoadedAnswers503WithTheReason() throws Exception {
-        var announcement = new dev.llmmesh.mesh.ModelAnnouncement(dev.llmmesh.mesh.ModelAnnouncement.TYPE,
-                dev.llmmesh.mesh.ModelAnnouncement.SCHEMA_VERSION, broken, Map.of(), "gpt2",
-                "models/" + broken + "/", null, "fixture", Map.of(), Instant.now());
+        var announcement = dev.llmmesh.mesh.ModelAnnouncement.base(broken, Map.of(), "gpt2",
+                "models/" + broken + "/", "fixture", Map.of(), Instant.now());
         KafkaProbe.send(Topics.MODELS, broken, dev.llmmesh.mesh.Json.bytes(announcement));
         CompletionRequest request = request(broken, PROMPT, 5, 0.0, 1, 1);
         send(request);

@@ -74,8 +74,8 @@ final class InferenceFixture {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(config, Map.class);
-        var announcement = new ModelAnnouncement(ModelAnnouncement.TYPE, ModelAnnouncement.SCHEMA_VERSION, modelId,
-                shape, TokenizerRegistry.GPT2, artifact, null, "fixture", Map.of(), Instant.now());
+        var announcement = ModelAnnouncement.base(modelId, shape, TokenizerRegistry.GPT2, artifact, "fixture", Map.of(),
+                Instant.now());
         KafkaProbe.send(Topics.MODELS, modelId, Json.bytes(announcement));
         return modelId;
     }

@@ -53,8 +53,8 @@ class ModelEngineTest {
             chunks.add(chunk);
             return CompletableFuture.completedFuture(null);
         };
-        var announcement = new ModelAnnouncement(ModelAnnouncement.TYPE, ModelAnnouncement.SCHEMA_VERSION, modelId,
-                Map.of(), TokenizerRegistry.GPT2, "models/" + modelId + "/", null, "test", Map.of(), Instant.now());
+        var announcement = ModelAnnouncement.base(modelId, Map.of(), TokenizerRegistry.GPT2, "models/" + modelId + "/",
+                "test", Map.of(), Instant.now());
         var settings = new InferenceSettings(Set.of(), "engine-test", 8, 0, 4, Duration.ofMillis(50), "engine-test");
         ModelEngine engine = new ModelEngine(announcement,
                 () -> new LoadedModel(GptModel.initialize(InferenceFixture.TINY, Device.cpu(), 3),

@@ -144,7 +144,7 @@ class JobFaultsIT {
     @Test
     void aJobTooBigForTheTrainerIsRefusedOrFailsWithItsMemoryNeedsAndTheTrainerLives() throws Exception {
         Map<String, Object> huge = pretrain("huge-" + run, 10);
-        huge.put("model", "gpt2-xl");
+        huge.put("shape", "gpt2-xl");
         huge.put("hyperparameters", Map.of("batchSize", 64, "contextLength", 1024));
         GatewayClient.Reply reply = api.postJson("/v1/jobs", huge);
         String told;
@@ -162,7 +162,7 @@ class JobFaultsIT {
 
     private Map<String, Object> pretrain(String jobId, int maxSteps) {
         Map<String, Object> job = JobRun.job("pretrain", jobId, "datasetId", datasetId, "tokenizerId", "gpt2",
-                "modelId", "m-" + jobId, "model", "tiny", "maxSteps", maxSteps);
+                "modelId", "m-" + jobId, "shape", "tiny", "maxSteps", maxSteps);
         job.put("hyperparameters", new HashMap<>(Map.of("batchSize", 2, "contextLength", 32, "warmupSteps", 1,
                 "evalEvery", 1000, "checkpointEvery", 2)));
         return job;

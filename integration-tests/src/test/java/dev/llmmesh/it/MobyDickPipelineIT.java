@@ -151,7 +151,7 @@ class MobyDickPipelineIT {
         assertShardsInRedisAndArtifacts((long) tokenize.resultNumber("tokens"));
 
         JobRun pretrain = JobRun.succeed(api, "/v1/jobs", JobRun.job("pretrain", "pretrain-" + run,
-                "datasetId", datasetId, "tokenizerId", tokenizerId, "modelId", modelId, "model", "tiny",
+                "datasetId", datasetId, "tokenizerId", tokenizerId, "modelId", modelId, "shape", "tiny",
                 "hyperparameters", Map.of("batchSize", 8, "contextLength", 64, "stride", 32, "learningRate", 0.003,
                         "minLearningRate", 0.0003, "warmupSteps", 20, "evalEvery", 50, "evalBatches", 8,
                         "checkpointEvery", 100, "seed", 7),

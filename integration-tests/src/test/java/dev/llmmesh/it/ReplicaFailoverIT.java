@@ -239,8 +239,8 @@ class ReplicaFailoverIT {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(MODEL, Map.class);
-        var announcement = new ModelAnnouncement(ModelAnnouncement.TYPE, ModelAnnouncement.SCHEMA_VERSION, modelId,
-                shape, TokenizerRegistry.GPT2, artifact, null, "failover-it", Map.of(), Instant.now());
+        var announcement = ModelAnnouncement.base(modelId, shape, TokenizerRegistry.GPT2, artifact, "failover-it",
+                Map.of(), Instant.now());
         KafkaProbe.send(Topics.MODELS, modelId, Json.bytes(announcement));
     }
 }

@@ -93,6 +93,22 @@ public final class FileArtifactStore implements ArtifactStore {
         }
     }
 
+    /**
+     * Removes a directory of artifacts (a model's files) and everything in it; nothing happens when there is none.
+     * Not atomic: readers must have been told first that it is going (a model is withdrawn before its files go).
+     */
+    public void deleteTree(String key) throws IOException {
+        Path dir = path(key);
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** The outermost directory on the way to {@code dir} that does not exist yet, or null when it exists. */
     private static Path firstMissing(Path dir) {
         Path missing = null;

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmmesh.mesh.jobs.JobTypes;
 
 import java.io.IOException;
 
@@ -18,30 +20,37 @@ public final class JobMessages {
     private JobMessages() {
     }
 
-    /** @param validTypes the job types clients may send, listed in the error for an unknown one */
-    public static <T> T parse(byte[] message, Class<T> jobType, String validTypes) throws MalformedJobException {
+    /** @param jobType a family of job records (e.g. TrainerJob) or one record */
+    public static <T> T parse(byte[] message, Class<T> jobType) throws MalformedJobException {
         JsonNode tree;
         try {
             tree = message == null ? null : Json.STRICT.readTree(message);
         } catch (IOException e) {
             throw new MalformedJobException("not JSON: " + e.getMessage(), null, null);
         }
-        return parse(tree, jobType, validTypes);
+        return parse(tree, jobType);
     }
 
     /**
      * The same for a message already read, as the gateway has it: read as it came, not written out and read again
-     * (writing turns a number too large for a double, 1e400, into the string "Infinity").
+     * (writing turns a number too large for a double, 1e400, into the string "Infinity"). Deprecated field names
+     * are renamed in {@code tree} itself.
      */
-    public static <T> T parse(JsonNode tree, Class<T> jobType, String validTypes) throws MalformedJobException {
-        if (tree == null || !tree.isObject()) {
+    public static <T> T parse(JsonNode tree, Class<T> jobType) throws MalformedJobException {
+        if (!(tree instanceof ObjectNode message)) {
             throw new MalformedJobException("a job message must be a JSON object", null, null);
         }
+        String validTypes = JobTypes.submittableNames(jobType);
         String jobId = tree.path("jobId").isTextual() && Ids.valid(tree.get("jobId").textValue())
                 ? tree.get("jobId").textValue() : null;
         String type = tree.path("type").isTextual() ? tree.get("type").textValue() : null;
         try {
-            return Json.STRICT.treeToValue(tree, jobType);
+            JobTypes.upgrade(message);
+        } catch (MalformedJobException e) {
+            throw new MalformedJobException(e.getMessage(), jobId, type, e.field().orElse(null));
+        }
+        try {
+            return Json.STRICT.treeToValue(message, jobType);
         } catch (InvalidTypeIdException e) {
             throw new MalformedJobException("unknown job type " + (type == null ? "(none given)" : "'" + type + "'")
                     + "; valid types: " + validTypes, jobId, type, "type");

@@ -50,6 +50,11 @@ public final class JobReporter {
     }
 
     public void failed(String reason) {
-        sink.accept(JobEvent.failed(jobId, jobType, reason));
+        failed(reason, null);
+    }
+
+    /** @param field the job's field at fault, or null */
+    public void failed(String reason, String field) {
+        sink.accept(JobEvent.failed(jobId, jobType, reason, field));
     }
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.llmmesh.mesh.jobs.JobTypes;
 
 /** The JSON conventions of every topic: ISO-8601 times, no nulls written. */
 public final class Json {
@@ -46,6 +47,7 @@ public final class Json {
     private static JsonMapper.Builder base() {
         return JsonMapper.builder()
                 .addModule(new JavaTimeModule())
+                .addModule(JobTypes.jacksonModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .serializationInclusion(JsonInclude.Include.NON_NULL);
     }

@@ -164,6 +164,7 @@ class TokenizerJobsTest implements UsesMeshInfra {
         JobEvent refused = KafkaProbe.eventsUntilTerminal(duplicate, TIMEOUT).getLast();
         assertEquals(JobState.FAILED, refused.state());
         assertTrue(refused.message().contains("already exists"), refused.message());
+        assertEquals("tokenizerId", refused.field());
     }
 
     @Test
@@ -173,7 +174,8 @@ class TokenizerJobsTest implements UsesMeshInfra {
                 {"type":"tokenize-dataset","jobId":"%s","datasetId":"no-such-dataset","tokenizerId":"gpt2"}""".formatted(jobId));
         JobEvent failed = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
         assertEquals(JobState.FAILED, failed.state());
-        assertTrue(failed.message().contains("dataset 'no-such-dataset' not found"), failed.message());
+        assertTrue(failed.message().contains("no dataset 'no-such-dataset'"), failed.message());
+        assertEquals("datasetId", failed.field(), "checked as the gateway checks it, naming the field");
 
         String datasetId = "small-" + shortId();
         artifacts.write(ArtifactKeys.datasetText(datasetId), "some text".getBytes(StandardCharsets.UTF_8));
@@ -182,7 +184,8 @@ class TokenizerJobsTest implements UsesMeshInfra {
                 {"type":"tokenize-dataset","jobId":"%s","datasetId":"%s","tokenizerId":"missing-tok"}""".formatted(noTokenizer, datasetId));
         JobEvent noTok = KafkaProbe.eventsUntilTerminal(noTokenizer, TIMEOUT).getLast();
         assertEquals(JobState.FAILED, noTok.state());
-        assertTrue(noTok.message().contains("tokenizer 'missing-tok' not found"), noTok.message());
+        assertTrue(noTok.message().contains("no tokenizer 'missing-tok'"), noTok.message());
+        assertEquals("tokenizerId", noTok.field());
 
         String tooSmall = "job-" + shortId();
         KafkaProbe.send(Topics.TOKENIZER_JOBS, tooSmall, """

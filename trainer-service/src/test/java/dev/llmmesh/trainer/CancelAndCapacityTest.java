@@ -72,7 +72,7 @@ class CancelAndCapacityTest {
         String big = "big-" + PretrainJobTest.shortId();
         KafkaProbe.send(Topics.TRAINER_JOBS, big, """
                 {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s",
-                 "model":{"embedDim":512,"layers":4,"heads":8},"maxSteps":10}
+                 "shape":{"embedDim":512,"layers":4,"heads":8},"maxSteps":10}
                 """.formatted(big, datasetId, Fixtures.TOKENIZER));
         // a short run with no warmup given: the default warmup follows its length
         String next = "next-" + PretrainJobTest.shortId();

@@ -55,6 +55,8 @@ final class Fixtures {
     /** Tokenizes {@code text} as dataset {@code datasetId} in shards of {@code shardTokens}. */
     static int[] tokenizedDataset(FileArtifactStore artifacts, String datasetId, String text, int shardTokens)
             throws IOException {
+        // The dataset as uploaded, then as tokenized: a job names a dataset, which must exist as well as its tokens.
+        artifacts.write(ArtifactKeys.datasetText(datasetId), text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         int[] ids = tokenizer(artifacts).encode(text, SpecialTokenPolicy.ALLOW_ALL);
         List<TokenManifest.Shard> shards = new ArrayList<>();
         for (int from = 0, index = 0; from < ids.length; from += shardTokens, index++) {

@@ -5,6 +5,7 @@ import dev.llmmesh.core.generate.Greedy;
 import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
+import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.DeadLetters;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.JobControl;
@@ -12,6 +13,7 @@ import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.ModelDirectory;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.testkit.HttpProblems;
 import dev.llmmesh.testkit.KafkaProbe;
@@ -27,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +37,7 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,6 +54,9 @@ class PretrainJobTest implements UsesMeshInfra {
 
     @Inject
     EmbeddedServer server;
+
+    @Inject
+    ModelDirectory models;
 
     @Override
     public Map<String, String> getProperties() {
@@ -71,7 +78,7 @@ class PretrainJobTest implements UsesMeshInfra {
         int[] ids = Fixtures.tokenizedDataset(artifacts, datasetId, Fixtures.mobyDick(150_000), 5_000);
         String jobId = "pretrain-" + shortId();
         KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """
-                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","model":"tiny",
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","shape":"tiny",
                  "hyperparameters":{"batchSize":8,"contextLength":64,"stride":32,"learningRate":0.003,
                    "minLearningRate":0.0003,"warmupSteps":20,"evalEvery":50,"evalBatches":8,"checkpointEvery":100,
                    "seed":7},
@@ -118,10 +125,10 @@ class PretrainJobTest implements UsesMeshInfra {
         String datasetId = "small-" + shortId();
         Fixtures.tokenizedDataset(artifacts, datasetId, Fixtures.mobyDick(2_000), 1_000);
         assertFails("""
-                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","model":{"embedDim":64,"colour":1}}
-                """, datasetId, "unknown model field [colour]");
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","shape":{"embedDim":64,"colour":1}}
+                """, datasetId, "unknown shape field [colour]");
         assertFails("""
-                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","model":{"embedDim":60,"heads":7}}
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","shape":{"embedDim":60,"heads":7}}
                 """, datasetId, "heads (7) must divide embedDim (60)");
         assertFails("""
                 {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","hyperparameters":{"contextLength":128}}
@@ -131,11 +138,11 @@ class PretrainJobTest implements UsesMeshInfra {
                 """, datasetId, "learningRate must be positive");
         assertFails("""
                 {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","hyperparameters":{"contextLength":64},
-                 "model":{"contextLength":64}}
-                """, "no-such-dataset", "has not been tokenized");
+                 "shape":{"contextLength":64}}
+                """, "no-such-dataset", "no dataset 'no-such-dataset'");
         assertFails("""
-                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","model":{"embedDim":1000000,"heads":1}}
-                """, datasetId, "model.embedDim must be at most 16384, got 1000000");
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","shape":{"embedDim":1000000,"heads":1}}
+                """, datasetId, "shape.embedDim must be at most 16384, got 1000000");
         assertFails("""
                 {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","hyperparameters":{"batchSize":1000000000}}
                 """, datasetId, "hyperparameters.batchSize must be at most 65536, got 1000000000");
@@ -177,6 +184,59 @@ class PretrainJobTest implements UsesMeshInfra {
         JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
         assertEquals(JobState.CANCELLED, last.state(), last.message());
         assertNotNull(last.message());
+    }
+
+    @Test
+    void aModelIsDeletedByAJobThatWithdrawsItThenRemovesItsFiles() throws Exception {
+        String modelId = "doomed-" + shortId();
+        String artifact = ArtifactKeys.modelDir(modelId);
+        artifacts.write(artifact + "config.json", "{}".getBytes(StandardCharsets.UTF_8));
+        KafkaProbe.send(Topics.MODELS, modelId, Json.bytes(ModelAnnouncement.base(modelId, Map.of(),
+                Fixtures.TOKENIZER, artifact, "made-elsewhere", Map.of(), Instant.now())));
+        awaitKnown(modelId);
+
+        String jobId = "delete-" + shortId();
+        KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """
+                {"type":"delete-model","jobId":"%s","modelId":"%s"}""".formatted(jobId, modelId));
+        JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
+        assertEquals(JobState.SUCCEEDED, last.state(), last.message());
+        KafkaProbe.readUntil(Topics.MODELS, TIMEOUT, seen -> seen.stream()
+                .anyMatch(r -> modelId.equals(r.key()) && r.value() == null));
+        assertFalse(Files.exists(artifacts.path(artifact)), "the model's files are gone");
+
+        String again = "delete-" + shortId();
+        KafkaProbe.send(Topics.TRAINER_JOBS, again, """
+                {"type":"delete-model","jobId":"%s","modelId":"%s"}""".formatted(again, modelId));
+        JobEvent gone = KafkaProbe.eventsUntilTerminal(again, TIMEOUT).getLast();
+        assertEquals(JobState.FAILED, gone.state());
+        assertEquals("modelId", gone.field(), gone.message());
+    }
+
+    @Test
+    void aPretrainThatWouldPublishOverAnotherJobsModelFailsNamingModelId() throws Exception {
+        String datasetId = "taken-" + shortId();
+        Fixtures.tokenizedDataset(artifacts, datasetId, Fixtures.mobyDick(2_000), 1_000);
+        String modelId = "taken-" + shortId();
+        KafkaProbe.send(Topics.MODELS, modelId, Json.bytes(ModelAnnouncement.base(modelId, Map.of(),
+                Fixtures.TOKENIZER, ArtifactKeys.modelDir(modelId), "another-job", Map.of(), Instant.now())));
+        awaitKnown(modelId);
+        String jobId = "pretrain-" + shortId();
+        KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","modelId":"%s","maxSteps":1}
+                """.formatted(jobId, datasetId, Fixtures.TOKENIZER, modelId));
+        JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
+        assertEquals(JobState.FAILED, last.state(), last.message());
+        assertEquals("modelId", last.field(), last.message());
+        assertTrue(last.message().contains("already exists"), last.message());
+    }
+
+    /** The trainer checks jobs against its own reading of llm.models, which follows the topic a moment behind. */
+    private void awaitKnown(String modelId) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (models.find(modelId).isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "the trainer never read model " + modelId);
+            Thread.sleep(20);
+        }
     }
 
     private void assertFails(String template, String datasetId, String reason) throws Exception {

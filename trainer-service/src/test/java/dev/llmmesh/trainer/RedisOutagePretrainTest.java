@@ -63,7 +63,7 @@ class RedisOutagePretrainTest implements UsesMeshInfra {
         long t0 = System.nanoTime();
         String jobId = "pretrain-" + PretrainJobTest.shortId();
         KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """
-                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","model":"tiny",
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","shape":"tiny",
                  "hyperparameters":{"batchSize":4,"contextLength":64,"stride":64,"warmupSteps":1,"evalEvery":5,
                    "evalBatches":1,"checkpointEvery":100,"seed":7},
                  "maxSteps":5}""".formatted(jobId, datasetId, Fixtures.TOKENIZER));

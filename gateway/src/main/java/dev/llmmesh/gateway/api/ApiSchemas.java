@@ -106,9 +106,9 @@ public final class ApiSchemas {
 
     /** POST /v1/jobs takes one of these, told apart by {@code type}; an unknown field is refused, naming it. */
     @Schema(name = "JobRequest", description = "POST /v1/jobs: a job of one of the types, told apart by `type`",
-            oneOf = {TrainTokenizerJob.class, TokenizeDatasetJob.class, PretrainJob.class},
+            oneOf = {TrainTokenizerJob.class, TokenizeDatasetJob.class, PretrainJob.class, DeleteModelJob.class},
             discriminatorProperty = "type")
-    public sealed interface Job permits TrainTokenizerJob, TokenizeDatasetJob, PretrainJob {
+    public sealed interface Job permits TrainTokenizerJob, TokenizeDatasetJob, PretrainJob, DeleteModelJob {
     }
 
     @Schema(name = "TrainTokenizerJob")
@@ -138,10 +138,19 @@ public final class ApiSchemas {
                     description = "a dataset tokenized with tokenizerId (a tokenize-dataset job)") String datasetId,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizerId,
             @Schema(description = "the published model's id; default: the job id") String modelId,
-            @Schema(description = "the architecture: a preset name or a model configuration object") Object model,
+            @Schema(description = "the architecture: a preset name (tiny, gpt2, gpt2-medium, ...) or an object of "
+                    + "model configuration fields overlaying tiny's") Object shape,
+            @Schema(deprecated = true, description = "the old name of shape; read until the next release") Object model,
             @Schema(description = "training settings (TrainConfig fields)") Map<String, Object> hyperparameters,
             @Schema(description = "optimizer steps") Long maxSteps,
             @Schema(description = "alternatively, training tokens") Long maxTokens,
+            @Schema(description = "default: a fresh id") String jobId) implements Job {
+    }
+
+    @Schema(name = "DeleteModelJob")
+    public record DeleteModelJob(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "delete-model") String type,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby-gpt") String modelId,
             @Schema(description = "default: a fresh id") String jobId) implements Job {
     }
 

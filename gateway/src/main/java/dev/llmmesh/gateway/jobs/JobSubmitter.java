@@ -10,12 +10,18 @@ import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.MalformedJobException;
 import dev.llmmesh.mesh.MeshJob;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.jobs.InvalidJobException;
+import dev.llmmesh.mesh.jobs.JobContext;
+import dev.llmmesh.mesh.jobs.JobType;
+import dev.llmmesh.mesh.jobs.JobTypes;
 import dev.llmmesh.servicekit.MeshProducer;
 import dev.llmmesh.servicekit.http.ProblemException;
 import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
 
 /**
  * Puts a client's job on its service's topic. The client's 202 means Kafka holds the job (acks=all, idempotent
@@ -27,38 +33,52 @@ public class JobSubmitter {
 
     private final MeshProducer producer;
     private final JobBoard board;
-    private final JobPreconditions preconditions;
+    private final JobContext context;
 
-    public JobSubmitter(MeshProducer producer, JobBoard board, JobPreconditions preconditions) {
+    public JobSubmitter(MeshProducer producer, JobBoard board, JobContext context) {
         this.producer = producer;
         this.board = board;
-        this.preconditions = preconditions;
+        this.context = context;
     }
 
+    /**
+     * Parses the job as its service will, runs its validation as its service will, and only then puts it on Kafka:
+     * nothing the service would refuse is accepted.
+     */
     public JobView submit(ObjectNode body) {
         JsonNode typeNode = body.get("type");
         if (typeNode == null || !typeNode.isTextual()) {
-            throw ProblemException.badField("type", "field 'type' is required: one of " + JobCatalog.validTypes());
+            throw ProblemException.badField("type", "field 'type' is required: one of " + JobTypes.submittableNames());
         }
-        JobCatalog.Kind kind = JobCatalog.find(typeNode.textValue()).orElseThrow(() -> ProblemException.badField(
-                "type", "unknown job type '" + typeNode.textValue() + "'; valid types: " + JobCatalog.validTypes()));
+        JobType<?> type = JobTypes.submittable(typeNode.textValue()).orElseThrow(() -> ProblemException.badField(
+                "type", "unknown job type '" + typeNode.textValue() + "'; valid types: " + JobTypes.submittableNames()));
         ObjectNode message = body.deepCopy();
         if (!message.hasNonNull("jobId")) {
             message.put("jobId", Ids.random("job"));
         }
-        MeshJob job = parse(message, kind);
+        List<String> warnings = type.deprecations(message);
+        MeshJob job = parse(message, type);
         if (board.view(job.jobId()).isPresent()) {
             throw new ProblemException(HttpStatus.CONFLICT, "jobId", "job '" + job.jobId() + "' already exists; "
                     + "leave jobId out to get a fresh one");
         }
-        preconditions.check(job);
-        JobEvent queued = JobEvent.queued(job.jobId(), kind.type());
+        validate(job);
+        JobEvent queued = JobEvent.queued(job.jobId(), type.name());
         send(Topics.JOB_EVENTS, job.jobId(), Json.bytes(queued), "the job was not submitted");
         // The record as parsed: defaults are filled in, so the service runs exactly what the client was told.
-        send(kind.topic(), job.jobId(), Json.bytes(job), "the job was not submitted");
+        send(type.topic(), job.jobId(), Json.bytes(job), "the job was not submitted");
         board.apply(queued);
-        LOG.info("job {} ({}) submitted to {}", job.jobId(), kind.type(), kind.topic());
-        return board.view(job.jobId()).orElseThrow();
+        LOG.info("job {} ({}) submitted to {}", job.jobId(), type.name(), type.topic());
+        return board.view(job.jobId()).orElseThrow().withWarnings(warnings);
+    }
+
+    private void validate(MeshJob job) {
+        try {
+            job.validate(context);
+        } catch (InvalidJobException e) {
+            throw new ProblemException(e.conflict() ? HttpStatus.CONFLICT : HttpStatus.BAD_REQUEST, e.field(),
+                    e.getMessage());
+        }
     }
 
     public JobView cancel(String jobId) {
@@ -67,19 +87,18 @@ public class JobSubmitter {
             throw new ProblemException(HttpStatus.CONFLICT, null, "job '" + jobId + "' has already ended ("
                     + view.state() + ")");
         }
-        boolean cancellable = JobCatalog.find(view.type()).map(JobCatalog.Kind::cancellable).orElse(false);
-        if (!cancellable) {
+        if (!JobTypes.cancellable(view.type())) {
             throw new ProblemException(HttpStatus.CONFLICT, null, view.type() + " jobs cannot be cancelled; they "
-                    + "run to the end. Cancellable types: " + JobCatalog.all().values().stream()
-                    .filter(JobCatalog.Kind::cancellable).map(JobCatalog.Kind::type).toList());
+                    + "run to the end. Cancellable types: " + JobTypes.all().stream().filter(JobType::cancellable)
+                    .map(JobType::name).toList());
         }
         send(Topics.JOB_CONTROL, jobId, Json.bytes(JobControl.cancel(jobId)), "the cancel request was not sent");
         return view;
     }
 
-    private static MeshJob parse(ObjectNode message, JobCatalog.Kind kind) {
+    private static MeshJob parse(ObjectNode message, JobType<?> type) {
         try {
-            return JobMessages.parse(message, kind.record(), JobCatalog.validTypes());
+            return JobMessages.parse(message, type.record());
         } catch (MalformedJobException e) {
             throw ProblemException.badField(e.field().orElse(null), e.getMessage());
         }

@@ -6,6 +6,7 @@ import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Progress;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,14 +16,21 @@ import java.util.Map;
  * @param message  the latest message; for FAILED, the reason
  * @param result   what a finished job produced
  * @param events   how many events the job has had (the SSE stream replays them all)
+ * @param field    for FAILED, the job's field at fault when the service named one
+ * @param warnings only in the answer to a submission: deprecated fields it used, and what to send instead
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobView(String id, String type, JobState state, Instant createdAt, Instant updatedAt, Progress progress,
-                      String message, Map<String, Object> result, int events) {
+                      String message, Map<String, Object> result, int events, String field, List<String> warnings) {
 
     static JobView first(JobEvent event) {
         return new JobView(event.jobId(), event.jobType(), event.state(), event.time(), event.time(), event.progress(),
-                event.message(), event.result(), 1);
+                event.message(), event.result(), 1, event.field(), null);
+    }
+
+    JobView withWarnings(List<String> list) {
+        return new JobView(id, type, state, createdAt, updatedAt, progress, message, result, events, field,
+                list.isEmpty() ? null : List.copyOf(list));
     }
 
     /**
@@ -34,7 +42,8 @@ public record JobView(String id, String type, JobState state, Instant createdAt,
         String nextMessage = state.terminal() ? message : messageOf(event, message);
         return new JobView(id, type != null ? type : event.jobType(), nextState, createdAt, event.time(),
                 event.progress() != null ? event.progress() : progress, nextMessage,
-                event.result() != null ? event.result() : result, events + 1);
+                event.result() != null ? event.result() : result, events + 1,
+                state.terminal() ? field : event.field(), null);
     }
 
     /**

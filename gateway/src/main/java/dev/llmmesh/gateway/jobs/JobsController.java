@@ -1,10 +1,12 @@
 package dev.llmmesh.gateway.jobs;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmmesh.gateway.api.ApiSchemas;
 import dev.llmmesh.gateway.api.BodyErrors;
 import dev.llmmesh.gateway.api.ProblemErrors;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
+import dev.llmmesh.mesh.jobs.JobTypes;
 import dev.llmmesh.servicekit.http.JsonBody;
 import dev.llmmesh.servicekit.http.Problem;
 import dev.llmmesh.servicekit.http.ProblemException;
@@ -61,8 +63,8 @@ public class JobsController {
     }
 
     @Post(consumes = MediaType.APPLICATION_JSON)
-    @Operation(summary = "Submit a job: {\"type\": \"train-tokenizer\"|\"tokenize-dataset\"|\"pretrain\", ...}; "
-            + "202 once Kafka holds it")
+    @Operation(summary = "Submit a job: {\"type\": \"train-tokenizer\"|\"tokenize-dataset\"|\"pretrain\"|"
+            + "\"delete-model\", ...}; 202 once Kafka holds it, after the checks its service would run")
     @ApiResponse(responseCode = "202", description = "Kafka holds the job; Location is its URL",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @ApiResponse(responseCode = "409", description = "a job with this jobId exists",
@@ -71,9 +73,14 @@ public class JobsController {
     @BodyErrors
     @Status(HttpStatus.ACCEPTED)
     public HttpResponse<JobView> submit(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Job.class))) @Body byte[] body) {
+        return submitted(JsonBody.parse(body).object());
+    }
+
+    /** Endpoints that act on an artifact (DELETE /v1/models/{id}) submit their job through here. */
+    HttpResponse<JobView> submitted(ObjectNode job) {
         awaitReplay();
-        JobView job = submitter.submit(JsonBody.parse(body).object());
-        return HttpResponse.accepted(URI.create("/v1/jobs/" + job.id())).body(job);
+        JobView view = submitter.submit(job);
+        return HttpResponse.accepted(URI.create("/v1/jobs/" + view.id())).body(view);
     }
 
     @Get
@@ -87,9 +94,9 @@ public class JobsController {
             throw ProblemException.badField("limit", "limit must be between 1 and 1000, got " + limit);
         }
         JobState wanted = state == null ? null : parseState(state);
-        if (type != null && JobCatalog.find(type).isEmpty()) {
+        if (type != null && JobTypes.submittable(type).isEmpty()) {
             // An unknown type matches no job; an empty list would hide the typo.
-            throw ProblemException.badField("type", "type must be one of " + JobCatalog.validTypes() + ", got '"
+            throw ProblemException.badField("type", "type must be one of " + JobTypes.submittableNames() + ", got '"
                     + type + "'");
         }
         return new JobList("list", board.list(v -> (wanted == null || v.state() == wanted)

@@ -2,9 +2,9 @@ package dev.llmmesh.gateway.openai;
 
 import dev.llmmesh.gateway.api.ApiSchemas;
 import dev.llmmesh.gateway.api.OpenAiErrors;
-import dev.llmmesh.gateway.models.ModelRegistry;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
+import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;

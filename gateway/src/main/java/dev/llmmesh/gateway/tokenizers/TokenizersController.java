@@ -56,9 +56,9 @@ public class TokenizersController {
         ObjectNode job = JsonBody.parse(body).object();
         if (job.has("type")) {
             throw ProblemException.badField("type", "leave 'type' out: POST /v1/tokenizers always submits a "
-                    + TokenizerJob.TRAIN_TOKENIZER + " job");
+                    + TokenizerJob.TrainTokenizer.TYPE.name() + " job");
         }
-        job.put("type", TokenizerJob.TRAIN_TOKENIZER);
+        job.put("type", TokenizerJob.TrainTokenizer.TYPE.name());
         JobView view = jobs.submit(job);
         return HttpResponse.accepted(URI.create("/v1/jobs/" + view.id())).body(view);
     }

@@ -6,6 +6,7 @@ import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.Progress;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.testkit.KafkaProbe;
@@ -25,6 +26,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,7 +52,7 @@ class JobSettingsTest implements UsesMeshInfra {
     public Map<String, String> getProperties() {
         artifacts = TestGateways.artifactsDir();
         Map<String, String> props = TestGateways.properties(artifacts, false);
-        props.put(JobPreconditions.TRAINER_MEMORY_LIMIT, "4GB");
+        props.put(TrainerMemoryLimit.PROPERTY, "4GB");
         return props;
     }
 
@@ -63,14 +65,15 @@ class JobSettingsTest implements UsesMeshInfra {
         store.write(ArtifactKeys.tokenizerJson(TAKEN), "{}".getBytes(StandardCharsets.UTF_8));
     }
 
-    record Reply(int status, JsonNode body, String text) {
+    record Reply(int status, JsonNode body, String text, String location) {
     }
 
     private Reply post(String json) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.getURL() + "/v1/jobs"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body().isEmpty() ? null : Json.LENIENT.readTree(r.body()), r.body());
+        return new Reply(r.statusCode(), r.body().isEmpty() ? null : Json.LENIENT.readTree(r.body()), r.body(),
+                r.headers().firstValue("Location").orElse(null));
     }
 
     private Reply pretrain(String fields) throws Exception {
@@ -89,8 +92,8 @@ class JobSettingsTest implements UsesMeshInfra {
 
     @Test
     void impossiblePretrainSettingsAreRefusedWith400NamingTheField() throws Exception {
-        assertRefused(400, "model.embedDim", pretrain("\"model\":{\"embedDim\":1000000,\"heads\":1}"));
-        assertRefused(400, "model.contextLength", pretrain("\"model\":{\"contextLength\":1000000}"));
+        assertRefused(400, "shape.embedDim", pretrain("\"shape\":{\"embedDim\":1000000,\"heads\":1}"));
+        assertRefused(400, "shape.contextLength", pretrain("\"shape\":{\"contextLength\":1000000}"));
         assertRefused(400, "hyperparameters.batchSize", pretrain("\"hyperparameters\":{\"batchSize\":1000000000}"));
         assertRefused(400, "hyperparameters.contextLength", pretrain("\"hyperparameters\":{\"contextLength\":1000000}"));
         assertRefused(400, "maxSteps", pretrain("\"maxSteps\":1.5"));
@@ -100,14 +103,14 @@ class JobSettingsTest implements UsesMeshInfra {
 
     @Test
     void aModelBeyondTheTrainersMemoryLimitIsRefusedWithTheNumbers() throws Exception {
-        Reply xl = pretrain("\"model\":\"gpt2-xl\",\"maxSteps\":10");
+        Reply xl = pretrain("\"shape\":\"gpt2-xl\",\"maxSteps\":10");
         assertEquals(400, xl.status(), xl.text());
-        assertEquals("model", xl.body().get("field").textValue());
+        assertEquals("shape", xl.body().get("field").textValue());
         String detail = xl.body().get("detail").textValue();
         assertTrue(detail.matches("the job needs ~\\d+\\.\\d GiB .* this trainer can use 4\\.0 GiB \\(the gateway's "
                 + "llm.jobs.trainer-memory-limit\\); lower hyperparameters.batchSize or hyperparameters.contextLength, "
                 + "or use a smaller model"), detail);
-        Reply batch = pretrain("\"model\":\"gpt2\",\"hyperparameters\":{\"batchSize\":64},\"maxSteps\":10");
+        Reply batch = pretrain("\"shape\":\"gpt2\",\"hyperparameters\":{\"batchSize\":64},\"maxSteps\":10");
         assertEquals("hyperparameters.batchSize", batch.body().get("field").textValue(), batch.text());
     }
 
@@ -139,6 +142,52 @@ class JobSettingsTest implements UsesMeshInfra {
         KafkaProbe.send(Topics.JOB_EVENTS, jobId, Json.bytes(JobEvent.running(jobId, "pretrain", step12)));
         Thread.sleep(500);
         assertEquals("cancelled at step 12 of 50; no model was published", get(jobId).get("message").textValue());
+    }
+
+    @Test
+    void pretrainsOldModelFieldStillWorksAndTheAnswerSaysToSendShape() throws Exception {
+        Reply accepted = pretrain("\"model\":\"tiny\",\"maxSteps\":5");
+        assertEquals(202, accepted.status(), accepted.text());
+        assertTrue(accepted.body().get("warnings").get(0).textValue().contains("send 'shape' instead"),
+                accepted.text());
+        assertRefused(400, "model", pretrain("\"model\":\"tiny\",\"shape\":\"tiny\""));
+        Reply current = pretrain("\"shape\":\"tiny\",\"maxSteps\":5");
+        assertEquals(202, current.status(), current.text());
+        assertTrue(current.body().path("warnings").isMissingNode(), current.text());
+    }
+
+    @Test
+    void aModelIsDeletedThroughAJobAndOnlyAModelThatExistsCanBe() throws Exception {
+        String modelId = "listed-" + System.nanoTime();
+        announce(modelId, "another-job");
+        Reply deleted = send("DELETE", "/v1/models/" + modelId);
+        assertEquals(202, deleted.status(), deleted.text());
+        assertEquals("delete-model", deleted.body().get("type").textValue());
+        assertEquals("/v1/jobs/" + deleted.body().get("id").textValue(), deleted.location());
+
+        assertEquals(404, send("DELETE", "/v1/models/no-such-model").status());
+        Reply unknown = post("{\"type\":\"delete-model\",\"modelId\":\"no-such-model\"}");
+        assertEquals(400, unknown.status(), unknown.text());
+        assertEquals("modelId", unknown.body().get("field").textValue(), unknown.text());
+        assertRefused(409, "modelId", pretrain("\"modelId\":\"" + modelId + "\",\"maxSteps\":5"));
+    }
+
+    /** What a trainer does when it publishes; the gateway's registry follows llm.models. */
+    private void announce(String modelId, String jobId) throws Exception {
+        KafkaProbe.send(Topics.MODELS, modelId, Json.bytes(ModelAnnouncement.base(modelId, Map.of(), "gpt2",
+                ArtifactKeys.modelDir(modelId), jobId, Map.of(), Instant.now())));
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (send("GET", "/v1/models/" + modelId).status() != 200) {
+            assertTrue(System.nanoTime() < deadline, "model " + modelId + " never listed");
+            Thread.sleep(50);
+        }
+    }
+
+    private Reply send(String method, String path) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.getURL() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.body().isEmpty() ? null : Json.LENIENT.readTree(r.body()), r.body(),
+                r.headers().firstValue("Location").orElse(null));
     }
 
     private JsonNode get(String jobId) throws Exception {

@@ -6,6 +6,8 @@ import dev.llmmesh.inference.engine.InferenceMetrics;
 import dev.llmmesh.inference.engine.ModelEngine;
 import dev.llmmesh.inference.kv.KvPrefixStore;
 import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.servicekit.models.ModelRegistry;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -21,7 +23,7 @@ import java.util.concurrent.ConcurrentMap;
 
 /** The models this replica serves, one {@link ModelEngine} each, kept in step with {@code llm.models}. */
 @Singleton
-public class ModelCatalog {
+public class ModelCatalog implements ModelRegistry.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(ModelCatalog.class);
 
     private final ConcurrentMap<String, ModelEngine> engines = new ConcurrentHashMap<>();
@@ -30,9 +32,11 @@ public class ModelCatalog {
     private final ChunkSink sink;
     private final InferenceMetrics metrics;
     private final KvPrefixStore prefixStore;
+    private final ModelRegistry registry;
 
-    public ModelCatalog(ModelLoader loader, InferenceSettings settings, ChunkSink sink, InferenceMetrics metrics,
-                        KvPrefixStore prefixStore) {
+    public ModelCatalog(ModelRegistry registry, ModelLoader loader, InferenceSettings settings, ChunkSink sink,
+                        InferenceMetrics metrics, KvPrefixStore prefixStore) {
+        this.registry = registry;
         this.loader = loader;
         this.prefixStore = prefixStore;
         this.metrics = metrics;
@@ -40,8 +44,15 @@ public class ModelCatalog {
         this.sink = sink;
     }
 
+    /** Follows the registry: what it knows now, then every change. */
+    @PostConstruct
+    void follow() {
+        registry.subscribe(this);
+    }
+
     /** A model (re)announced: start loading it, unless it is not ours or already served from the same files. */
-    public void announce(ModelAnnouncement announcement) {
+    @Override
+    public void announced(ModelAnnouncement announcement) {
         String id = announcement.modelId();
         if (!settings.serves(id)) {
             LOG.debug("model {} announced; not in llm.inference.models, not served here", id);
@@ -63,7 +74,8 @@ public class ModelCatalog {
     }
 
     /** A tombstone on {@code llm.models}: answer what is running, take nothing new. */
-    public void withdraw(String modelId) {
+    @Override
+    public void withdrawn(String modelId) {
         ModelEngine engine = engines.remove(modelId);
         if (engine != null) {
             LOG.info("model {} withdrawn", modelId);
@@ -91,6 +103,7 @@ public class ModelCatalog {
 
     @PreDestroy
     void close() {
+        registry.unsubscribe(this);
         engines.values().forEach(ModelEngine::close);
         engines.clear();
     }

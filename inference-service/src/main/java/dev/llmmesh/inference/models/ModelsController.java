@@ -1,6 +1,7 @@
 package dev.llmmesh.inference.models;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.llmmesh.inference.engine.ModelEngine;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -38,7 +39,8 @@ public class ModelsController {
      * @param active    requests being answered now
      * @param failure   why loading failed
      */
-    public record ModelEntry(String id, String object, Long created, String ownedBy, String state, String tokenizer,
-                             Integer capacity, int active, String failure) {
+    public record ModelEntry(String id, String object, Long created, @JsonProperty("owned_by") String ownedBy,
+                             String state, @JsonProperty("tokenizer_id") String tokenizerId, Integer capacity,
+                             int active, String failure) {
     }
 }

@@ -2,6 +2,7 @@ package dev.llmmesh.inference.models;
 
 import dev.llmmesh.inference.engine.ModelEngine;
 import dev.llmmesh.inference.requests.RequestConsumer;
+import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.health.HealthStatus;
 import io.micronaut.management.health.indicator.HealthIndicator;
 import io.micronaut.management.health.indicator.HealthResult;
@@ -19,12 +20,12 @@ import java.util.Map;
 @Singleton
 public class ModelsHealth implements HealthIndicator {
     private final ModelCatalog catalog;
-    private final ModelFeed feed;
+    private final ModelRegistry registry;
     private final RequestConsumer requests;
 
-    public ModelsHealth(ModelCatalog catalog, ModelFeed feed, RequestConsumer requests) {
+    public ModelsHealth(ModelCatalog catalog, ModelRegistry registry, RequestConsumer requests) {
         this.catalog = catalog;
-        this.feed = feed;
+        this.registry = registry;
         this.requests = requests;
     }
 
@@ -36,11 +37,11 @@ public class ModelsHealth implements HealthIndicator {
         }
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("models", models);
-        details.put("registryRead", feed.caughtUp());
+        details.put("registryRead", registry.caughtUp());
         details.put("takingRequests", requests.subscribed());
         details.put("partitions", requests.ownedPartitions());
         details.put("unanswered", requests.unanswered());
-        HealthStatus status = feed.caughtUp() && requests.subscribed() ? HealthStatus.UP : HealthStatus.DOWN;
+        HealthStatus status = registry.caughtUp() && requests.subscribed() ? HealthStatus.UP : HealthStatus.DOWN;
         return Publishers.just(HealthResult.builder("inference", status).details(details).build());
     }
 }

@@ -1,18 +1,18 @@
 package dev.llmmesh.inference.requests;
 
 import dev.llmmesh.inference.InferenceSettings;
-import dev.llmmesh.inference.KafkaClientProperties;
 import dev.llmmesh.inference.engine.ChunkSink;
 import dev.llmmesh.inference.engine.CompletionErrors;
 import dev.llmmesh.inference.engine.Deadlines;
 import dev.llmmesh.inference.engine.Ticket;
 import dev.llmmesh.inference.models.ModelCatalog;
-import dev.llmmesh.inference.models.ModelFeed;
 import dev.llmmesh.mesh.DeadLetters;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.inference.CancelCompletion;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.mesh.inference.InferenceCommand;
+import dev.llmmesh.servicekit.KafkaClientProperties;
+import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
 import io.opentelemetry.instrumentation.kafkaclients.v2_6.KafkaTelemetry;
@@ -57,7 +57,7 @@ public class RequestConsumer {
     private static final Duration POLL = Duration.ofMillis(100);
 
     private final ModelCatalog catalog;
-    private final ModelFeed feed;
+    private final ModelRegistry registry;
     private final ChunkSink sink;
     private final DeadLetters deadLetters;
     private final InferenceSettings settings;
@@ -67,10 +67,10 @@ public class RequestConsumer {
     private volatile boolean running = true;
     private volatile boolean subscribed;
 
-    public RequestConsumer(ModelCatalog catalog, ModelFeed feed, ChunkSink sink, DeadLetters deadLetters,
+    public RequestConsumer(ModelCatalog catalog, ModelRegistry registry, ChunkSink sink, DeadLetters deadLetters,
                            InferenceSettings settings, KafkaTelemetry telemetry, KafkaClientProperties kafka) {
         this.catalog = catalog;
-        this.feed = feed;
+        this.registry = registry;
         this.sink = sink;
         this.deadLetters = deadLetters;
         this.settings = settings;
@@ -108,7 +108,7 @@ public class RequestConsumer {
     private void run() {
         try {
             // Short waits, so that a replica told to stop before it ever caught up stops at once.
-            for (int waited = 1; running && !feed.awaitCaughtUp(Duration.ofSeconds(1)); waited++) {
+            for (int waited = 1; running && !registry.awaitCaughtUp(Duration.ofSeconds(1)); waited++) {
                 if (waited % 30 == 0) {
                     LOG.warn("still reading the model registry ({}) after {} s; requests wait", Topics.MODELS, waited);
                 }

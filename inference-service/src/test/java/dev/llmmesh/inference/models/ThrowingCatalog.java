@@ -5,6 +5,7 @@ import dev.llmmesh.inference.engine.ChunkSink;
 import dev.llmmesh.inference.engine.InferenceMetrics;
 import dev.llmmesh.inference.engine.ModelEngine;
 import dev.llmmesh.inference.kv.KvPrefixStore;
+import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.context.annotation.Replaces;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Value;
@@ -25,9 +26,10 @@ public class ThrowingCatalog extends ModelCatalog {
 
     private final String throwing;
 
-    ThrowingCatalog(ModelLoader loader, InferenceSettings settings, ChunkSink sink, InferenceMetrics metrics,
-                    KvPrefixStore prefixStore, @Value("${" + PROPERTY + "}") String throwing) {
-        super(loader, settings, sink, metrics, prefixStore);
+    ThrowingCatalog(ModelRegistry registry, ModelLoader loader, InferenceSettings settings, ChunkSink sink,
+                    InferenceMetrics metrics, KvPrefixStore prefixStore,
+                    @Value("${" + PROPERTY + "}") String throwing) {
+        super(registry, loader, settings, sink, metrics, prefixStore);
         this.throwing = throwing;
     }
 

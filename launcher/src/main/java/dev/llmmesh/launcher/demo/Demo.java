@@ -186,7 +186,7 @@ public final class Demo {
 
     private JobOutcome tokenize(JobRunner jobs, GatewayClient gateway, Corpus.Dataset dataset, String tokenizerId) {
         Map<String, Object> job = new LinkedHashMap<>();
-        job.put("type", TokenizerJob.TOKENIZE_DATASET);
+        job.put("type", TokenizerJob.TokenizeDataset.TYPE.name());
         job.put("datasetId", dataset.id());
         job.put("tokenizerId", tokenizerId);
         job.put("shardBytes", settings.shardBytes());

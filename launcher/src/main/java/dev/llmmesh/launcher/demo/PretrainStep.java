@@ -51,13 +51,13 @@ final class PretrainStep {
 
     Trained run(JobRunner jobs, String datasetId, String tokenizerId, String modelId) {
         Map<String, Object> job = new LinkedHashMap<>();
-        job.put("type", TrainerJob.PRETRAIN);
+        job.put("type", TrainerJob.Pretrain.TYPE.name());
         job.put("datasetId", datasetId);
         job.put("tokenizerId", tokenizerId);
         job.put("modelId", modelId);
         boolean tiny = DemoSettings.TINY.equals(settings.model());
         // An object overlays the tiny shape; the named GPT-2 shapes keep their own context of 1,024 or more.
-        job.put("model", tiny ? Map.of("contextLength", settings.context()) : settings.model());
+        job.put("shape", tiny ? Map.of("contextLength", settings.context()) : settings.model());
         job.put("hyperparameters", hyperparameters(settings.trainSteps(), tiny ? settings.context() : WINDOW));
         job.put("maxSteps", settings.trainSteps());
         LossCurve curve = new LossCurve();

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a pretrain job's {@code model} and {@code hyperparameters} into core's records: given fields overlay a
+ * Turns a pretrain job's {@code shape} and {@code hyperparameters} into core's records: given fields overlay a
  * base, an unknown field or an impossible value is refused with the field's name. The gateway runs it on
  * submission and the trainer again before computing, with the tokenizer's real vocabulary size: the one place
  * the rules of a pretrain job live.
@@ -45,18 +45,18 @@ public final class PretrainSettings {
             try {
                 return GptConfig.named(spec.textValue()).withVocabSize(vocabSize);
             } catch (IllegalArgumentException e) {
-                throw new InvalidJobException("model", "model: " + e.getMessage());
+                throw new InvalidJobException("shape", "shape: " + e.getMessage());
             }
         }
         if (spec.has("vocabSize") && spec.get("vocabSize").asInt() != vocabSize) {
-            throw new InvalidJobException("model.vocabSize", "model.vocabSize " + spec.get("vocabSize") + " differs from the tokenizer's "
+            throw new InvalidJobException("shape.vocabSize", "shape.vocabSize " + spec.get("vocabSize") + " differs from the tokenizer's "
                     + vocabSize + "; leave it out to follow the tokenizer");
         }
         GptConfig base = GptConfig.named("tiny").withVocabSize(vocabSize);
-        GptConfig model = overlay("model", base, spec, GptConfig.class);
-        atMost("model.embedDim", model.embedDim(), MAX_EMBED_DIM);
-        atMost("model.layers", model.layers(), MAX_LAYERS);
-        atMost("model.contextLength", model.contextLength(), MAX_CONTEXT_LENGTH);
+        GptConfig model = overlay("shape", base, spec, GptConfig.class);
+        atMost("shape.embedDim", model.embedDim(), MAX_EMBED_DIM);
+        atMost("shape.layers", model.layers(), MAX_LAYERS);
+        atMost("shape.contextLength", model.contextLength(), MAX_CONTEXT_LENGTH);
         return model;
     }
 
@@ -86,8 +86,8 @@ public final class PretrainSettings {
         }
         if (config.contextLength() > model.contextLength()) {
             throw new InvalidJobException("hyperparameters.contextLength", "hyperparameters.contextLength "
-                    + config.contextLength() + " is longer than the model's position table (model.contextLength "
-                    + model.contextLength() + "); lower it or give the model a longer context");
+                    + config.contextLength() + " is longer than the model's position table (shape.contextLength "
+                    + model.contextLength() + "); lower it or give the shape a longer context");
         }
         atMost("hyperparameters.batchSize", config.batchSize(), MAX_BATCH_SIZE);
         atMost("hyperparameters.gradAccumulation", config.gradAccumulation(), MAX_GRAD_ACCUMULATION);
@@ -106,7 +106,7 @@ public final class PretrainSettings {
         if (need.totalBytes() <= capacityBytes) {
             return need;
         }
-        String field = need.stateBytes() > capacityBytes ? "model" : "hyperparameters.batchSize";
+        String field = need.stateBytes() > capacityBytes ? "shape" : "hyperparameters.batchSize";
         throw new InvalidJobException(field, "the job needs ~" + TrainingMemory.readable(need.totalBytes())
                 + " (weights, gradients and AdamW moments of " + need.parameters() + " parameters "
                 + TrainingMemory.readable(need.stateBytes()) + ", activations of batchSize " + training.batchSize()
@@ -179,4 +179,4 @@ public final class PretrainSettings {
         return new InvalidJobException(prefix, prefix + ": " + reason);
     }
 
-    /** Jackson knows which nested field a type mismatch was in. */}
+}

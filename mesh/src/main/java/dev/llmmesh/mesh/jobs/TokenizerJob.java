@@ -1,10 +1,10 @@
 package dev.llmmesh.mesh.jobs;
 
-import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.llmmesh.core.tokenizer.BpeTrainerConfig;
 import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.MeshJob;
+import dev.llmmesh.mesh.Topics;
 
 import java.util.List;
 
@@ -13,15 +13,7 @@ import java.util.List;
  * clients; {@code tokenize-shard} is this service fanning a dataset out to all its replicas.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-@JsonSubTypes({
-    @JsonSubTypes.Type(value = TokenizerJob.TrainTokenizer.class, name = TokenizerJob.TRAIN_TOKENIZER),
-    @JsonSubTypes.Type(value = TokenizerJob.TokenizeDataset.class, name = TokenizerJob.TOKENIZE_DATASET),
-    @JsonSubTypes.Type(value = TokenizerJob.TokenizeShard.class, name = TokenizerJob.TOKENIZE_SHARD)})
 public sealed interface TokenizerJob extends MeshJob {
-    String TRAIN_TOKENIZER = "train-tokenizer";
-    String TOKENIZE_DATASET = "tokenize-dataset";
-    String TOKENIZE_SHARD = "tokenize-shard";
-    String CLIENT_TYPES = TRAIN_TOKENIZER + ", " + TOKENIZE_DATASET;
     int SCHEMA_VERSION = 1;
     long DEFAULT_SHARD_BYTES = 4L << 20;
     /** Far above any vocabulary in use (GPT-4's is about 100k): a larger one is a typo, not a plan. */
@@ -38,6 +30,9 @@ public sealed interface TokenizerJob extends MeshJob {
      */
     record TrainTokenizer(Integer schemaVersion, String jobId, String datasetId, String tokenizerId, Integer vocabSize,
                           Integer minFrequency, List<String> specialTokens) implements TokenizerJob {
+        public static final JobType<TrainTokenizer> TYPE = JobType.submitted("train-tokenizer", TrainTokenizer.class,
+                Topics.TOKENIZER_JOBS, false);
+
         public TrainTokenizer {
             schemaVersion = checkVersion(schemaVersion);
             Ids.require("jobId", jobId);
@@ -65,13 +60,22 @@ public sealed interface TokenizerJob extends MeshJob {
 
         @Override
         public String jobType() {
-            return TRAIN_TOKENIZER;
+            return TYPE.name();
+        }
+
+        @Override
+        public void validate(JobContext context) throws InvalidJobException {
+            context.dataset("datasetId", datasetId);
+            context.newTokenizer("tokenizerId", tokenizerId);
         }
     }
 
     /** @param shardBytes about how many bytes of text each shard covers; defaults to 4 MiB */
     record TokenizeDataset(Integer schemaVersion, String jobId, String datasetId, String tokenizerId, Long shardBytes)
             implements TokenizerJob {
+        public static final JobType<TokenizeDataset> TYPE = JobType.submitted("tokenize-dataset",
+                TokenizeDataset.class, Topics.TOKENIZER_JOBS, false);
+
         public TokenizeDataset {
             schemaVersion = checkVersion(schemaVersion);
             Ids.require("jobId", jobId);
@@ -85,13 +89,22 @@ public sealed interface TokenizerJob extends MeshJob {
 
         @Override
         public String jobType() {
-            return TOKENIZE_DATASET;
+            return TYPE.name();
+        }
+
+        @Override
+        public void validate(JobContext context) throws InvalidJobException {
+            context.dataset("datasetId", datasetId);
+            context.tokenizer("tokenizerId", tokenizerId);
         }
     }
 
     /** Bytes {@code [from, to)} of the dataset's text, shard {@code shard} of {@code shards}. */
     record TokenizeShard(Integer schemaVersion, String jobId, String datasetId, String tokenizerId, int shard,
                          int shards, long from, long to) implements TokenizerJob {
+        public static final JobType<TokenizeShard> TYPE = JobType.internal("tokenize-shard", TokenizeShard.class,
+                Topics.TOKENIZER_JOBS);
+
         public TokenizeShard {
             schemaVersion = checkVersion(schemaVersion);
             Ids.require("jobId", jobId);
@@ -105,7 +118,7 @@ public sealed interface TokenizerJob extends MeshJob {
 
         @Override
         public String jobType() {
-            return TOKENIZE_DATASET;
+            return TokenizeDataset.TYPE.name();
         }
     }
 

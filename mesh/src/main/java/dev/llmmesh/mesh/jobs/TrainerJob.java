@@ -1,39 +1,37 @@
 package dev.llmmesh.mesh.jobs;
 
-import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.core.model.GptConfig;
+import dev.llmmesh.core.train.TrainConfig;
 import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.MeshJob;
+import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.Topics;
 
-/** A message on {@code llm.trainer.jobs}. */
+/** A message on {@code llm.trainer.jobs}: jobs that make or remove models. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-@JsonSubTypes({@JsonSubTypes.Type(value = TrainerJob.Pretrain.class, name = TrainerJob.PRETRAIN)})
 public sealed interface TrainerJob extends MeshJob {
-    String PRETRAIN = "pretrain";
-    String CLIENT_TYPES = PRETRAIN;
     int SCHEMA_VERSION = 1;
-
 
     /**
      * Trains a model from scratch on a tokenized dataset.
      *
      * @param modelId         id of the published model; defaults to the job id
-     * @param model           a config name ("tiny", "gpt2", ...) or an object of GptConfig fields, any of
-     *                        which may be left out to take the tiny config's value; the vocabulary size
-     *                        always follows the tokenizer
+     * @param shape           the architecture: a config name ("tiny", "gpt2", ...) or an object of GptConfig fields,
+     *                        any of which may be left out to take the tiny config's value; the vocabulary size
+     *                        always follows the tokenizer. Called {@code model} before; that name still reads
      * @param hyperparameters TrainConfig fields; left-out ones take TrainConfig's defaults
      * @param maxSteps        optimizer steps; overrides hyperparameters.maxSteps
      * @param maxTokens       alternatively, training tokens (rounded up to whole steps)
      */
     record Pretrain(Integer schemaVersion, String jobId, String datasetId, String tokenizerId, String modelId,
-                    JsonNode model, JsonNode hyperparameters, Long maxSteps, Long maxTokens) implements TrainerJob {
+                    JsonNode shape, JsonNode hyperparameters, Long maxSteps, Long maxTokens) implements TrainerJob {
+        public static final JobType<Pretrain> TYPE = JobType.submitted("pretrain", Pretrain.class,
+                Topics.TRAINER_JOBS, true).renamed("model", "shape");
+
         public Pretrain {
-            if (schemaVersion != null && schemaVersion != SCHEMA_VERSION) {
-                throw new IllegalArgumentException("schemaVersion " + schemaVersion + " is not supported; this "
-                        + "service reads " + SCHEMA_VERSION);
-            }
-            schemaVersion = SCHEMA_VERSION;
+            schemaVersion = checkVersion(schemaVersion);
             Ids.require("jobId", jobId);
             Ids.require("datasetId", datasetId);
             Ids.require("tokenizerId", tokenizerId);
@@ -45,7 +43,60 @@ public sealed interface TrainerJob extends MeshJob {
 
         @Override
         public String jobType() {
-            return PRETRAIN;
+            return TYPE.name();
         }
+
+        @Override
+        public void validate(JobContext context) throws InvalidJobException {
+            context.dataset("datasetId", datasetId);
+            int vocabSize = context.tokenizer("tokenizerId", tokenizerId);
+            context.tokenized(datasetId, tokenizerId);
+            context.newModel("modelId", modelId, jobId);
+            GptConfig model = PretrainSettings.model(shape, vocabSize);
+            TrainConfig training = PretrainSettings.training(hyperparameters, maxSteps, maxTokens, model);
+            var budget = context.trainerMemory().budget();
+            if (budget.isPresent()) {
+                PretrainSettings.fits(model, training, budget.get().bytes(), budget.get().source());
+            }
+        }
+    }
+
+    /**
+     * Withdraws a published model: it leaves {@code /v1/models} and every replica stops serving it once its running
+     * requests are answered; its files are removed from the artifact store.
+     */
+    record DeleteModel(Integer schemaVersion, String jobId, String modelId) implements TrainerJob {
+        public static final JobType<DeleteModel> TYPE = JobType.submitted("delete-model", DeleteModel.class,
+                Topics.TRAINER_JOBS, false);
+
+        public DeleteModel {
+            schemaVersion = checkVersion(schemaVersion);
+            Ids.require("jobId", jobId);
+            Ids.require("modelId", modelId);
+        }
+
+        @Override
+        public String jobType() {
+            return TYPE.name();
+        }
+
+        @Override
+        public void validate(JobContext context) throws InvalidJobException {
+            context.model("modelId", modelId);
+            for (ModelAnnouncement other : context.models().all()) {
+                if (other.adapter() && modelId.equals(other.parent())) {
+                    throw InvalidJobException.conflict("modelId", "adapter '" + other.modelId() + "' is applied to '"
+                            + modelId + "' and needs its weights; delete the adapter first");
+                }
+            }
+        }
+    }
+
+    private static int checkVersion(Integer version) {
+        if (version != null && version != SCHEMA_VERSION) {
+            throw new IllegalArgumentException("schemaVersion " + version + " is not supported; this service reads "
+                    + SCHEMA_VERSION);
+        }
+        return SCHEMA_VERSION;
     }
 }

@@ -19,10 +19,10 @@ class JobRulesTest {
 
     @Test
     void impossibleModelShapesAndBatchesAreRefusedNamingTheField() throws Exception {
-        assertModelRefused("model.embedDim", "{\"embedDim\":1000000,\"heads\":1}");
-        assertModelRefused("model.contextLength", "{\"contextLength\":1000000}");
-        assertModelRefused("model.layers", "{\"layers\":100000}");
-        assertModelRefused("model.heads", "{\"embedDim\":60,\"heads\":7}");
+        assertModelRefused("shape.embedDim", "{\"embedDim\":1000000,\"heads\":1}");
+        assertModelRefused("shape.contextLength", "{\"contextLength\":1000000}");
+        assertModelRefused("shape.layers", "{\"layers\":100000}");
+        assertModelRefused("shape.heads", "{\"embedDim\":60,\"heads\":7}");
         GptConfig tiny = PretrainSettings.model(null, VOCAB);
         assertTrainingRefused("hyperparameters.batchSize", "{\"batchSize\":1000000000}", null, tiny);
         assertTrainingRefused("hyperparameters.batchSize", "{\"batchSize\":0}", null, tiny);
@@ -46,7 +46,7 @@ class JobRulesTest {
     void aFractionalMaxStepsIsRefusedNotTruncated() {
         var e = assertThrows(MalformedJobException.class, () -> JobMessages.parse("""
                 {"type":"pretrain","jobId":"j","datasetId":"d","tokenizerId":"t","maxSteps":1.5}"""
-                .getBytes(StandardCharsets.UTF_8), TrainerJob.class, TrainerJob.CLIENT_TYPES));
+                .getBytes(StandardCharsets.UTF_8), TrainerJob.class));
         assertEquals("maxSteps", e.field().orElseThrow(), e.getMessage());
         assertTrue(e.getMessage().contains("maxSteps: must be a whole number, got 1.5"), e.getMessage());
     }
@@ -68,7 +68,7 @@ class JobRulesTest {
         // As the gateway has it: a tree, where 1e400 is a double too large, not yet the string "Infinity".
         var huge = assertThrows(MalformedJobException.class, () -> JobMessages.parse(Json.STRICT.readTree(
                 "{\"type\":\"train-tokenizer\",\"jobId\":\"j\",\"datasetId\":\"d\",\"tokenizerId\":1e400,\"vocabSize\":300}"),
-                TokenizerJob.class, "test"));
+                TokenizerJob.class));
         assertEquals("tokenizerId", huge.field().orElse(null), huge.getMessage());
         GptConfig tiny = PretrainSettings.model(null, VOCAB);
         assertTrainingRefused("hyperparameters.batchSize", "{\"batchSize\":\"8\"}", null, tiny);
@@ -82,7 +82,7 @@ class JobRulesTest {
     private static void assertWrongType(String field, String reason, String job) {
         Class<?> type = job.contains("pretrain") ? TrainerJob.class : TokenizerJob.class;
         var e = assertThrows(MalformedJobException.class, () -> JobMessages.parse(job.getBytes(StandardCharsets.UTF_8),
-                type, "test"));
+                type));
         assertEquals(field, e.field().orElse(null), e.getMessage());
         assertTrue(e.getMessage().contains(field + ": " + reason), e.getMessage());
     }
@@ -92,7 +92,7 @@ class JobRulesTest {
         GptConfig gpt2 = PretrainSettings.model(Json.STRICT.readTree("\"gpt2\""), 50257);
         TrainConfig run = PretrainSettings.training(null, 10L, null, gpt2);
         var big = assertThrows(InvalidJobException.class, () -> PretrainSettings.fits(gpt2, run, 1L << 30, "test"));
-        assertEquals("model", big.field(), "the weights alone do not fit: no batch size helps");
+        assertEquals("shape", big.field(), "the weights alone do not fit: no batch size helps");
         assertTrue(big.getMessage().matches("the job needs ~\\d+\\.\\d GiB .*this trainer can use 1\\.0 GiB \\(test\\); "
                 + "lower hyperparameters.batchSize or hyperparameters.contextLength, or use a smaller model"), big.getMessage());
         var batch = assertThrows(InvalidJobException.class, () -> PretrainSettings.fits(gpt2, run, 3L << 30, "test"));
@@ -128,7 +128,7 @@ class JobRulesTest {
     private static void assertTokenizerRefused(String field, String fields) {
         var e = assertThrows(MalformedJobException.class, () -> JobMessages.parse(("{\"type\":\"train-tokenizer\","
                 + "\"jobId\":\"j\",\"datasetId\":\"d\"," + fields + "}").getBytes(StandardCharsets.UTF_8),
-                TokenizerJob.class, TokenizerJob.CLIENT_TYPES));
+                TokenizerJob.class));
         assertEquals(field, e.field().orElse(null), e.getMessage());
         assertTrue(e.getMessage().contains(field), e.getMessage());
     }

@@ -1,6 +1,6 @@
 package dev.llmmesh.tokenizer.jobs;
 
-import dev.llmmesh.servicekit.JobFailedException;
+import dev.llmmesh.servicekit.jobs.JobFailedException;
 import dev.llmmesh.core.tokenizer.ShardBoundaries;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.ArtifactStore;

@@ -2,7 +2,7 @@ package dev.llmmesh.tokenizer.jobs;
 
 import dev.llmmesh.mesh.jobs.TokenizerJob;
 import dev.llmmesh.mesh.Topics;
-import dev.llmmesh.servicekit.JobIntake;
+import dev.llmmesh.servicekit.jobs.JobIntake;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
@@ -35,7 +35,7 @@ public class TokenizerJobListener {
 
     @Topic(Topics.TOKENIZER_JOBS)
     public void receive(ConsumerRecord<String, byte[]> record) {
-        intake.accept(record, TokenizerJob.class, TokenizerJob.CLIENT_TYPES, job -> {
+        intake.accept(record, TokenizerJob.class, job -> {
             switch (job) {
                 case TokenizerJob.TrainTokenizer t -> train.run(t);
                 case TokenizerJob.TokenizeDataset d -> tokenize.plan(d);

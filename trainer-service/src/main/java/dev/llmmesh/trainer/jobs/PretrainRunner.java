@@ -1,15 +1,11 @@
 package dev.llmmesh.trainer.jobs;
 
-import dev.llmmesh.mesh.jobs.InvalidJobException;
-import dev.llmmesh.mesh.jobs.PretrainSettings;
-import dev.llmmesh.mesh.jobs.TrainerJob;
 import ai.djl.engine.Engine;
 import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.core.tokenizer.HuggingFaceTokenizerJson;
-import dev.llmmesh.core.train.Checkpoint;
 import dev.llmmesh.core.train.PretrainResult;
 import dev.llmmesh.core.train.PretrainRun;
 import dev.llmmesh.core.train.StepMetrics;
@@ -21,11 +17,12 @@ import dev.llmmesh.mesh.JobReporter;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.TokenizerRegistry;
-import dev.llmmesh.mesh.Topics;
-import dev.llmmesh.servicekit.JobEvents;
-import dev.llmmesh.servicekit.JobFailedException;
-import dev.llmmesh.servicekit.JobInterruptedException;
-import dev.llmmesh.servicekit.MeshProducer;
+import dev.llmmesh.mesh.jobs.InvalidJobException;
+import dev.llmmesh.mesh.jobs.PretrainSettings;
+import dev.llmmesh.mesh.jobs.TrainerJob;
+import dev.llmmesh.servicekit.jobs.JobFailedException;
+import dev.llmmesh.servicekit.jobs.JobLifecycle;
+import dev.llmmesh.servicekit.jobs.JobRun;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,10 +36,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code pretrain}: checks everything that can be checked before any compute (a cancel sent before it started,
- * the settings, whether this trainer's memory can hold the run), trains (resuming from the
- * job's last checkpoint if a previous attempt left one), then publishes the model to the artifact store
- * and {@code llm.models}.
+ * {@code pretrain}: trains (resuming from the job's last checkpoint if a previous attempt left one), then
+ * publishes the model to the artifact store and {@code llm.models}. The job was validated before it got here
+ * (its settings, the memory it needs): see {@link TrainerJob.Pretrain#validate}.
  */
 @Singleton
 public class PretrainRunner {
@@ -51,78 +47,62 @@ public class PretrainRunner {
     private final FileArtifactStore artifacts;
     private final TokenizerRegistry tokenizers;
     private final TokenShardReader shards;
-    private final MeshProducer producer;
-    private final JobEvents events;
-    private final CancelRequests cancels;
-    private final ShutdownSignal shutdown;
-    private final TrainerMemory memory;
+    private final JobLifecycle lifecycle;
 
     public PretrainRunner(FileArtifactStore artifacts, TokenizerRegistry tokenizers, TokenShardReader shards,
-                          MeshProducer producer, JobEvents events, CancelRequests cancels, ShutdownSignal shutdown,
-                          TrainerMemory memory) {
+                          JobLifecycle lifecycle) {
         this.artifacts = artifacts;
         this.tokenizers = tokenizers;
         this.shards = shards;
-        this.producer = producer;
-        this.events = events;
-        this.cancels = cancels;
-        this.shutdown = shutdown;
-        this.memory = memory;
+        this.lifecycle = lifecycle;
     }
 
     public void run(TrainerJob.Pretrain job) throws IOException, JobFailedException {
-        JobReporter reporter = events.reporter(job.jobId(), job.jobType());
-        if (cancels.cancelledBeforeStart(job.jobId())) {
-            reporter.cancelled("cancelled before a trainer took it up; no model was published");
+        Optional<JobRun> started = lifecycle.start(job);
+        if (started.isEmpty()) {
             return;
         }
+        JobRun run = started.get();
         BpeTokenizer tokenizer = tokenizers.find(job.tokenizerId()).orElseThrow(() -> new JobFailedException(
-                "tokenizer '" + job.tokenizerId() + "' not found; train it first or use gpt2"));
+                "tokenizerId", "tokenizer '" + job.tokenizerId() + "' not found; train it first or use gpt2"));
         GptConfig modelConfig;
         TrainConfig trainConfig;
         try {
-            modelConfig = PretrainSettings.model(job.model(), tokenizer.vocabSize());
+            modelConfig = PretrainSettings.model(job.shape(), tokenizer.vocabSize());
             trainConfig = PretrainSettings.training(job.hyperparameters(), job.maxSteps(), job.maxTokens(), modelConfig);
-            TrainerMemory.Budget budget = memory.budget();
-            PretrainSettings.fits(modelConfig, trainConfig, budget.bytes(), budget.source());
         } catch (InvalidJobException e) {
-            throw new JobFailedException(e.getMessage());
+            throw new JobFailedException(e.field(), e.getMessage());
         }
         TokenShardReader.Shards data = shards.read(job.datasetId(), job.tokenizerId());
         TokenWindows windows;
         try {
             windows = TokenWindows.of(data.shards(), trainConfig);
         } catch (IllegalArgumentException e) {
-            throw new JobFailedException("dataset '" + job.datasetId() + "': " + e.getMessage());
+            throw new JobFailedException("datasetId", "dataset '" + job.datasetId() + "': " + e.getMessage());
         }
         LOG.info("job {}: {} tokens ({} of {} shards from Redis), {} training windows, model {} ({} parameters)",
                 job.jobId(), data.tokens(), data.fromRedis(), data.shards().size(), windows.trainWindows(), modelConfig,
                 modelConfig.parameterCount());
 
-        Path checkpoints = artifacts.path(ArtifactKeys.checkpointsDir(job.jobId()));
+        JobReporter reporter = run.reporter();
         try (GptModel model = GptModel.initialize(modelConfig, Engine.getInstance().defaultDevice(), trainConfig.seed());
-             PretrainRun run = new PretrainRun(model, windows, trainConfig).checkpointsTo(checkpoints)) {
-            Optional<Path> latest = Checkpoint.latest(checkpoints);
+             PretrainRun training = new PretrainRun(model, windows, trainConfig).checkpointsTo(run.checkpoints())) {
+            Optional<Path> latest = run.latestCheckpoint();
             if (latest.isPresent()) {
-                run.resumeFrom(latest.get());
-                reporter.progress(run.step(), trainConfig.maxSteps(), "steps", "resumed from checkpoint at step "
-                        + run.step(), Map.of(), true);
+                training.resumeFrom(latest.get());
+                reporter.progress(training.step(), trainConfig.maxSteps(), "steps", "resumed from checkpoint at step "
+                        + training.step(), Map.of(), true);
             } else {
                 reporter.progress(0, trainConfig.maxSteps(), "steps", "starting", Map.of(), true);
             }
-            run.onStep(step -> report(reporter, trainConfig, step));
-            PretrainResult result = run.run(() -> cancels.isCancelled(job.jobId()) || shutdown.stopping());
-            if (result.cancelled() && shutdown.stopping()) {
-                throw new JobInterruptedException("job " + job.jobId() + " interrupted by shutdown at step " + result.steps()
-                        + "; another replica resumes it");
-            }
+            training.onStep(step -> report(reporter, trainConfig, step));
+            PretrainResult result = training.run(run::stopRequested);
             if (result.cancelled()) {
                 // The checkpoint's location is this server's business, not the client's.
-                reporter.cancelled("cancelled at step " + result.steps() + " of " + trainConfig.maxSteps()
-                        + "; no model was published");
+                run.stopped("at step " + result.steps() + " of " + trainConfig.maxSteps());
                 return;
             }
-            publish(job, model, tokenizer, trainConfig, result, data.tokens(), reporter);
+            publish(job, model, tokenizer, trainConfig, result, data.tokens(), run);
         }
     }
 
@@ -143,7 +123,7 @@ public class PretrainRunner {
     }
 
     private void publish(TrainerJob.Pretrain job, GptModel model, BpeTokenizer tokenizer, TrainConfig config,
-                         PretrainResult result, long datasetTokens, JobReporter reporter) throws IOException {
+                         PretrainResult result, long datasetTokens, JobRun run) throws IOException {
         String artifact = ArtifactKeys.modelDir(job.modelId());
         Path dir = artifacts.path(artifact);
         GptCheckpoint.save(model, dir);
@@ -159,14 +139,13 @@ public class PretrainRunner {
         metrics.put("parameters", (double) model.parameterCount());
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);
-        var announcement = new ModelAnnouncement(ModelAnnouncement.TYPE, ModelAnnouncement.SCHEMA_VERSION, job.modelId(),
-                shape, job.tokenizerId(), artifact, null, job.jobId(), metrics, Instant.now());
-        producer.send(Topics.MODELS, job.modelId(), Json.bytes(announcement));
+        var announcement = ModelAnnouncement.base(job.modelId(), shape, job.tokenizerId(), artifact, job.jobId(),
+                metrics, Instant.now());
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("modelId", job.modelId());
         summary.put("artifact", artifact);
         summary.putAll(metrics);
-        reporter.succeeded("trained " + job.modelId() + " for " + result.steps() + " steps, loss "
+        run.publish(announcement, "trained " + job.modelId() + " for " + result.steps() + " steps, loss "
                 + "%.4f".formatted(result.lastLoss()), summary);
     }
 }

@@ -1,8 +1,8 @@
 package dev.llmmesh.trainer.jobs;
 
-import dev.llmmesh.mesh.jobs.TrainerJob;
 import dev.llmmesh.mesh.Topics;
-import dev.llmmesh.servicekit.JobIntake;
+import dev.llmmesh.mesh.jobs.TrainerJob;
+import dev.llmmesh.servicekit.jobs.JobIntake;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
@@ -24,18 +24,21 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
         })
 public class TrainerJobListener {
     private final PretrainRunner pretrain;
+    private final DeleteModelRunner deleteModel;
     private final JobIntake intake;
 
-    public TrainerJobListener(PretrainRunner pretrain, JobIntake intake) {
+    public TrainerJobListener(PretrainRunner pretrain, DeleteModelRunner deleteModel, JobIntake intake) {
         this.pretrain = pretrain;
+        this.deleteModel = deleteModel;
         this.intake = intake;
     }
 
     @Topic(Topics.TRAINER_JOBS)
     public void receive(ConsumerRecord<String, byte[]> record) {
-        intake.accept(record, TrainerJob.class, TrainerJob.CLIENT_TYPES, job -> {
+        intake.accept(record, TrainerJob.class, job -> {
             switch (job) {
                 case TrainerJob.Pretrain p -> pretrain.run(p);
+                case TrainerJob.DeleteModel d -> deleteModel.run(d);
             }
         });
     }

@@ -3,6 +3,8 @@ package dev.llmmesh.trainer.jobs;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.util.cuda.CudaUtils;
+import dev.llmmesh.mesh.jobs.MemoryBudget;
+import dev.llmmesh.mesh.jobs.TrainerMemoryBudget;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.convert.format.ReadableBytes;
 import jakarta.inject.Singleton;
@@ -10,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.management.ManagementFactory;
+import java.util.Optional;
 
 /**
  * How much memory a job on this trainer may take, compared with each job's {@link
@@ -22,43 +25,40 @@ import java.lang.management.ManagementFactory;
  * 1 GiB, for the runtime, libtorch's workspaces and the estimate's roughness.
  */
 @Singleton
-public class TrainerMemory {
+public class TrainerMemory implements TrainerMemoryBudget {
     static final String PROPERTY = "llm.trainer.memory-budget";
     private static final Logger LOG = LoggerFactory.getLogger(TrainerMemory.class);
     private static final long GIB = 1L << 30;
 
     private final long configured;
-    private volatile Budget budget;
-
-    /** @param source where the number comes from, said in a refusal so an operator knows what to change */
-    public record Budget(long bytes, String source) {
-    }
+    private volatile MemoryBudget budget;
 
     public TrainerMemory(@Value("${" + PROPERTY + ":0}") @ReadableBytes long configured) {
         this.configured = configured;
     }
 
     /** Derived on first use: it needs the engine, which loads libtorch. */
-    public Budget budget() {
-        Budget b = budget;
+    @Override
+    public Optional<MemoryBudget> budget() {
+        MemoryBudget b = budget;
         if (b == null) {
-            b = configured > 0 ? new Budget(configured, PROPERTY) : derive();
+            b = configured > 0 ? new MemoryBudget(configured, PROPERTY) : derive();
             LOG.info("jobs on this trainer may use {} bytes ({})", b.bytes(), b.source());
             budget = b;
         }
-        return b;
+        return Optional.of(b);
     }
 
-    private static Budget derive() {
+    private static MemoryBudget derive() {
         Device device = Engine.getInstance().defaultDevice();
         if (device.isGpu()) {
             long gpu = CudaUtils.getGpuMemory(device).getMax();
-            return new Budget(lessMargin(gpu), "memory of " + device + " less a margin; set " + PROPERTY
+            return new MemoryBudget(lessMargin(gpu), "memory of " + device + " less a margin; set " + PROPERTY
                     + " to change it");
         }
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long offHeap = os.getTotalMemorySize() - Runtime.getRuntime().maxMemory();
-        return new Budget(lessMargin(offHeap), "this machine's memory less the JVM heap and a margin; set "
+        return new MemoryBudget(lessMargin(offHeap), "this machine's memory less the JVM heap and a margin; set "
                 + PROPERTY + " to change it");
     }
 

@@ -1,4 +1,4 @@
-package dev.llmmesh.servicekit;
+package dev.llmmesh.servicekit.jobs;
 
 /** A job stopped because its replica is shutting down; another replica picks it up again. */
 public final class JobInterruptedException extends RuntimeException {

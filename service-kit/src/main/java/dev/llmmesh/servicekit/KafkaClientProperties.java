@@ -1,4 +1,4 @@
-package dev.llmmesh.inference;
+package dev.llmmesh.servicekit;
 
 import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import jakarta.inject.Singleton;

@@ -1,13 +1,13 @@
-package dev.llmmesh.trainer.jobs;
+package dev.llmmesh.servicekit.jobs;
 
 import dev.llmmesh.mesh.JobControl;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.Topics;
-import dev.llmmesh.servicekit.JobInterruptedException;
 import dev.llmmesh.servicekit.TopicCatchUp;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.Topic;
+import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Value;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -29,8 +29,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * retention). What the log cannot give by itself is the moment the replay is complete; {@link
  * #cancelledBeforeStart} waits for that, so a job is never started because its cancel was merely not read yet.
  */
-@KafkaListener(groupId = "trainer-control-${random.uuid}", offsetReset = OffsetReset.EARLIEST)
+@KafkaListener(groupId = "${micronaut.application.name:service}-control-${random.uuid}", offsetReset = OffsetReset.EARLIEST)
+@Requires(property = CancelRequests.ENABLED, value = "true")
 public class CancelRequests {
+    /** Set by services that run cancellable jobs (see JobType#cancellable); the others need no control consumer. */
+    public static final String ENABLED = "llm.jobs.cancellable";
     private static final Logger LOG = LoggerFactory.getLogger(CancelRequests.class);
     /** A control topic of any real size replays in well under this; past it, cancels are still seen between steps. */
     private static final Duration REPLAY_WAIT = Duration.ofSeconds(30);

@@ -1,4 +1,4 @@
-package dev.llmmesh.trainer.jobs;
+package dev.llmmesh.servicekit.jobs;
 
 import io.micronaut.context.event.ApplicationEventListener;
 import io.micronaut.context.event.ShutdownEvent;

@@ -1,8 +1,9 @@
-package dev.llmmesh.servicekit;
+package dev.llmmesh.servicekit.jobs;
 
 import dev.llmmesh.mesh.JobReporter;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.servicekit.MeshProducer;
 import dev.llmmesh.servicekit.telemetry.JobMetrics;
 import jakarta.inject.Singleton;
 

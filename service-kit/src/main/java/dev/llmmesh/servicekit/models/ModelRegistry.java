@@ -1,0 +1,226 @@
+package dev.llmmesh.servicekit.models;
+
+import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.ModelDirectory;
+import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.servicekit.KafkaClientProperties;
+import io.micronaut.context.annotation.Context;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The published models, in every service: reads the whole model registry ({@code llm.models}, compacted: one record
+ * per model) from its start and keeps following it. It assigns itself every partition instead of joining a consumer
+ * group: each instance needs every announcement, nothing is committed, and no group is left behind per instance.
+ *
+ * <p>What was published before a service started is known once {@link #awaitCaughtUp} returns true: a service that
+ * answers "no such model" must wait for that first. Other beans follow changes with {@link #subscribe}.
+ */
+@Context
+public class ModelRegistry implements ModelDirectory {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
+
+    /** Told of every change, on the registry's thread, one at a time: keep it short. */
+    public interface Listener {
+        /** A model was announced or announced again (with new files, or the same record re-read). */
+        void announced(ModelAnnouncement model);
+
+        /** A tombstone: the model is no longer published. Also sent for ids never announced. */
+        void withdrawn(String modelId);
+    }
+
+    private final Map<String, ModelAnnouncement> models = new ConcurrentHashMap<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** Held while a change is applied and told, and while a subscriber is told the state so far. */
+    private final Object changes = new Object();
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    @Inject
+    public ModelRegistry(KafkaClientProperties kafka) {
+        this(kafka.consumer(Map.of()));
+    }
+
+    /** @param consumerConfig the Kafka consumer settings (bootstrap servers, security); the rest is set here */
+    public ModelRegistry(Map<String, Object> consumerConfig) {
+        Map<String, Object> config = new HashMap<>(consumerConfig);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // A registry created by accident would not be compacted: MeshTopics creates it.
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "models-" + Integer.toHexString(System.identityHashCode(this)));
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        this.thread = Thread.ofPlatform().daemon().name("model-registry").start(this::run);
+    }
+
+    @Override
+    public Optional<ModelAnnouncement> find(String modelId) {
+        return modelId == null ? Optional.empty() : Optional.ofNullable(models.get(modelId));
+    }
+
+    /**
+     * {@link #find(String)}, but a model not known yet while the startup read is still under way is waited for up
+     * to {@code wait}: a service that just started must not answer "no such model" for one published long ago.
+     */
+    public Optional<ModelAnnouncement> find(String modelId, Duration wait) {
+        Optional<ModelAnnouncement> found = find(modelId);
+        if (found.isPresent() || caughtUp()) {
+            return found;
+        }
+        try {
+            awaitCaughtUp(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return find(modelId);
+    }
+
+    /** Newest first (by {@code createdAt}; undated last). */
+    @Override
+    public List<ModelAnnouncement> all() {
+        return models.values().stream()
+                .sorted(Comparator.comparing(ModelAnnouncement::createdAt,
+                        Comparator.nullsLast(Comparator.reverseOrder())))
+                .toList();
+    }
+
+    /**
+     * Tells {@code listener} every model known now, then every change after, with nothing missed or told twice in
+     * between. Called on the subscriber's thread for what is known, on the registry's thread after.
+     */
+    public void subscribe(Listener listener) {
+        synchronized (changes) {
+            models.values().forEach(listener::announced);
+            listeners.add(listener);
+        }
+    }
+
+    public void unsubscribe(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Whether the registry was read up to where it ended at startup within {@code timeout}. */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public boolean caughtUp() {
+        return caughtUp.getCount() == 0;
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = partitions();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (running) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    apply(record);
+                }
+                if (caughtUp.getCount() > 0
+                        && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                    LOG.info("model registry read: {} model(s) published", models.size());
+                    caughtUp.countDown();
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.error("the model registry reader stopped; models published from now on will not be seen", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** The registry topic may not exist yet when the first service starts: wait for it. */
+    private List<TopicPartition> partitions() {
+        while (running) {
+            var infos = consumer.partitionsFor(Topics.MODELS, Duration.ofSeconds(10));
+            if (infos != null && !infos.isEmpty()) {
+                return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new WakeupException();
+    }
+
+    private void apply(ConsumerRecord<String, byte[]> record) {
+        if (record.key() == null) {
+            LOG.warn("ignoring a model record without key at {}@{}", record.partition(), record.offset());
+            return;
+        }
+        if (record.value() == null) {
+            synchronized (changes) {
+                models.remove(record.key());
+                tell(l -> l.withdrawn(record.key()));
+            }
+            return;
+        }
+        ModelAnnouncement model;
+        try {
+            model = Json.LENIENT.readValue(record.value(), ModelAnnouncement.class);
+        } catch (IOException | RuntimeException e) {
+            // Compaction keeps a bad record until the model is announced again; skipping it is all one can do.
+            LOG.warn("ignoring unreadable model announcement {} at {}@{}: {}", record.key(), record.partition(),
+                    record.offset(), e.toString());
+            return;
+        }
+        if (!record.key().equals(model.modelId())) {
+            LOG.warn("ignoring model announcement at {}@{}: its key '{}' is not its modelId '{}'", record.partition(),
+                    record.offset(), record.key(), model.modelId());
+            return;
+        }
+        synchronized (changes) {
+            models.put(model.modelId(), model);
+            tell(l -> l.announced(model));
+        }
+    }
+
+    private void tell(java.util.function.Consumer<Listener> change) {
+        for (Listener listener : listeners) {
+            try {
+                change.accept(listener);
+            } catch (RuntimeException e) {
+                // One subscriber's bug must not keep the others (or the registry) from the next changes.
+                LOG.error("a model registry listener failed", e);
+            }
+        }
+    }
+
+    @PreDestroy
+    void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(10_000);
+    }
+}
