@@ -118,6 +118,12 @@ class OpenAiApiTest implements UsesMeshInfra {
                             "prompt (300 tokens) + max_tokens (100) exceeds the model's context of 256")));
             return;
         }
+        if (request.prompt().contains("still-loading")) {
+            emit(new CompletionChunk(CompletionChunk.TYPE, 1, id, 0, 0, 0, 0, "a", null, null, null, null, null,
+                    new CompletionChunk.InferenceError(503, CompletionChunk.InferenceError.MODEL_LOADING, "model",
+                            "The model 'fake-model' is not loaded yet (its loading has started); retry in 7 s", 7)));
+            return;
+        }
         if (request.prompt().startsWith("toolong")) {
             emit(new CompletionChunk(CompletionChunk.TYPE, 1, id, 0, 0, 0, 0, "a", null, null, null, null, null,
                     new CompletionChunk.InferenceError(400, "context_length_exceeded", "prompt",
@@ -152,7 +158,7 @@ class OpenAiApiTest implements UsesMeshInfra {
         KafkaProbe.send(Topics.INFERENCE_EVENTS, chunk.requestId(), Json.bytes(chunk));
     }
 
-    record Reply(int status, JsonNode body, String text) {
+    record Reply(int status, JsonNode body, String text, String retryAfter) {
     }
 
     private Reply call(String path, String json) throws Exception {
@@ -163,7 +169,7 @@ class OpenAiApiTest implements UsesMeshInfra {
         HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
         String ct = response.headers().firstValue("Content-Type").orElse("");
         return new Reply(response.statusCode(), ct.contains("json") ? Json.LENIENT.readTree(response.body()) : null,
-                response.body());
+                response.body(), response.headers().firstValue("Retry-After").orElse(null));
     }
 
     private static List<String> dataLines(String sse) {
@@ -255,6 +261,24 @@ class OpenAiApiTest implements UsesMeshInfra {
         assertEquals("assistant", first.get("choices").get(0).get("delta").get("role").textValue());
         assertEquals("length", Json.LENIENT.readTree(data.get(data.size() - 2))
                 .get("choices").get(0).get("finish_reason").textValue());
+    }
+
+    @Test
+    void aModelStillLoadingIsA503WithRetryAfterOnBothEndpointsWholeAndStreamed() throws Exception {
+        String chat = "\"messages\":[{\"role\":\"user\",\"content\":\"still-loading\"}]";
+        for (String stream : List.of("false", "true")) {
+            for (Reply r : List.of(
+                    call("/v1/completions", "{\"model\":\"" + MODEL + "\",\"prompt\":\"still-loading\",\"stream\":"
+                            + stream + "}"),
+                    call("/v1/chat/completions", "{\"model\":\"" + MODEL + "\"," + chat + ",\"stream\":" + stream
+                            + "}"))) {
+                assertEquals(503, r.status(), r.text());
+                assertEquals("7", r.retryAfter(), "Retry-After of " + r.text());
+                assertEquals("model_loading", r.body().get("error").get("code").textValue(), r.text());
+                assertEquals("model", r.body().get("error").get("param").textValue(), r.text());
+                assertTrue(r.body().get("error").get("message").textValue().contains("retry"), r.text());
+            }
+        }
     }
 
     @Test

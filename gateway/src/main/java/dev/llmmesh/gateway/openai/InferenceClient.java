@@ -116,7 +116,9 @@ public class InferenceClient {
     private static OpenAiException fromChunk(CompletionChunk.InferenceError error) {
         HttpStatus status = HttpStatus.valueOf(error.status());
         String type = error.status() < 500 ? "invalid_request_error" : "server_error";
-        return new OpenAiException(status, type, error.param(), error.code(), error.message());
+        // model_loading carries a Retry-After: the model is on its way, the client sends the request again.
+        return new OpenAiException(status, type, error.param(), error.code(), error.message(),
+                error.retryAfterSeconds());
     }
 
     /** The client went away: the replica can stop spending compute on it. */

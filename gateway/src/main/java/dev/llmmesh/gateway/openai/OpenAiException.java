@@ -11,13 +11,21 @@ public final class OpenAiException extends RuntimeException {
     private final String type;
     private final String param;
     private final String code;
+    private final Integer retryAfterSeconds;
 
     public OpenAiException(HttpStatus status, String type, String param, String code, String message) {
+        this(status, type, param, code, message, null);
+    }
+
+    /** @param retryAfterSeconds answered as {@code Retry-After}: when the request may succeed if sent again */
+    public OpenAiException(HttpStatus status, String type, String param, String code, String message,
+                           Integer retryAfterSeconds) {
         super(message);
         this.status = status;
         this.type = type;
         this.param = param;
         this.code = code;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public static OpenAiException invalid(String param, String message) {
@@ -36,6 +44,11 @@ public final class OpenAiException extends RuntimeException {
     /** The request field at fault, OpenAI's {@code param}; null when none is. */
     public String param() {
         return param;
+    }
+
+    /** Seconds to wait before sending the request again; null when a retry would not help. */
+    public Integer retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public OpenAiError body() {

@@ -1,6 +1,7 @@
 package dev.llmmesh.gateway.openai;
 
 import io.micronaut.context.annotation.Requires;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
@@ -14,6 +15,10 @@ import jakarta.inject.Singleton;
 public class OpenAiExceptionHandler implements ExceptionHandler<OpenAiException, HttpResponse<OpenAiError>> {
     @Override
     public HttpResponse<OpenAiError> handle(HttpRequest request, OpenAiException exception) {
-        return HttpResponse.<OpenAiError>status(exception.status()).body(exception.body());
+        var response = HttpResponse.<OpenAiError>status(exception.status()).body(exception.body());
+        if (exception.retryAfterSeconds() != null) {
+            response.header(HttpHeaders.RETRY_AFTER, exception.retryAfterSeconds().toString());
+        }
+        return response;
     }
 }

@@ -19,6 +19,20 @@ public final class CompletionErrors {
                 + "' is not available: " + reason);
     }
 
+    /** Not loaded yet: the gateway answers 503 with a Retry-After, and the client sends the request again. */
+    public static InferenceError modelLoading(String modelId, int retryAfterSeconds, String why) {
+        return new InferenceError(503, InferenceError.MODEL_LOADING, "model", "The model '" + modelId
+                + "' is not loaded yet (" + why + "); retry in " + retryAfterSeconds + " s", retryAfterSeconds);
+    }
+
+    /** More than the whole memory budget: no retry helps, only a larger budget (or a smaller model). */
+    public static InferenceError modelTooLarge(String modelId, long bytes, long budget, String budgetProperty) {
+        return new InferenceError(503, "model_too_large", "model", "The model '" + modelId + "' needs about "
+                + (bytes >> 20) + " MiB (weights and KV cache), more than this replica's whole " + budgetProperty
+                + " of " + (budget >> 20) + " MiB; raise " + budgetProperty + " (or lower llm.inference.max-sequences)"
+                + " on the replicas that should serve it");
+    }
+
     /** The prompt fits but not the completion asked for: {@code max_tokens} is at fault. */
     public static InferenceError contextLengthExceeded(int promptTokens, int maxTokens, int capacity) {
         return new InferenceError(400, InferenceError.CONTEXT_LENGTH_EXCEEDED, "max_tokens", "This model holds at most " + capacity

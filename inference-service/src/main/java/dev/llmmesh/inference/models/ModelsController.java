@@ -22,11 +22,14 @@ public class ModelsController {
         return new ModelList("list", catalog.listing().stream().map(ModelsController::entry).toList());
     }
 
-    static ModelEntry entry(ModelEngine engine) {
-        var a = engine.announcement();
+    static ModelEntry entry(ModelCatalog.Status status) {
+        var a = status.announcement();
+        ModelEngine engine = status.engine();
+        boolean loaded = engine != null && "ready".equals(status.state());
         return new ModelEntry(a.modelId(), "model", a.createdAt() == null ? null : a.createdAt().getEpochSecond(),
-                "llm-mesh", engine.state().name().toLowerCase(java.util.Locale.ROOT), a.tokenizerId(),
-                engine.capacity() == 0 ? null : engine.capacity(), engine.activeRequests(), engine.failure());
+                "llm-mesh", a.kind().wireName(), status.state(), status.pinned(), a.tokenizerId(),
+                loaded ? engine.capacity() : null, engine == null ? 0 : engine.activeRequests(),
+                engine == null ? null : engine.failure());
     }
 
     /** {@code data} is written even when empty: clients read it unconditionally. */
@@ -35,12 +38,15 @@ public class ModelsController {
 
     /**
      * @param created   seconds since the epoch, as OpenAI writes it
+     * @param state     {@code unloaded}, {@code loading}, {@code ready} or {@code failed}
+     * @param pinned    in {@code llm.inference.pinned-models}: loaded at announcement, never unloaded
      * @param capacity  positions per sequence (prompt + completion) once loaded
      * @param active    requests being answered now
      * @param failure   why loading failed
      */
     public record ModelEntry(String id, String object, Long created, @JsonProperty("owned_by") String ownedBy,
-                             String state, @JsonProperty("tokenizer_id") String tokenizerId, Integer capacity,
-                             int active, String failure) {
+                             String kind, String state, boolean pinned,
+                             @JsonProperty("tokenizer_id") String tokenizerId, Integer capacity, int active,
+                             String failure) {
     }
 }

@@ -1,6 +1,5 @@
 package dev.llmmesh.inference.models;
 
-import dev.llmmesh.inference.engine.ModelEngine;
 import dev.llmmesh.inference.requests.RequestConsumer;
 import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.health.HealthStatus;
@@ -32,8 +31,8 @@ public class ModelsHealth implements HealthIndicator {
     @Override
     public Publisher<HealthResult> getResult() {
         Map<String, Object> models = new LinkedHashMap<>();
-        for (ModelEngine engine : catalog.listing()) {
-            models.put(engine.announcement().modelId(), engine.state().name().toLowerCase(java.util.Locale.ROOT));
+        for (ModelCatalog.Status model : catalog.listing()) {
+            models.put(model.announcement().modelId(), model.state());
         }
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("models", models);

@@ -210,16 +210,19 @@ public class RequestConsumer {
             ticket.answered();
             return;
         }
-        catalog.find(request.modelId()).ifPresentOrElse(engine -> engine.submit(request, ticket),
-                () -> sink.send(CompletionErrors.chunk(request.requestId(), settings.replica(),
-                                CompletionErrors.modelNotFound(request.modelId())))
-                        .whenComplete((ok, e) -> {
-                            if (e == null) {
-                                ticket.answered();
-                            } else {
-                                LOG.error("could not answer request {}", request.requestId(), e);
-                            }
-                        }));
+        switch (catalog.route(request.modelId())) {
+            case ModelCatalog.Serve serve -> serve.engine().submit(request, ticket);
+            // Answered (and so committed): the client hears why, and sends it again when told to retry.
+            case ModelCatalog.Refuse refuse -> sink.send(CompletionErrors.chunk(request.requestId(),
+                            settings.replica(), refuse.error()))
+                    .whenComplete((ok, e) -> {
+                        if (e == null) {
+                            ticket.answered();
+                        } else {
+                            LOG.error("could not answer request {}", request.requestId(), e);
+                        }
+                    });
+        }
     }
 
     private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {

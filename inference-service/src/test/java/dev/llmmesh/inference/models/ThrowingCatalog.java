@@ -3,7 +3,6 @@ package dev.llmmesh.inference.models;
 import dev.llmmesh.inference.InferenceSettings;
 import dev.llmmesh.inference.engine.ChunkSink;
 import dev.llmmesh.inference.engine.InferenceMetrics;
-import dev.llmmesh.inference.engine.ModelEngine;
 import dev.llmmesh.inference.kv.KvPrefixStore;
 import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.context.annotation.Replaces;
@@ -11,10 +10,8 @@ import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 
-import java.util.Optional;
-
 /**
- * The catalog, except that finding one model ({@code llm.test.throwing-model}) throws, as a bug in routing would:
+ * The catalog, except that routing to one model ({@code llm.test.throwing-model}) throws, as a bug in routing would:
  * the only way a test reaches the request consumer's last net, since everything a request may hold is checked
  * before. Only in tests that set the property.
  */
@@ -26,18 +23,18 @@ public class ThrowingCatalog extends ModelCatalog {
 
     private final String throwing;
 
-    ThrowingCatalog(ModelRegistry registry, ModelLoader loader, InferenceSettings settings, ChunkSink sink,
-                    InferenceMetrics metrics, KvPrefixStore prefixStore,
+    ThrowingCatalog(ModelRegistry registry, LoadPolicy policy, ModelLoader loader, InferenceSettings settings,
+                    ChunkSink sink, InferenceMetrics metrics, KvPrefixStore prefixStore,
                     @Value("${" + PROPERTY + "}") String throwing) {
-        super(registry, loader, settings, sink, metrics, prefixStore);
+        super(registry, policy, loader, settings, sink, metrics, prefixStore);
         this.throwing = throwing;
     }
 
     @Override
-    public Optional<ModelEngine> find(String modelId) {
+    public Route route(String modelId) {
         if (throwing.equals(modelId)) {
             throw new IllegalStateException("a routing bug that model " + modelId + " finds");
         }
-        return super.find(modelId);
+        return super.route(modelId);
     }
 }

@@ -55,12 +55,21 @@ public record CompletionChunk(String type, int schemaVersion, String requestId, 
     }
 
     /**
-     * @param status the HTTP status the gateway should answer with (400 context overflow, 404 unknown model, 503
-     *               not loaded yet)
-     * @param param  the request field at fault, OpenAI's {@code param}
+     * @param status            the HTTP status the gateway should answer with (400 context overflow, 404 unknown
+     *                          model, 503 not loaded yet)
+     * @param param             the request field at fault, OpenAI's {@code param}
+     * @param retryAfterSeconds when to send the request again (the gateway's {@code Retry-After}); null when a retry
+     *                          would not help
      */
-    public record InferenceError(int status, String code, String param, String message) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record InferenceError(int status, String code, String param, String message, Integer retryAfterSeconds) {
         /** OpenAI's code for a request that does not fit the model's context; the gateway explains it per API. */
         public static final String CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded";
+        /** The model is being loaded (or waits for room to be): send the request again after retryAfterSeconds. */
+        public static final String MODEL_LOADING = "model_loading";
+
+        public InferenceError(int status, String code, String param, String message) {
+            this(status, code, param, message, null);
+        }
     }
 }
