@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmmesh.core.generate.SamplingParams;
 import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.ModelKind;
+import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.mesh.jobs.JobType;
 import dev.llmmesh.mesh.jobs.JobTypes;
-import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.UsesMeshInfra;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -191,6 +192,24 @@ class OpenApiContractTest implements UsesMeshInfra {
         Answer refused = send(jobs, "/v1/jobs", "application/json", partial.toString());
         assertDocumented(jobs, refused, 400);
         assertEquals("datasetId", refused.body().get("field").textValue(), refused.text());
+    }
+
+    /** The listing's kind filter and each model's kind are documented by hand: the values are ModelKind's. */
+    @Test
+    void theDocumentedModelKindsAreModelKindsValues() {
+        List<String> kinds = java.util.Arrays.stream(ModelKind.values()).map(ModelKind::wireName).toList();
+        JsonNode filter = spec.operation("GET", "/v1/models").node().path("parameters");
+        List<String> documented = new ArrayList<>();
+        filter.forEach(p -> {
+            if (p.path("name").asText().equals("kind")) {
+                p.path("schema").path("enum").forEach(v -> documented.add(v.textValue()));
+            }
+        });
+        assertEquals(kinds, documented);
+        List<String> ofModel = new ArrayList<>();
+        spec.responseSchema(spec.operation("GET", "/v1/models/{id}"), 200, "application/json").path("properties")
+                .path("kind").path("enum").forEach(v -> ofModel.add(v.textValue()));
+        assertEquals(kinds, ofModel);
     }
 
     /** ApiSchemas describes each job type by hand: this keeps it in step with the registry and its records. */

@@ -1,17 +1,17 @@
 package dev.llmmesh.it;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.core.generate.Greedy;
 import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.mesh.ArtifactKeys;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.mesh.FileArtifactStore;
+import dev.llmmesh.mesh.GuardedRedis;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Json;
-import dev.llmmesh.mesh.GuardedRedis;
 import dev.llmmesh.mesh.RedisShardCache;
 import dev.llmmesh.mesh.TokenManifest;
 import dev.llmmesh.mesh.TokenizerRegistry;
@@ -140,9 +140,9 @@ class MobyDickPipelineIT {
         assertFalse(train.progress().isEmpty(), "train-tokenizer reported progress");
         assertOneTraceAcrossTheMesh();
         assertTrue(api.get("/v1/tokenizers").expect(200).text().contains(tokenizerId));
-        GatewayClient.Reply tokens = api.postJson("/v1/tokenize", Map.of("tokenizer", tokenizerId,
+        GatewayClient.Reply tokens = api.postJson("/v1/tokenize", Map.of("tokenizerId", tokenizerId,
                 "text", "Call me Ishmael.")).expect(200);
-        assertEquals("Call me Ishmael.", api.postJson("/v1/detokenize", Map.of("tokenizer", tokenizerId,
+        assertEquals("Call me Ishmael.", api.postJson("/v1/detokenize", Map.of("tokenizerId", tokenizerId,
                 "tokens", tokens.body().get("tokens"))).expect(200).body().get("text").textValue());
 
         JobRun tokenize = JobRun.succeed(api, "/v1/jobs", JobRun.job("tokenize-dataset", "tokenize-" + run,

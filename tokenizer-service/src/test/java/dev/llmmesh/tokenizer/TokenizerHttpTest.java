@@ -47,61 +47,75 @@ class TokenizerHttpTest implements UsesMeshInfra {
 
     @Test
     void tokenizesAndDetokenizesWithGpt2() throws Exception {
-        Reply r = call("POST", "/v1/tokenize", "{\"tokenizer\":\"gpt2\",\"text\":\"Hello world\"}");
+        Reply r = call("POST", "/v1/tokenize", "{\"tokenizerId\":\"gpt2\",\"text\":\"Hello world\"}");
         assertEquals(200, r.status());
         assertEquals("[15496,995]", r.body().get("tokens").toString());
         assertEquals(2, r.body().get("count").asInt());
 
-        Reply d = call("POST", "/v1/detokenize", "{\"tokenizer\":\"gpt2\",\"tokens\":[15496,995]}");
+        Reply d = call("POST", "/v1/detokenize", "{\"tokenizerId\":\"gpt2\",\"tokens\":[15496,995]}");
         assertEquals(200, d.status());
         assertEquals("Hello world", d.body().get("text").asText());
     }
 
     @Test
+    void theOldNameTokenizerStillWorksForOneReleaseAndTheAnswerSaysSo() throws Exception {
+        Reply old = call("POST", "/v1/tokenize", "{\"tokenizer\":\"gpt2\",\"text\":\"Hello world\"}");
+        assertEquals(200, old.status());
+        assertEquals("gpt2", old.body().get("tokenizerId").asText());
+        assertTrue(old.body().get("warnings").get(0).asText().contains("send 'tokenizerId' instead"), old.body().toString());
+        Reply current = call("POST", "/v1/detokenize", "{\"tokenizerId\":\"gpt2\",\"tokens\":[15496,995]}");
+        assertEquals("gpt2", current.body().get("tokenizerId").asText());
+        assertTrue(current.body().path("warnings").isMissingNode(), current.body().toString());
+        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizer\":\"gpt2\",\"tokenizerId\":\"gpt2\",\"text\":\"x\"}"),
+                400, "tokenizer");
+        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizer\":\"nope\",\"text\":\"x\"}"), 404, "tokenizer");
+    }
+
+    @Test
     void unicodeRoundTripsThroughTheApi() throws Exception {
         String text = "日本語 🎉 e\u0301 \t\n  x";
-        Reply r = call("POST", "/v1/tokenize", Json.LENIENT.writeValueAsString(Map.of("tokenizer", "gpt2", "text", text)));
-        Reply d = call("POST", "/v1/detokenize", "{\"tokenizer\":\"gpt2\",\"tokens\":" + r.body().get("tokens") + "}");
+        Reply r = call("POST", "/v1/tokenize", Json.LENIENT.writeValueAsString(Map.of("tokenizerId", "gpt2", "text", text)));
+        Reply d = call("POST", "/v1/detokenize", "{\"tokenizerId\":\"gpt2\",\"tokens\":" + r.body().get("tokens") + "}");
         assertEquals(text, d.body().get("text").asText());
     }
 
     @Test
     void specialTokenTextNeedsToBeAllowed() throws Exception {
-        Reply refused = call("POST", "/v1/tokenize", "{\"tokenizer\":\"gpt2\",\"text\":\"a<|endoftext|>b\"}");
+        Reply refused = call("POST", "/v1/tokenize", "{\"tokenizerId\":\"gpt2\",\"text\":\"a<|endoftext|>b\"}");
         assertProblem(refused, 400, "text");
         assertTrue(refused.body().get("detail").asText().contains("allowedSpecial"), refused.body().toString());
         Reply allowed = call("POST", "/v1/tokenize",
-                "{\"tokenizer\":\"gpt2\",\"text\":\"a<|endoftext|>b\",\"allowedSpecial\":\"all\"}");
+                "{\"tokenizerId\":\"gpt2\",\"text\":\"a<|endoftext|>b\",\"allowedSpecial\":\"all\"}");
         assertEquals("[64,50256,65]", allowed.body().get("tokens").toString());
         Reply named = call("POST", "/v1/tokenize",
-                "{\"tokenizer\":\"gpt2\",\"text\":\"a<|endoftext|>b\",\"allowedSpecial\":[\"<|endoftext|>\"]}");
+                "{\"tokenizerId\":\"gpt2\",\"text\":\"a<|endoftext|>b\",\"allowedSpecial\":[\"<|endoftext|>\"]}");
         assertEquals("[64,50256,65]", named.body().get("tokens").toString());
-        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizer\":\"gpt2\",\"text\":\"a\",\"allowedSpecial\":[\"<|x|>\"]}"),
+        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizerId\":\"gpt2\",\"text\":\"a\",\"allowedSpecial\":[\"<|x|>\"]}"),
                 400, "allowedSpecial[0]");
     }
 
     @Test
     void badInputGetsAProblemNamingTheField() throws Exception {
-        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizer\":\"nope\",\"text\":\"x\"}"), 404, "tokenizer");
-        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizer\":\"gpt2\"}"), 400, "text");
-        assertProblem(call("POST", "/v1/tokenize", "{\"text\":\"x\"}"), 400, "tokenizer");
-        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizer\":\"gpt2\",\"text\":5}"), 400, "text");
-        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizer\":"), 400, "body");
+        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizerId\":\"nope\",\"text\":\"x\"}"), 404, "tokenizerId");
+        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizerId\":\"gpt2\"}"), 400, "text");
+        assertProblem(call("POST", "/v1/tokenize", "{\"text\":\"x\"}"), 400, "tokenizerId");
+        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizerId\":\"gpt2\",\"text\":5}"), 400, "text");
+        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizerId\":"), 400, "body");
         assertProblem(call("POST", "/v1/tokenize", "[1,2]"), 400, "body");
-        assertProblem(call("POST", "/v1/detokenize", "{\"tokenizer\":\"gpt2\",\"tokens\":[1,\"a\"]}"), 400, "tokens[1]");
-        assertProblem(call("POST", "/v1/detokenize", "{\"tokenizer\":\"gpt2\",\"tokens\":[1,2.5]}"), 400, "tokens[1]");
-        assertProblem(call("POST", "/v1/detokenize", "{\"tokenizer\":\"gpt2\",\"tokens\":[1,99999999999]}"), 400, "tokens[1]");
-        Reply range = call("POST", "/v1/detokenize", "{\"tokenizer\":\"gpt2\",\"tokens\":[1,2,50257]}");
+        assertProblem(call("POST", "/v1/detokenize", "{\"tokenizerId\":\"gpt2\",\"tokens\":[1,\"a\"]}"), 400, "tokens[1]");
+        assertProblem(call("POST", "/v1/detokenize", "{\"tokenizerId\":\"gpt2\",\"tokens\":[1,2.5]}"), 400, "tokens[1]");
+        assertProblem(call("POST", "/v1/detokenize", "{\"tokenizerId\":\"gpt2\",\"tokens\":[1,99999999999]}"), 400, "tokens[1]");
+        Reply range = call("POST", "/v1/detokenize", "{\"tokenizerId\":\"gpt2\",\"tokens\":[1,2,50257]}");
         assertProblem(range, 400, "tokens[2]");
         assertTrue(range.body().get("detail").asText().contains("0 to 50256"), range.body().toString());
-        assertProblem(call("POST", "/v1/detokenize", "{\"tokenizer\":\"gpt2\",\"tokens\":\"1 2\"}"), 400, "tokens");
-        assertProblem(call("GET", "/v1/tokenizers/does-not-exist", null), 404, "tokenizer");
+        assertProblem(call("POST", "/v1/detokenize", "{\"tokenizerId\":\"gpt2\",\"tokens\":\"1 2\"}"), 400, "tokens");
+        assertProblem(call("GET", "/v1/tokenizers/does-not-exist", null), 404, "id");
     }
 
     @Test
     void aBodyOverTheLimitIs413() throws Exception {
         String text = "x".repeat(70_000);
-        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizer\":\"gpt2\",\"text\":\"" + text + "\"}"), 413, "body");
+        assertProblem(call("POST", "/v1/tokenize", "{\"tokenizerId\":\"gpt2\",\"text\":\"" + text + "\"}"), 413, "body");
     }
 
     @Test
@@ -120,11 +134,11 @@ class TokenizerHttpTest implements UsesMeshInfra {
 
     @Test
     void emptyTextAndEmptyTokensAnswerEmptyValuesNotMissingOnes() throws Exception {
-        Reply none = call("POST", "/v1/tokenize", "{\"tokenizer\":\"gpt2\",\"text\":\"\"}");
+        Reply none = call("POST", "/v1/tokenize", "{\"tokenizerId\":\"gpt2\",\"text\":\"\"}");
         assertEquals(200, none.status(), String.valueOf(none.body()));
         assertEquals("[]", String.valueOf(none.body().get("tokens")));
         assertEquals(0, none.body().get("count").asInt());
-        Reply empty = call("POST", "/v1/detokenize", "{\"tokenizer\":\"gpt2\",\"tokens\":[]}");
+        Reply empty = call("POST", "/v1/detokenize", "{\"tokenizerId\":\"gpt2\",\"tokens\":[]}");
         assertEquals(200, empty.status(), String.valueOf(empty.body()));
         assertEquals("\"\"", String.valueOf(empty.body().get("text")));
     }

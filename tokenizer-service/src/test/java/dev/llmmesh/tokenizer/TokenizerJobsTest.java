@@ -1,7 +1,5 @@
 package dev.llmmesh.tokenizer;
 
-import dev.llmmesh.mesh.TokenizerRegistry;
-
 import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
 import dev.llmmesh.core.tokenizer.IntList;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
@@ -13,6 +11,7 @@ import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.TokenManifest;
 import dev.llmmesh.mesh.TokenShards;
+import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.testkit.KafkaProbe;
 import dev.llmmesh.testkit.MeshInfra;

@@ -134,7 +134,7 @@ class TracingTest implements UsesMeshInfra {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(server.getURL() + "/v1/tokenize"))
                 .header("Content-Type", "application/json")
                 .header(TraceParent.HEADER, caller.header())
-                .POST(HttpRequest.BodyPublishers.ofString("{\"tokenizer\":\"gpt2\",\"text\":\"Hello world\"}")).build(),
+                .POST(HttpRequest.BodyPublishers.ofString("{\"tokenizerId\":\"gpt2\",\"text\":\"Hello world\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
 

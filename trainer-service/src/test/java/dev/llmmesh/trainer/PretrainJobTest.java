@@ -213,6 +213,21 @@ class PretrainJobTest implements UsesMeshInfra {
     }
 
     @Test
+    void aDeleteRedeliveredAfterItWithdrewTheModelRemovesTheFilesItLeft() throws Exception {
+        String modelId = "half-" + shortId();
+        String artifact = ArtifactKeys.modelDir(modelId);
+        artifacts.write(artifact + "config.json", "{}".getBytes(StandardCharsets.UTF_8));
+        // what a trainer that died between withdrawing the model and removing its files leaves behind
+        KafkaProbe.send(Topics.MODELS, modelId, (byte[]) null);
+        String jobId = "delete-" + shortId();
+        KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """
+                {"type":"delete-model","jobId":"%s","modelId":"%s"}""".formatted(jobId, modelId));
+        JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
+        assertEquals(JobState.SUCCEEDED, last.state(), last.message());
+        assertFalse(Files.exists(artifacts.path(artifact)));
+    }
+
+    @Test
     void aPretrainThatWouldPublishOverAnotherJobsModelFailsNamingModelId() throws Exception {
         String datasetId = "taken-" + shortId();
         Fixtures.tokenizedDataset(artifacts, datasetId, Fixtures.mobyDick(2_000), 1_000);

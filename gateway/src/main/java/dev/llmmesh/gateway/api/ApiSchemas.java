@@ -83,14 +83,14 @@ public final class ApiSchemas {
 
     @Schema(name = "TokenizeRequest")
     public record Tokenize(
-            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizer,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizerId,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "Hello world") String text,
             @Schema(description = "\"all\" or an array of special token strings that may appear in text") Object allowedSpecial) {
     }
 
     @Schema(name = "DetokenizeRequest")
     public record Detokenize(
-            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizer,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizerId,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "[15496, 995]") List<Integer> tokens) {
     }
 
@@ -155,11 +155,11 @@ public final class ApiSchemas {
     }
 
     @Schema(name = "TokenizeResult")
-    public record TokenizeResult(String tokenizer, List<Integer> tokens, int count) {
+    public record TokenizeResult(String tokenizerId, List<Integer> tokens, int count) {
     }
 
     @Schema(name = "DetokenizeResult")
-    public record DetokenizeResult(String tokenizer, String text) {
+    public record DetokenizeResult(String tokenizerId, String text) {
     }
 
     @Schema(name = "Tokenizer")

@@ -1,8 +1,8 @@
 package dev.llmmesh.gateway.datasets;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import dev.llmmesh.gateway.api.BodyErrors;
 import dev.llmmesh.gateway.api.ProblemErrors;
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.datasets.DatasetFormat;

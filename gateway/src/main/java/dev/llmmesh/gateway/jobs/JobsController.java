@@ -77,7 +77,7 @@ public class JobsController {
     }
 
     /** Endpoints that act on an artifact (DELETE /v1/models/{id}) submit their job through here. */
-    HttpResponse<JobView> submitted(ObjectNode job) {
+    public HttpResponse<JobView> submitted(ObjectNode job) {
         awaitReplay();
         JobView view = submitter.submit(job);
         return HttpResponse.accepted(URI.create("/v1/jobs/" + view.id())).body(view);

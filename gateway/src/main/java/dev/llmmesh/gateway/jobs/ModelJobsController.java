@@ -3,9 +3,9 @@ package dev.llmmesh.gateway.jobs;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmmesh.gateway.api.ProblemErrors;
 import dev.llmmesh.mesh.Json;
-import dev.llmmesh.mesh.ModelDirectory;
 import dev.llmmesh.mesh.jobs.TrainerJob;
 import dev.llmmesh.servicekit.http.ProblemException;
+import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -30,9 +30,9 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 @Tag(name = "models")
 public class ModelJobsController {
     private final JobsController jobs;
-    private final ModelDirectory models;
+    private final ModelRegistry models;
 
-    public ModelJobsController(JobsController jobs, ModelDirectory models) {
+    public ModelJobsController(JobsController jobs, ModelRegistry models) {
         this.jobs = jobs;
         this.models = models;
     }
@@ -45,7 +45,7 @@ public class ModelJobsController {
     @Status(HttpStatus.ACCEPTED)
     public HttpResponse<JobView> delete(@PathVariable String id) {
         // The job's own check would say 400 about its modelId; here the model is the resource the client named.
-        if (models.find(id).isEmpty()) {
+        if (models.find(id, ModelRegistry.CATCH_UP).isEmpty()) {
             throw new ProblemException(HttpStatus.NOT_FOUND, "id", "no model '" + id + "'; GET /v1/models lists the "
                     + "published ones");
         }

@@ -19,7 +19,6 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -28,9 +27,6 @@ import java.util.Map;
 @ExecuteOn(TaskExecutors.BLOCKING)
 @Tag(name = "models")
 public class ModelsController {
-    /** A gateway that just started may not have read the registry yet: it waits this long rather than list none. */
-    public static final Duration CATCH_UP = Duration.ofSeconds(10);
-
     private final ModelRegistry registry;
 
     public ModelsController(ModelRegistry registry) {
@@ -75,7 +71,7 @@ public class ModelsController {
                 throw ProblemException.badField("kind", e.getMessage());
             }
         }
-        registry.awaitCaughtUp(CATCH_UP);
+        registry.awaitCaughtUp(ModelRegistry.CATCH_UP);
         ModelKind only = wanted;
         return new ModelList("list", registry.all().stream().filter(m -> only == null || m.kind() == only)
                 .map(Model::of).toList());
@@ -84,7 +80,7 @@ public class ModelsController {
     @Get("/{id}")
     @ProblemErrors
     public Model get(@PathVariable String id) throws InterruptedException {
-        return registry.find(id, CATCH_UP).map(Model::of).orElseThrow(() -> new ProblemException(HttpStatus.NOT_FOUND,
-                "id", "no model '" + id + "'; GET /v1/models lists the published ones"));
+        return registry.find(id, ModelRegistry.CATCH_UP).map(Model::of).orElseThrow(() -> new ProblemException(
+                HttpStatus.NOT_FOUND, "id", "no model '" + id + "'; GET /v1/models lists the published ones"));
     }
 }

@@ -3,7 +3,6 @@ package dev.llmmesh.gateway.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.gateway.api.ApiSchemas;
 import dev.llmmesh.gateway.api.OpenAiErrors;
-import dev.llmmesh.gateway.models.ModelsController;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.servicekit.models.ModelRegistry;
@@ -105,7 +104,7 @@ public class CompletionsController {
 
     static String knownModel(ModelRegistry models, RequestFields fields) {
         String model = fields.requiredString("model");
-        if (models.find(model, ModelsController.CATCH_UP).isEmpty()) {
+        if (models.find(model, ModelRegistry.CATCH_UP).isEmpty()) {
             throw new OpenAiException(HttpStatus.NOT_FOUND, "invalid_request_error", "model", "model_not_found",
                     "The model '" + model + "' does not exist; GET /v1/models lists the published ones");
         }

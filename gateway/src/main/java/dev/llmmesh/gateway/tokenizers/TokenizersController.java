@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmmesh.gateway.api.ApiSchemas;
 import dev.llmmesh.gateway.api.BodyErrors;
 import dev.llmmesh.gateway.api.ProblemErrors;
-import dev.llmmesh.gateway.jobs.JobSubmitter;
 import dev.llmmesh.gateway.jobs.JobView;
+import dev.llmmesh.gateway.jobs.JobsController;
 import dev.llmmesh.mesh.jobs.TokenizerJob;
 import dev.llmmesh.servicekit.http.JsonBody;
 import dev.llmmesh.servicekit.http.ProblemException;
@@ -29,17 +29,16 @@ import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
-import java.net.URI;
 
 /** Tokenizers: train one (a job), list them, and tokenize/detokenize through tokenizer-service. */
 @Controller("/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
 @Tag(name = "tokenizers")
 public class TokenizersController {
-    private final JobSubmitter jobs;
+    private final JobsController jobs;
     private final TokenizerProxy tokenizerService;
 
-    public TokenizersController(JobSubmitter jobs, TokenizerProxy tokenizerService) {
+    public TokenizersController(JobsController jobs, TokenizerProxy tokenizerService) {
         this.jobs = jobs;
         this.tokenizerService = tokenizerService;
     }
@@ -59,8 +58,7 @@ public class TokenizersController {
                     + TokenizerJob.TrainTokenizer.TYPE.name() + " job");
         }
         job.put("type", TokenizerJob.TrainTokenizer.TYPE.name());
-        JobView view = jobs.submit(job);
-        return HttpResponse.accepted(URI.create("/v1/jobs/" + view.id())).body(view);
+        return jobs.submitted(job);
     }
 
     @Get("/tokenizers")

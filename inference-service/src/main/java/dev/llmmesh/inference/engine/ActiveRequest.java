@@ -1,8 +1,8 @@
 package dev.llmmesh.inference.engine;
 
 import dev.llmmesh.mesh.inference.CompletionChunk.Usage;
-import io.opentelemetry.context.Context;
 import dev.llmmesh.mesh.inference.CompletionRequest;
+import io.opentelemetry.context.Context;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.llmmesh.inference.engine;
 
 import dev.llmmesh.core.generate.SamplingParams;
-import dev.llmmesh.core.tokenizer.Tokenizer;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
+import dev.llmmesh.core.tokenizer.Tokenizer;
 import dev.llmmesh.mesh.inference.CompletionChunk.InferenceError;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 

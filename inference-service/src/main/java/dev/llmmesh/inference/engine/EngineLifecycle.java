@@ -64,10 +64,19 @@ final class EngineLifecycle implements Runnable {
         int contextLength = loaded.model().config().contextLength();
         int capacity = settings.capacity() == 0 ? contextLength : Math.min(settings.capacity(), contextLength);
         state.loaded(capacity);
+        if (serve(loaded, capacity)) {
+            state.closed();
+        } else {
+            // The weights are closed by now: a FAILED engine holds no memory while it refuses.
+            refuseUntilStopped();
+        }
+    }
+
+    /** @return false when no decoder could be set up (FAILED), true when the engine stopped */
+    private boolean serve(LoadedModel loaded, int capacity) {
         try (loaded; StoredPrefixCache prefixes = new StoredPrefixCache(prefixStore, announcement.modelId(),
                 KvPrefixStore.fingerprint(announcement), loaded.model().config())) {
-            boolean done = false;
-            while (!done) {
+            while (true) {
                 BatchDecoder decoder;
                 try {
                     decoder = new BatchDecoder(loaded.model(), TokenText.of(loaded.tokenizer()),
@@ -77,23 +86,23 @@ final class EngineLifecycle implements Runnable {
                     fail("its decoder could not be set up (llm.inference.max-sequences " + settings.maxSequences()
                             + ", capacity " + capacity + "): " + e.getMessage(), e);
                     table.failAll(e, outbox);
-                    refuseUntilStopped();
-                    return;
+                    return false;
                 }
                 state.ready();
                 try (decoder) {
                     loop.serve(decoder, loaded.tokenizer());
-                    done = true;
+                    return true;
                 } catch (RuntimeException e) {
                     // A decoder that threw mid-step may hold half-written state: answer its requests with the
                     // error and go on with a fresh one, rather than leave them (and the partition) hanging.
                     LOG.error("decoding model {} failed; {} request(s) answered with an error", announcement.modelId(),
                             table.size(), e);
                     table.failAll(e, outbox);
-                    done = state.stopping();
+                    if (state.stopping()) {
+                        return true;
+                    }
                 }
             }
-            state.closed();
         }
     }
 
@@ -102,16 +111,27 @@ final class EngineLifecycle implements Runnable {
         LOG.error("model {}: {}", announcement.modelId(), reason, cause);
     }
 
-    /** A model that failed to load still answers, so clients hear why instead of timing out. */
+    /**
+     * A model that failed to load still answers, so clients hear why instead of timing out, until it is stopped or
+     * retired (withdrawn, announced again, unloaded): a retired FAILED engine has nothing left to finish.
+     */
     private void refuseUntilStopped() {
-        while (!state.stopping()) {
+        while (!state.stopping() && !state.retiring()) {
             try {
-                if (inbox.poll(1, TimeUnit.SECONDS) instanceof EngineCommand.Submit submit) {
-                    intake.refuse(submit, CompletionErrors.modelUnavailable(announcement.modelId(), state.failure()));
-                }
+                refuse(inbox.poll(1, TimeUnit.SECONDS));
             } catch (InterruptedException e) {
                 return;
             }
+        }
+        // Retired: what reached the inbox after the last look is answered too, not silently lost.
+        for (EngineCommand command = inbox.poll(); command != null && !state.stopping(); command = inbox.poll()) {
+            refuse(command);
+        }
+    }
+
+    private void refuse(EngineCommand command) {
+        if (command instanceof EngineCommand.Submit submit) {
+            intake.refuse(submit, CompletionErrors.modelUnavailable(announcement.modelId(), state.failure()));
         }
     }
 }

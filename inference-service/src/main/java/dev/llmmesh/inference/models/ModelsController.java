@@ -26,10 +26,10 @@ public class ModelsController {
         var a = status.announcement();
         ModelEngine engine = status.engine();
         boolean loaded = engine != null && "ready".equals(status.state());
-        return new ModelEntry(a.modelId(), "model", a.createdAt() == null ? null : a.createdAt().getEpochSecond(),
-                "llm-mesh", a.kind().wireName(), status.state(), status.pinned(), a.tokenizerId(),
-                loaded ? engine.capacity() : null, engine == null ? 0 : engine.activeRequests(),
-                engine == null ? null : engine.failure());
+        return new ModelEntry(a.modelId(), "model", a.createdAt() == null ? 0 : a.createdAt().getEpochSecond(),
+                "llm-mesh", a.kind().wireName(), a.parent(), a.adapter(), a.quantization(), a.tokenizerId(),
+                status.state(), status.pinned(), loaded ? engine.capacity() : null,
+                engine == null ? 0 : engine.activeRequests(), engine == null ? null : engine.failure());
     }
 
     /** {@code data} is written even when empty: clients read it unconditionally. */
@@ -37,16 +37,18 @@ public class ModelsController {
     }
 
     /**
-     * @param created   seconds since the epoch, as OpenAI writes it
+     * The gateway's names for what both list (see the README's names table), then this replica's own.
+     *
+     * @param created   seconds since the epoch, as OpenAI writes it (0 when unknown, as the gateway writes it)
      * @param state     {@code unloaded}, {@code loading}, {@code ready} or {@code failed}
      * @param pinned    in {@code llm.inference.pinned-models}: loaded at announcement, never unloaded
      * @param capacity  positions per sequence (prompt + completion) once loaded
      * @param active    requests being answered now
      * @param failure   why loading failed
      */
-    public record ModelEntry(String id, String object, Long created, @JsonProperty("owned_by") String ownedBy,
-                             String kind, String state, boolean pinned,
-                             @JsonProperty("tokenizer_id") String tokenizerId, Integer capacity, int active,
-                             String failure) {
+    public record ModelEntry(String id, String object, long created, @JsonProperty("owned_by") String ownedBy,
+                             String kind, String parent, boolean adapter, String quantization,
+                             @JsonProperty("tokenizer_id") String tokenizerId, String state, boolean pinned,
+                             Integer capacity, int active, String failure) {
     }
 }

@@ -2,12 +2,12 @@ package dev.llmmesh.inference.models;
 
 import dev.llmmesh.inference.requests.RequestConsumer;
 import dev.llmmesh.servicekit.models.ModelRegistry;
+import io.micronaut.core.async.publisher.Publishers;
 import io.micronaut.health.HealthStatus;
 import io.micronaut.management.health.indicator.HealthIndicator;
 import io.micronaut.management.health.indicator.HealthResult;
 import jakarta.inject.Singleton;
 import org.reactivestreams.Publisher;
-import io.micronaut.core.async.publisher.Publishers;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -107,7 +107,7 @@ final class GatewayClient {
     }
 
     int[] tokenize(String tokenizer, String text) {
-        JsonNode tokens = send(post("v1/tokenize", Map.of("tokenizer", tokenizer, "text", text)), Set.of(200))
+        JsonNode tokens = send(post("v1/tokenize", Map.of("tokenizerId", tokenizer, "text", text)), Set.of(200))
                 .body().path("tokens");
         int[] ids = new int[tokens.size()];
         for (int i = 0; i < ids.length; i++) {
@@ -117,7 +117,7 @@ final class GatewayClient {
     }
 
     String detokenize(String tokenizer, int... tokens) {
-        return send(post("v1/detokenize", Map.of("tokenizer", tokenizer, "tokens", tokens)), Set.of(200))
+        return send(post("v1/detokenize", Map.of("tokenizerId", tokenizer, "tokens", tokens)), Set.of(200))
                 .body().path("text").asText();
     }
 

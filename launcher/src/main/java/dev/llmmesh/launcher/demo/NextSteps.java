@@ -27,13 +27,13 @@ final class NextSteps {
         modelId.ifPresent(id -> lines.add("  curl -s %s/v1/models/%s".formatted(base, id)));
         modelId.ifPresent(id -> lines.add(("  curl -s %s/v1/completions -H 'Content-Type: application/json' "
                 + "-d '{\"model\":\"%s\",\"prompt\":\"Call me Ishmael.\",\"max_tokens\":40}'").formatted(base, id)));
-        lines.add("  curl -s %s/v1/tokenize -H 'Content-Type: application/json' -d '{\"tokenizer\":\"%s\",\"text\":\"Call me Ishmael.\"}'"
+        lines.add("  curl -s %s/v1/tokenize -H 'Content-Type: application/json' -d '{\"tokenizerId\":\"%s\",\"text\":\"Call me Ishmael.\"}'"
                 .formatted(base, tokenizerId));
         lines.add("  curl -s '%s/v1/jobs?type=pretrain'".formatted(base));
         pretrainJob.ifPresent(id -> lines.add("  curl -N %s/v1/jobs/%s/events     # replays the job's events"
                 .formatted(base, id)));
         lines.add(("  curl -s %s/v1/jobs -H 'Content-Type: application/json' -d '{\"type\":\"pretrain\",\"datasetId\":\"%s\","
-                + "\"tokenizerId\":\"%s\",\"model\":{\"contextLength\":256},\"maxSteps\":1000}'").formatted(base, datasetId, tokenizerId));
+                + "\"tokenizerId\":\"%s\",\"shape\":{\"contextLength\":256},\"maxSteps\":1000}'").formatted(base, datasetId, tokenizerId));
         lines.add("  curl -s %s/openapi.yml  # the whole API".formatted(base));
         return lines;
     }

@@ -188,6 +188,10 @@ public final class DatasetSplits {
         }
         String tag = percents.contains(null) ? "h" + hash(fractions.toString()) : String.join(".", percents);
         String suffix = "-" + split + "-" + tag + "-s" + seed;
+        if (suffix.length() > 64) {
+            // Long split names or many splits: still the same id for the same split, and room for the dataset's.
+            suffix = "-" + hash(split + "|" + tag) + "-s" + seed;
+        }
         String id = datasetId + suffix;
         if (id.length() > 128) {
             id = datasetId.substring(0, 128 - suffix.length() - 9) + "-" + hash(datasetId) + suffix;

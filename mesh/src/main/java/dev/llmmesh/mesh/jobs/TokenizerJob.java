@@ -34,7 +34,7 @@ public sealed interface TokenizerJob extends MeshJob {
                 Topics.TOKENIZER_JOBS, false);
 
         public TrainTokenizer {
-            schemaVersion = checkVersion(schemaVersion);
+            schemaVersion = SchemaVersions.check(schemaVersion, SCHEMA_VERSION);
             Ids.require("jobId", jobId);
             Ids.require("datasetId", datasetId);
             tokenizerId = Ids.require("tokenizerId", tokenizerId == null ? jobId : tokenizerId);
@@ -77,7 +77,7 @@ public sealed interface TokenizerJob extends MeshJob {
                 TokenizeDataset.class, Topics.TOKENIZER_JOBS, false);
 
         public TokenizeDataset {
-            schemaVersion = checkVersion(schemaVersion);
+            schemaVersion = SchemaVersions.check(schemaVersion, SCHEMA_VERSION);
             Ids.require("jobId", jobId);
             Ids.require("datasetId", datasetId);
             Ids.require("tokenizerId", tokenizerId);
@@ -106,7 +106,7 @@ public sealed interface TokenizerJob extends MeshJob {
                 Topics.TOKENIZER_JOBS);
 
         public TokenizeShard {
-            schemaVersion = checkVersion(schemaVersion);
+            schemaVersion = SchemaVersions.check(schemaVersion, SCHEMA_VERSION);
             Ids.require("jobId", jobId);
             Ids.require("datasetId", datasetId);
             Ids.require("tokenizerId", tokenizerId);
@@ -120,13 +120,5 @@ public sealed interface TokenizerJob extends MeshJob {
         public String jobType() {
             return TokenizeDataset.TYPE.name();
         }
-    }
-
-    private static int checkVersion(Integer version) {
-        if (version != null && version != SCHEMA_VERSION) {
-            throw new IllegalArgumentException("schemaVersion " + version + " is not supported; this service reads "
-                    + SCHEMA_VERSION);
-        }
-        return SCHEMA_VERSION;
     }
 }

@@ -2,8 +2,10 @@ package dev.llmmesh.mesh.jobs;
 
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.train.TrainConfig;
+import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.MeshJob;
 import dev.llmmesh.mesh.ModelAnnouncement;
@@ -31,7 +33,7 @@ public sealed interface TrainerJob extends MeshJob {
                 Topics.TRAINER_JOBS, true).renamed("model", "shape");
 
         public Pretrain {
-            schemaVersion = checkVersion(schemaVersion);
+            schemaVersion = SchemaVersions.check(schemaVersion, SCHEMA_VERSION);
             Ids.require("jobId", jobId);
             Ids.require("datasetId", datasetId);
             Ids.require("tokenizerId", tokenizerId);
@@ -70,7 +72,7 @@ public sealed interface TrainerJob extends MeshJob {
                 Topics.TRAINER_JOBS, false);
 
         public DeleteModel {
-            schemaVersion = checkVersion(schemaVersion);
+            schemaVersion = SchemaVersions.check(schemaVersion, SCHEMA_VERSION);
             Ids.require("jobId", jobId);
             Ids.require("modelId", modelId);
         }
@@ -82,6 +84,11 @@ public sealed interface TrainerJob extends MeshJob {
 
         @Override
         public void validate(JobContext context) throws InvalidJobException {
+            if (context.models().find(modelId).isEmpty()
+                    && context.artifacts().exists(ArtifactKeys.modelDir(modelId) + GptCheckpoint.CONFIG_FILE)) {
+                // Withdrawn, files still there: this job redelivered after its trainer died half-way. It finishes.
+                return;
+            }
             context.model("modelId", modelId);
             for (ModelAnnouncement other : context.models().all()) {
                 if (other.adapter() && modelId.equals(other.parent())) {
@@ -90,13 +97,5 @@ public sealed interface TrainerJob extends MeshJob {
                 }
             }
         }
-    }
-
-    private static int checkVersion(Integer version) {
-        if (version != null && version != SCHEMA_VERSION) {
-            throw new IllegalArgumentException("schemaVersion " + version + " is not supported; this service reads "
-                    + SCHEMA_VERSION);
-        }
-        return SCHEMA_VERSION;
     }
 }

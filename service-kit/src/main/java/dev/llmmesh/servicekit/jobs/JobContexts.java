@@ -10,16 +10,12 @@ import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /** The lookups job validation runs against, the same in the gateway and in every service. */
 @Factory
 class JobContexts {
-    /** A registry of any real size is read in well under this; past it, a job is checked against what is known. */
-    private static final Duration CATCH_UP = Duration.ofSeconds(30);
-
     /**
      * @param trainerMemory the trainer's own budget in a trainer, the configured limit in a gateway that has one;
      *                      absent elsewhere, and then no job is refused for its memory here
@@ -34,13 +30,13 @@ class JobContexts {
     private record CaughtUp(ModelRegistry registry) implements ModelDirectory {
         @Override
         public Optional<ModelAnnouncement> find(String modelId) {
-            return registry.find(modelId, CATCH_UP);
+            return registry.find(modelId, ModelRegistry.CATCH_UP);
         }
 
         @Override
         public List<ModelAnnouncement> all() {
             try {
-                registry.awaitCaughtUp(CATCH_UP);
+                registry.awaitCaughtUp(ModelRegistry.CATCH_UP);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

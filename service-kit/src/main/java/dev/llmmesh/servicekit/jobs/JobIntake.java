@@ -47,7 +47,7 @@ public class JobIntake {
         } catch (MalformedJobException e) {
             LOG.warn("dead-lettering {}@{}:{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
             deadLetters.send(record, e.getMessage());
-            e.jobId().ifPresent(id -> events.reporter(id, e.jobType()).failed(e.getMessage()));
+            e.jobId().ifPresent(id -> events.reporter(id, e.jobType()).failed(e.getMessage(), e.field().orElse(null)));
             return;
         }
         try {

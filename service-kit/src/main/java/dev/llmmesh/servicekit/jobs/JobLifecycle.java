@@ -3,6 +3,7 @@ package dev.llmmesh.servicekit.jobs;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.MeshJob;
+import dev.llmmesh.mesh.jobs.JobTypes;
 import dev.llmmesh.servicekit.models.ModelPublisher;
 import jakarta.inject.Singleton;
 
@@ -37,7 +38,9 @@ public class JobLifecycle {
     public Optional<JobRun> start(MeshJob job) {
         JobRun run = new JobRun(job, events.reporter(job.jobId(), job.jobType()), this::stopRequested, shutdown, models,
                 artifacts.path(ArtifactKeys.checkpointsDir(job.jobId())));
-        if (cancels.isPresent() && cancels.get().cancelledBeforeStart(job.jobId())) {
+        // Only jobs their service stops on a cancel wait for the control topic's replay.
+        if (JobTypes.cancellable(job.jobType()) && cancels.isPresent()
+                && cancels.get().cancelledBeforeStart(job.jobId())) {
             run.reporter().cancelled("cancelled before a service took it up; nothing was produced");
             return Optional.empty();
         }

@@ -41,6 +41,11 @@ import java.util.concurrent.TimeUnit;
 @Context
 public class ModelRegistry implements ModelDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
+    /**
+     * How long an answer that depends on every published model waits for the startup read: a registry of any real
+     * size is read well within it; past it, the answer is given from what is known.
+     */
+    public static final Duration CATCH_UP = Duration.ofSeconds(10);
 
     /** Told of every change, on the registry's thread, one at a time: keep it short. */
     public interface Listener {
@@ -132,28 +137,47 @@ public class ModelRegistry implements ModelDirectory {
         return caughtUp.getCount() == 0;
     }
 
+    /**
+     * Reads until closed. A failure (a broker slow to answer at startup, a lost connection) does not end it: it
+     * reads the topic again from its start after a pause, since every service answers "no such model" from what
+     * it read. Announcing a model again is harmless: listeners see the same files.
+     */
     private void run() {
+        long pauseMillis = 500;
         try {
-            List<TopicPartition> partitions = partitions();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (running) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    apply(record);
-                }
-                if (caughtUp.getCount() > 0
-                        && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-                    LOG.info("model registry read: {} model(s) published", models.size());
-                    caughtUp.countDown();
+                try {
+                    read();
+                } catch (WakeupException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.warn("reading {} failed ({}); reading it again in {} ms", Topics.MODELS, e.toString(),
+                            pauseMillis);
+                    Thread.sleep(pauseMillis);
+                    pauseMillis = Math.min(30_000, pauseMillis * 2);
                 }
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            LOG.error("the model registry reader stopped; models published from now on will not be seen", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void read() {
+        List<TopicPartition> partitions = partitions();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        while (running) {
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                apply(record);
+            }
+            if (caughtUp.getCount() > 0
+                    && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                LOG.info("model registry read: {} model(s) published", models.size());
+                caughtUp.countDown();
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.llmmesh.tokenizer.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.core.tokenizer.DisallowedSpecialTokenException;
@@ -34,11 +35,21 @@ public class TokenizerController {
         this.registry = registry;
     }
 
-    public record TokenizeResponse(String tokenizer, int[] tokens, int count) {
+    /** @param warnings only when the request used a deprecated name */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TokenizeResponse(String tokenizerId, int[] tokens, int count, List<String> warnings) {
     }
 
-    public record DetokenizeResponse(String tokenizer, String text) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record DetokenizeResponse(String tokenizerId, String text, List<String> warnings) {
     }
+
+    /** The tokenizer a request names, and what to tell a client that named it the old way. */
+    private record Named(BpeTokenizer tokenizer, List<String> warnings) {
+    }
+
+    private static final String OLD_NAME = "tokenizer";
+    private static final String NAME = "tokenizerId";
 
     public record TokenizerInfo(String id, int vocabSize, Map<String, Integer> specialTokens) {
     }
@@ -48,32 +59,33 @@ public class TokenizerController {
     }
 
     /**
-     * {@code {"tokenizer":"gpt2","text":"...","allowedSpecial":"all"|[...]}}; special token text is an
+     * {@code {"tokenizerId":"gpt2","text":"...","allowedSpecial":"all"|[...]}}; special token text is an
      * error unless allowed, as in tiktoken.
      */
     @Post(uri = "/tokenize", consumes = MediaType.APPLICATION_JSON)
     public TokenizeResponse tokenize(@Body byte[] body) {
         JsonBody json = JsonBody.parse(body);
-        BpeTokenizer tokenizer = tokenizer(json.requiredText("tokenizer"));
+        Named named = named(json);
+        BpeTokenizer tokenizer = named.tokenizer();
         String text = json.requiredText("text");
         SpecialTokenPolicy policy = policy(json.optional("allowedSpecial"), tokenizer);
         try {
             int[] ids = tokenizer.encode(text, policy);
-            return new TokenizeResponse(tokenizer.name(), ids, ids.length);
+            return new TokenizeResponse(tokenizer.name(), ids, ids.length, named.warnings());
         } catch (DisallowedSpecialTokenException e) {
             throw ProblemException.badField("text", e.getMessage()
                     + " (set \"allowedSpecial\": [\"" + e.token() + "\"] or \"all\")");
         }
     }
 
-    /** {@code {"tokenizer":"gpt2","tokens":[...]}} */
+    /** {@code {"tokenizerId":"gpt2","tokens":[...]}} */
     @Post(uri = "/detokenize", consumes = MediaType.APPLICATION_JSON)
     public DetokenizeResponse detokenize(@Body byte[] body) {
         JsonBody json = JsonBody.parse(body);
-        BpeTokenizer tokenizer = tokenizer(json.requiredText("tokenizer"));
+        Named named = named(json);
         int[] ids = json.requiredIntArray("tokens");
         try {
-            return new DetokenizeResponse(tokenizer.name(), tokenizer.decode(ids));
+            return new DetokenizeResponse(named.tokenizer().name(), named.tokenizer().decode(ids), named.warnings());
         } catch (TokenOutOfRangeException e) {
             throw ProblemException.badField("tokens[" + e.index() + "]", e.getMessage());
         }
@@ -92,8 +104,26 @@ public class TokenizerController {
         return info(tokenizer(id));
     }
 
+    /** {@code tokenizerId}, or its name before this release, {@code tokenizer}, read until the next one. */
+    private Named named(JsonBody json) {
+        boolean old = json.optional(OLD_NAME) != null;
+        if (old && json.optional(NAME) != null) {
+            throw ProblemException.badField(OLD_NAME, "give '" + NAME + "' only; '" + OLD_NAME + "' is its deprecated "
+                    + "name");
+        }
+        if (old) {
+            return new Named(tokenizer(json.requiredText(OLD_NAME), OLD_NAME), List.of("'" + OLD_NAME + "' is "
+                    + "deprecated and will be removed in the next release; send '" + NAME + "' instead"));
+        }
+        return new Named(tokenizer(json.requiredText(NAME), NAME), null);
+    }
+
     private BpeTokenizer tokenizer(String id) {
-        return registry.find(id).orElseThrow(() -> new ProblemException(HttpStatus.NOT_FOUND, "tokenizer",
+        return tokenizer(id, "id");
+    }
+
+    private BpeTokenizer tokenizer(String id, String field) {
+        return registry.find(id).orElseThrow(() -> new ProblemException(HttpStatus.NOT_FOUND, field,
                 "unknown tokenizer '" + id + "'; GET /v1/tokenizers lists the available ones"));
     }
 

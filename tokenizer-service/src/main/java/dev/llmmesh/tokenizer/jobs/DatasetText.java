@@ -1,9 +1,9 @@
 package dev.llmmesh.tokenizer.jobs;
 
-import dev.llmmesh.servicekit.jobs.JobFailedException;
 import dev.llmmesh.core.tokenizer.ShardBoundaries;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.ArtifactStore;
+import dev.llmmesh.servicekit.jobs.JobFailedException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

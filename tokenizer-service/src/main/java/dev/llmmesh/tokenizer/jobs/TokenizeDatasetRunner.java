@@ -1,10 +1,5 @@
 package dev.llmmesh.tokenizer.jobs;
 
-import dev.llmmesh.mesh.jobs.TokenizerJob;
-import dev.llmmesh.mesh.Topics;
-import dev.llmmesh.servicekit.MeshProducer;
-import dev.llmmesh.servicekit.jobs.JobEvents;
-import dev.llmmesh.servicekit.jobs.JobFailedException;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.core.tokenizer.ShardBoundaries;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
@@ -17,6 +12,11 @@ import dev.llmmesh.mesh.ShardCache;
 import dev.llmmesh.mesh.TokenManifest;
 import dev.llmmesh.mesh.TokenShards;
 import dev.llmmesh.mesh.TokenizerRegistry;
+import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.jobs.TokenizerJob;
+import dev.llmmesh.servicekit.MeshProducer;
+import dev.llmmesh.servicekit.jobs.JobEvents;
+import dev.llmmesh.servicekit.jobs.JobFailedException;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,7 +1,7 @@
 package dev.llmmesh.tokenizer.jobs;
 
-import dev.llmmesh.mesh.jobs.TokenizerJob;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.jobs.TokenizerJob;
 import dev.llmmesh.servicekit.jobs.JobIntake;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;

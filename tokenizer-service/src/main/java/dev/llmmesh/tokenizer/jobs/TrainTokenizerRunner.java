@@ -1,15 +1,15 @@
 package dev.llmmesh.tokenizer.jobs;
 
-import dev.llmmesh.mesh.jobs.TokenizerJob;
-import dev.llmmesh.servicekit.jobs.JobLifecycle;
-import dev.llmmesh.servicekit.jobs.JobRun;
-import dev.llmmesh.servicekit.jobs.JobFailedException;
 import dev.llmmesh.core.tokenizer.BpeModel;
 import dev.llmmesh.core.tokenizer.BpeTrainer;
 import dev.llmmesh.core.tokenizer.BpeTrainerConfig;
 import dev.llmmesh.core.tokenizer.HuggingFaceTokenizerJson;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.ArtifactStore;
+import dev.llmmesh.mesh.jobs.TokenizerJob;
+import dev.llmmesh.servicekit.jobs.JobFailedException;
+import dev.llmmesh.servicekit.jobs.JobLifecycle;
+import dev.llmmesh.servicekit.jobs.JobRun;
 import jakarta.inject.Singleton;
 
 import java.io.IOException;

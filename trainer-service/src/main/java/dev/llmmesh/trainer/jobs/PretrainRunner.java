@@ -139,8 +139,9 @@ public class PretrainRunner {
         metrics.put("parameters", (double) model.parameterCount());
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);
+        // Its validation loss is on the last validationFraction of this dataset's tokens (TokenWindows).
         var announcement = ModelAnnouncement.base(job.modelId(), shape, job.tokenizerId(), artifact, job.jobId(),
-                metrics, Instant.now());
+                metrics, Instant.now()).withDatasets(Map.of("train", job.datasetId()));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("modelId", job.modelId());
         summary.put("artifact", artifact);

@@ -1,12 +1,12 @@
 package dev.llmmesh.trainer.jobs;
 
-import dev.llmmesh.servicekit.jobs.JobFailedException;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.ArtifactStore;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ShardCache;
 import dev.llmmesh.mesh.TokenManifest;
 import dev.llmmesh.mesh.TokenShards;
+import dev.llmmesh.servicekit.jobs.JobFailedException;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
