@@ -213,6 +213,40 @@ class PretrainJobTest implements UsesMeshInfra {
     }
 
     @Test
+    void aRunFromAPublishedModelStartsFromItsWeightsAndNamesItAsParent() throws Exception {
+        String datasetId = "continued-" + shortId();
+        Fixtures.tokenizedDataset(artifacts, datasetId, Fixtures.mobyDick(20_000), 5_000);
+        String settings = "\"hyperparameters\":{\"batchSize\":4,\"contextLength\":32,\"learningRate\":0.003,"
+                + "\"warmupSteps\":2,\"evalEvery\":0,\"seed\":3},\"maxSteps\":40";
+        String first = "pretrain-" + shortId();
+        KafkaProbe.send(Topics.TRAINER_JOBS, first, """
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","shape":"tiny",%s}
+                """.formatted(first, datasetId, Fixtures.TOKENIZER, settings));
+        List<JobEvent> base = KafkaProbe.eventsUntilTerminal(first, TIMEOUT);
+        assertEquals(JobState.SUCCEEDED, base.getLast().state(), base.getLast().message());
+        awaitKnown(first);
+
+        String next = "pretrain-" + shortId();
+        KafkaProbe.send(Topics.TRAINER_JOBS, next, """
+                {"type":"pretrain","jobId":"%s","datasetId":"%s","tokenizerId":"%s","baseModelId":"%s",%s}
+                """.formatted(next, datasetId, Fixtures.TOKENIZER, first, settings));
+        List<JobEvent> continued = KafkaProbe.eventsUntilTerminal(next, TIMEOUT);
+        assertEquals(JobState.SUCCEEDED, continued.getLast().state(), continued.getLast().message());
+        double fromScratch = firstLoss(base);
+        double fromBase = firstLoss(continued);
+        assertTrue(fromBase < fromScratch - 0.3, "the continued run starts where its base ended: first loss "
+                + fromBase + " vs " + fromScratch + " from random weights");
+        awaitKnown(next);
+        assertEquals(first, models.find(next).orElseThrow().parent());
+        assertEquals(Map.of("train", datasetId), models.find(next).orElseThrow().datasets());
+    }
+
+    private static double firstLoss(List<JobEvent> events) {
+        return events.stream().filter(e -> e.progress() != null && e.progress().metrics().containsKey("loss"))
+                .findFirst().orElseThrow().progress().metrics().get("loss");
+    }
+
+    @Test
     void aDeleteRedeliveredAfterItWithdrewTheModelRemovesTheFilesItLeft() throws Exception {
         String modelId = "half-" + shortId();
         String artifact = ArtifactKeys.modelDir(modelId);

@@ -138,6 +138,8 @@ public final class ApiSchemas {
                     description = "a dataset tokenized with tokenizerId (a tokenize-dataset job)") String datasetId,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "gpt2") String tokenizerId,
             @Schema(description = "the published model's id; default: the job id") String modelId,
+            @Schema(description = "a published model to continue training (its weights and shape; leave shape out); "
+                    + "default: random weights") String baseModelId,
             @Schema(description = "the architecture: a preset name (tiny, gpt2, gpt2-medium, ...) or an object of "
                     + "model configuration fields overlaying tiny's") Object shape,
             @Schema(deprecated = true, description = "the old name of shape; read until the next release") Object model,

@@ -172,9 +172,24 @@ class JobSettingsTest implements UsesMeshInfra {
         assertRefused(409, "modelId", pretrain("\"modelId\":\"" + modelId + "\",\"maxSteps\":5"));
     }
 
+    @Test
+    void aRunFromAPublishedModelNeedsOneTrainedWithItsTokenizerAndKeepsItsShape() throws Exception {
+        String other = "other-tok-" + System.nanoTime();
+        announce(other, "another-job", "moby-bpe");
+        Reply unknown = pretrain("\"baseModelId\":\"no-such-model\",\"maxSteps\":5");
+        assertEquals(400, unknown.status(), unknown.text());
+        assertEquals("baseModelId", unknown.body().get("field").textValue(), unknown.text());
+        assertRefused(400, "tokenizerId", pretrain("\"baseModelId\":\"" + other + "\",\"maxSteps\":5"));
+        assertRefused(400, "shape", pretrain("\"baseModelId\":\"" + other + "\",\"shape\":\"tiny\""));
+    }
+
     /** What a trainer does when it publishes; the gateway's registry follows llm.models. */
     private void announce(String modelId, String jobId) throws Exception {
-        KafkaProbe.send(Topics.MODELS, modelId, Json.bytes(ModelAnnouncement.base(modelId, Map.of(), "gpt2",
+        announce(modelId, jobId, "gpt2");
+    }
+
+    private void announce(String modelId, String jobId, String tokenizerId) throws Exception {
+        KafkaProbe.send(Topics.MODELS, modelId, Json.bytes(ModelAnnouncement.base(modelId, Map.of(), tokenizerId,
                 ArtifactKeys.modelDir(modelId), jobId, Map.of(), Instant.now())));
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (send("GET", "/v1/models/" + modelId).status() != 200) {

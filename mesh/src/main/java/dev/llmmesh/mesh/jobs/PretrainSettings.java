@@ -10,6 +10,8 @@ import dev.llmmesh.core.train.TrainConfig;
 import dev.llmmesh.core.train.TrainingMemory;
 import dev.llmmesh.mesh.JobMessages;
 import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.ModelKind;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -58,6 +60,36 @@ public final class PretrainSettings {
         atMost("shape.layers", model.layers(), MAX_LAYERS);
         atMost("shape.contextLength", model.contextLength(), MAX_CONTEXT_LENGTH);
         return model;
+    }
+
+    /**
+     * The shape of a run that continues a published model: the base's own. Only a full-precision language model
+     * trained with the job's tokenizer can be trained further.
+     */
+    public static GptConfig continued(ModelAnnouncement base, String tokenizerId) throws InvalidJobException {
+        String id = "model '" + base.modelId() + "'";
+        if (base.adapter()) {
+            throw new InvalidJobException("baseModelId", id + " is an adapter; continue from its base '"
+                    + base.parent() + "'");
+        }
+        if (base.quantization() != null) {
+            throw new InvalidJobException("baseModelId", id + " has " + base.quantization() + " weights, which do "
+                    + "not train; continue from the full-precision model it was made from");
+        }
+        if (base.kind() == ModelKind.CLASSIFIER) {
+            throw new InvalidJobException("baseModelId", id + " is a classifier: its head predicts labels, not the "
+                    + "next token; continue from the model it was fine-tuned from");
+        }
+        if (!tokenizerId.equals(base.tokenizerId())) {
+            throw new InvalidJobException("tokenizerId", id + " was trained with tokenizer '" + base.tokenizerId()
+                    + "'; a run that continues it must use the same tokenizerId");
+        }
+        try {
+            return Json.LENIENT.convertValue(base.config(), GptConfig.class);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobException("baseModelId", id + " has no usable shape in its record: "
+                    + e.getMessage());
+        }
     }
 
     /**

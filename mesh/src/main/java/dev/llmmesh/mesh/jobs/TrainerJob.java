@@ -17,9 +17,11 @@ public sealed interface TrainerJob extends MeshJob {
     int SCHEMA_VERSION = 1;
 
     /**
-     * Trains a model from scratch on a tokenized dataset.
+     * Trains a model on a tokenized dataset: from scratch, or further from a published model.
      *
      * @param modelId         id of the published model; defaults to the job id
+     * @param baseModelId     a published model to start from (its weights and shape) instead of random weights; the
+     *                        new model names it as its parent
      * @param shape           the architecture: a config name ("tiny", "gpt2", ...) or an object of GptConfig fields,
      *                        any of which may be left out to take the tiny config's value; the vocabulary size
      *                        always follows the tokenizer. Called {@code model} before; that name still reads
@@ -28,7 +30,8 @@ public sealed interface TrainerJob extends MeshJob {
      * @param maxTokens       alternatively, training tokens (rounded up to whole steps)
      */
     record Pretrain(Integer schemaVersion, String jobId, String datasetId, String tokenizerId, String modelId,
-                    JsonNode shape, JsonNode hyperparameters, Long maxSteps, Long maxTokens) implements TrainerJob {
+                    String baseModelId, JsonNode shape, JsonNode hyperparameters, Long maxSteps, Long maxTokens)
+            implements TrainerJob {
         public static final JobType<Pretrain> TYPE = JobType.submitted("pretrain", Pretrain.class,
                 Topics.TRAINER_JOBS, true).renamed("model", "shape");
 
@@ -38,6 +41,13 @@ public sealed interface TrainerJob extends MeshJob {
             Ids.require("datasetId", datasetId);
             Ids.require("tokenizerId", tokenizerId);
             modelId = Ids.require("modelId", modelId == null ? jobId : modelId);
+            if (baseModelId != null) {
+                Ids.require("baseModelId", baseModelId);
+                if (shape != null && !shape.isNull()) {
+                    throw new IllegalArgumentException("shape must be left out when baseModelId is given: the run "
+                            + "keeps the base model's shape");
+                }
+            }
             if (maxSteps != null && maxTokens != null) {
                 throw new IllegalArgumentException("give maxSteps or maxTokens, not both");
             }
@@ -54,12 +64,18 @@ public sealed interface TrainerJob extends MeshJob {
             int vocabSize = context.tokenizer("tokenizerId", tokenizerId);
             context.tokenized(datasetId, tokenizerId);
             context.newModel("modelId", modelId, jobId);
-            GptConfig model = PretrainSettings.model(shape, vocabSize);
+            GptConfig model = architecture(context, vocabSize);
             TrainConfig training = PretrainSettings.training(hyperparameters, maxSteps, maxTokens, model);
             var budget = context.trainerMemory().budget();
             if (budget.isPresent()) {
                 PretrainSettings.fits(model, training, budget.get().bytes(), budget.get().source());
             }
+        }
+
+        /** The shape the run trains: the job's (over tiny's), or its base model's. */
+        public GptConfig architecture(JobContext context, int vocabSize) throws InvalidJobException {
+            return baseModelId == null ? PretrainSettings.model(shape, vocabSize)
+                    : PretrainSettings.continued(context.model("baseModelId", baseModelId), tokenizerId);
         }
     }
 

@@ -40,7 +40,9 @@ class JobTypesTest {
                 new TokenizerJob.TrainTokenizer(null, "j1", "d", null, 300, null, null),
                 new TokenizerJob.TokenizeDataset(null, "j2", "d", "gpt2", null),
                 new TokenizerJob.TokenizeShard(null, "j3", "d", "gpt2", 0, 2, 0, 10),
-                new TrainerJob.Pretrain(null, "j4", "d", "gpt2", null, Json.STRICT.readTree("\"tiny\""), null, 5L, null),
+                new TrainerJob.Pretrain(null, "j4", "d", "gpt2", null, null, Json.STRICT.readTree("\"tiny\""), null, 5L,
+                        null),
+                new TrainerJob.Pretrain(null, "j6", "d", "gpt2", "m2", "m1", null, null, null, 100_000L),
                 new TrainerJob.DeleteModel(null, "j5", "m"));
         for (MeshJob job : jobs) {
             Class<?> family = FAMILIES.stream().filter(f -> f.isInstance(job)).findFirst().orElseThrow();

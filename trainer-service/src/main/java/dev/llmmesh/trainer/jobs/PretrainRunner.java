@@ -1,5 +1,6 @@
 package dev.llmmesh.trainer.jobs;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptConfig;
@@ -18,6 +19,7 @@ import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.jobs.InvalidJobException;
+import dev.llmmesh.mesh.jobs.JobContext;
 import dev.llmmesh.mesh.jobs.PretrainSettings;
 import dev.llmmesh.mesh.jobs.TrainerJob;
 import dev.llmmesh.servicekit.jobs.JobFailedException;
@@ -36,7 +38,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code pretrain}: trains (resuming from the job's last checkpoint if a previous attempt left one), then
+ * {@code pretrain}: trains from random weights or a published model's (resuming from the job's last checkpoint if a
+ * previous attempt left one), then
  * publishes the model to the artifact store and {@code llm.models}. The job was validated before it got here
  * (its settings, the memory it needs): see {@link TrainerJob.Pretrain#validate}.
  */
@@ -48,13 +51,15 @@ public class PretrainRunner {
     private final TokenizerRegistry tokenizers;
     private final TokenShardReader shards;
     private final JobLifecycle lifecycle;
+    private final JobContext context;
 
     public PretrainRunner(FileArtifactStore artifacts, TokenizerRegistry tokenizers, TokenShardReader shards,
-                          JobLifecycle lifecycle) {
+                          JobLifecycle lifecycle, JobContext context) {
         this.artifacts = artifacts;
         this.tokenizers = tokenizers;
         this.shards = shards;
         this.lifecycle = lifecycle;
+        this.context = context;
     }
 
     public void run(TrainerJob.Pretrain job) throws IOException, JobFailedException {
@@ -68,7 +73,7 @@ public class PretrainRunner {
         GptConfig modelConfig;
         TrainConfig trainConfig;
         try {
-            modelConfig = PretrainSettings.model(job.shape(), tokenizer.vocabSize());
+            modelConfig = job.architecture(context, tokenizer.vocabSize());
             trainConfig = PretrainSettings.training(job.hyperparameters(), job.maxSteps(), job.maxTokens(), modelConfig);
         } catch (InvalidJobException e) {
             throw new JobFailedException(e.field(), e.getMessage());
@@ -85,7 +90,7 @@ public class PretrainRunner {
                 modelConfig.parameterCount());
 
         JobReporter reporter = run.reporter();
-        try (GptModel model = GptModel.initialize(modelConfig, Engine.getInstance().defaultDevice(), trainConfig.seed());
+        try (GptModel model = startingWeights(job, modelConfig, trainConfig);
              PretrainRun training = new PretrainRun(model, windows, trainConfig).checkpointsTo(run.checkpoints())) {
             Optional<Path> latest = run.latestCheckpoint();
             if (latest.isPresent()) {
@@ -103,6 +108,21 @@ public class PretrainRunner {
                 return;
             }
             publish(job, model, tokenizer, trainConfig, result, data.tokens(), run);
+        }
+    }
+
+    /** Random weights, or the base model's when the run continues one. */
+    private GptModel startingWeights(TrainerJob.Pretrain job, GptConfig shape, TrainConfig training)
+            throws IOException, JobFailedException {
+        Device device = Engine.getInstance().defaultDevice();
+        if (job.baseModelId() == null) {
+            return GptModel.initialize(shape, device, training.seed());
+        }
+        try {
+            return GptCheckpoint.load(artifacts.path(context.model("baseModelId", job.baseModelId()).artifact()),
+                    device);
+        } catch (InvalidJobException e) {
+            throw new JobFailedException(e.field(), e.getMessage());
         }
     }
 
@@ -141,7 +161,7 @@ public class PretrainRunner {
         Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);
         // Its validation loss is on the last validationFraction of this dataset's tokens (TokenWindows).
         var announcement = ModelAnnouncement.base(job.modelId(), shape, job.tokenizerId(), artifact, job.jobId(),
-                metrics, Instant.now()).withDatasets(Map.of("train", job.datasetId()));
+                metrics, Instant.now()).withParent(job.baseModelId()).withDatasets(Map.of("train", job.datasetId()));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("modelId", job.modelId());
         summary.put("artifact", artifact);
