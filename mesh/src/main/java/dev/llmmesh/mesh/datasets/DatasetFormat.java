@@ -33,21 +33,11 @@ public enum DatasetFormat {
             row.put("text", RowChecks.string(node, "text", where, true));
             return row;
         }
-
-        @Override
-        public String text(JsonNode row) {
-            return row.get("text").textValue();
-        }
     },
     JSONL_TEXT("jsonl-text", "{\"text\": string}", "jsonl", "ndjson") {
         @Override
         ObjectNode check(JsonNode node, String where) {
             return TEXT.check(node, where);
-        }
-
-        @Override
-        public String text(JsonNode row) {
-            return row.get("text").textValue();
         }
     },
     JSONL_LABELED("jsonl-labeled", "{\"text\": string, \"label\": string | integer}") {
@@ -57,11 +47,6 @@ public enum DatasetFormat {
             row.put("text", RowChecks.string(node, "text", where, true));
             row.set("label", RowChecks.label(node, where));
             return row;
-        }
-
-        @Override
-        public String text(JsonNode row) {
-            return row.get("text").textValue();
         }
     },
     ALPACA("alpaca", "{\"instruction\": string, \"input\": string (optional), \"output\": string}") {
@@ -159,8 +144,10 @@ public enum DatasetFormat {
 
     abstract ObjectNode check(JsonNode node, String where);
 
-    /** What a language model reads of a checked row. */
-    public abstract String text(JsonNode row);
+    /** What a language model reads of a checked row: its {@code text}, in the formats that have one. */
+    public String text(JsonNode row) {
+        return row.get("text").textValue();
+    }
 
     /** Whether rows are stored apart from the text ({@code rows.jsonl}); a text dataset's rows are its lines. */
     public boolean storesRows() {
