@@ -1,7 +1,9 @@
 package dev.llmmesh.servicekit;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.util.cuda.CudaUtils;
+import dev.llmmesh.mesh.jobs.MemoryBudget;
 
 import java.lang.management.ManagementFactory;
 
@@ -15,6 +17,21 @@ public final class DeviceMemory {
     private static final long GIB = 1L << 30;
 
     private DeviceMemory() {
+    }
+
+    /**
+     * {@code configured} when it is positive, else {@link #usable} of the engine's default device (which loads
+     * libtorch: ask on first use, not at startup), with where the number comes from.
+     *
+     * @param property the setting that would change it, named in the source
+     */
+    public static MemoryBudget budget(long configured, String property) {
+        if (configured > 0) {
+            return new MemoryBudget(configured, property);
+        }
+        Device device = Engine.getInstance().defaultDevice();
+        String what = device.isGpu() ? "memory of " + device : "this machine's memory less the JVM heap";
+        return new MemoryBudget(usable(device), what + " and a margin; set " + property + " to change it");
     }
 
     public static long usable(Device device) {

@@ -1,10 +1,10 @@
 package dev.llmmesh.inference.models;
 
-import ai.djl.engine.Engine;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.inference.InferenceSettings;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.jobs.MemoryBudget;
 import dev.llmmesh.servicekit.DeviceMemory;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.convert.format.ReadableBytes;
@@ -52,9 +52,9 @@ public class LoadPolicy {
     public long budget() {
         Long b = budget;
         if (b == null) {
-            b = configured > 0 ? configured : DeviceMemory.usable(Engine.getInstance().defaultDevice());
-            LOG.info("loaded models may take {} MiB together ({})", b >> 20, configured > 0 ? BUDGET
-                    : "derived from the device; set " + BUDGET + " to change it");
+            MemoryBudget derived = DeviceMemory.budget(configured, BUDGET);
+            b = derived.bytes();
+            LOG.info("loaded models may take {} MiB together ({})", b >> 20, derived.source());
             budget = b;
         }
         return b;

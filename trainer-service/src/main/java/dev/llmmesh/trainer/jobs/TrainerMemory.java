@@ -1,7 +1,5 @@
 package dev.llmmesh.trainer.jobs;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
 import dev.llmmesh.mesh.jobs.MemoryBudget;
 import dev.llmmesh.mesh.jobs.TrainerMemoryBudget;
 import dev.llmmesh.servicekit.DeviceMemory;
@@ -38,17 +36,10 @@ public class TrainerMemory implements TrainerMemoryBudget {
     public Optional<MemoryBudget> budget() {
         MemoryBudget b = budget;
         if (b == null) {
-            b = configured > 0 ? new MemoryBudget(configured, PROPERTY) : derive();
+            b = DeviceMemory.budget(configured, PROPERTY);
             LOG.info("jobs on this trainer may use {} bytes ({})", b.bytes(), b.source());
             budget = b;
         }
         return Optional.of(b);
-    }
-
-    private static MemoryBudget derive() {
-        Device device = Engine.getInstance().defaultDevice();
-        String what = device.isGpu() ? "memory of " + device : "this machine's memory less the JVM heap";
-        return new MemoryBudget(DeviceMemory.usable(device), what + " and a margin; set " + PROPERTY
-                + " to change it");
     }
 }
