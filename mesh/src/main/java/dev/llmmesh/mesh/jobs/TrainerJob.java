@@ -64,18 +64,28 @@ public sealed interface TrainerJob extends MeshJob {
             int vocabSize = context.tokenizer("tokenizerId", tokenizerId);
             context.tokenized(datasetId, tokenizerId);
             context.newModel("modelId", modelId, jobId);
-            GptConfig model = architecture(context, vocabSize);
-            TrainConfig training = PretrainSettings.training(hyperparameters, maxSteps, maxTokens, model);
+            Plan plan = plan(context, vocabSize);
             var budget = context.trainerMemory().budget();
             if (budget.isPresent()) {
-                PretrainSettings.fits(model, training, budget.get().bytes(), budget.get().source());
+                PretrainSettings.fits(plan.shape(), plan.training(), budget.get().bytes(), budget.get().source());
             }
         }
 
-        /** The shape the run trains: the job's (over tiny's), or its base model's. */
-        public GptConfig architecture(JobContext context, int vocabSize) throws InvalidJobException {
-            return baseModelId == null ? PretrainSettings.model(shape, vocabSize)
-                    : PretrainSettings.continued(context.model("baseModelId", baseModelId), tokenizerId);
+        /**
+         * What the run trains and how, as validation checked it and the trainer runs it.
+         *
+         * @param shape the job's shape over tiny's, or its base model's
+         * @param base  the published model the run starts from; null for random weights
+         */
+        public record Plan(GptConfig shape, TrainConfig training, ModelAnnouncement base) {
+        }
+
+        /** @param vocabSize the tokenizer's */
+        public Plan plan(JobContext context, int vocabSize) throws InvalidJobException {
+            ModelAnnouncement base = baseModelId == null ? null : context.model("baseModelId", baseModelId);
+            GptConfig model = base == null ? PretrainSettings.model(shape, vocabSize)
+                    : PretrainSettings.continued(base, tokenizerId);
+            return new Plan(model, PretrainSettings.training(hyperparameters, maxSteps, maxTokens, model), base);
         }
     }
 

@@ -20,7 +20,6 @@ import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.jobs.InvalidJobException;
 import dev.llmmesh.mesh.jobs.JobContext;
-import dev.llmmesh.mesh.jobs.PretrainSettings;
 import dev.llmmesh.mesh.jobs.TrainerJob;
 import dev.llmmesh.servicekit.jobs.JobFailedException;
 import dev.llmmesh.servicekit.jobs.JobLifecycle;
@@ -70,14 +69,14 @@ public class PretrainRunner {
         JobRun run = started.get();
         BpeTokenizer tokenizer = tokenizers.find(job.tokenizerId()).orElseThrow(() -> new JobFailedException(
                 "tokenizerId", "tokenizer '" + job.tokenizerId() + "' not found; train it first or use gpt2"));
-        GptConfig modelConfig;
-        TrainConfig trainConfig;
+        TrainerJob.Pretrain.Plan plan;
         try {
-            modelConfig = job.architecture(context, tokenizer.vocabSize());
-            trainConfig = PretrainSettings.training(job.hyperparameters(), job.maxSteps(), job.maxTokens(), modelConfig);
+            plan = job.plan(context, tokenizer.vocabSize());
         } catch (InvalidJobException e) {
             throw new JobFailedException(e.field(), e.getMessage());
         }
+        GptConfig modelConfig = plan.shape();
+        TrainConfig trainConfig = plan.training();
         TokenShardReader.Shards data = shards.read(job.datasetId(), job.tokenizerId());
         TokenWindows windows;
         try {
@@ -90,7 +89,7 @@ public class PretrainRunner {
                 modelConfig.parameterCount());
 
         JobReporter reporter = run.reporter();
-        try (GptModel model = startingWeights(job, modelConfig, trainConfig);
+        try (GptModel model = startingWeights(plan);
              PretrainRun training = new PretrainRun(model, windows, trainConfig).checkpointsTo(run.checkpoints())) {
             Optional<Path> latest = run.latestCheckpoint();
             if (latest.isPresent()) {
@@ -112,18 +111,10 @@ public class PretrainRunner {
     }
 
     /** Random weights, or the base model's when the run continues one. */
-    private GptModel startingWeights(TrainerJob.Pretrain job, GptConfig shape, TrainConfig training)
-            throws IOException, JobFailedException {
+    private GptModel startingWeights(TrainerJob.Pretrain.Plan plan) throws IOException {
         Device device = Engine.getInstance().defaultDevice();
-        if (job.baseModelId() == null) {
-            return GptModel.initialize(shape, device, training.seed());
-        }
-        try {
-            return GptCheckpoint.load(artifacts.path(context.model("baseModelId", job.baseModelId()).artifact()),
-                    device);
-        } catch (InvalidJobException e) {
-            throw new JobFailedException(e.field(), e.getMessage());
-        }
+        return plan.base() == null ? GptModel.initialize(plan.shape(), device, plan.training().seed())
+                : GptCheckpoint.load(artifacts.path(plan.base().artifact()), device);
     }
 
     private void report(JobReporter reporter, TrainConfig config, StepMetrics step) {
