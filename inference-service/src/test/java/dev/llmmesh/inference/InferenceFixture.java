@@ -83,13 +83,13 @@ final class InferenceFixture {
     /** A request as the gateway sends it: OpenAI's defaults, a seed, a deadline a few minutes ahead. */
     static CompletionRequest request(String modelId, String prompt, int maxTokens, double temperature, long seed,
                                      int n) {
-        return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "req-" + shortId(), null, modelId, prompt,
+        return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "req-" + shortId(), null, modelId, prompt, null,
                 SamplingParams.builder().maxTokens(maxTokens).temperature(temperature).seed(seed).n(n).build(), false,
                 null, Instant.now().plus(Duration.ofMinutes(3)), null);
     }
 
     static CompletionRequest withId(CompletionRequest r, String requestId) {
-        return new CompletionRequest(r.schemaVersion(), requestId, r.conversationId(), r.modelId(), r.prompt(),
+        return new CompletionRequest(r.schemaVersion(), requestId, r.conversationId(), r.modelId(), r.prompt(), null,
                 r.sampling(), r.untilContextEnd(), r.user(), r.deadline(), r.stream());
     }
 
@@ -102,12 +102,12 @@ final class InferenceFixture {
     /** The same request with other sampling settings, another length and streaming. */
     static CompletionRequest withSampling(CompletionRequest r, SamplingParams sampling, boolean untilContextEnd,
                                           Boolean stream) {
-        return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(),
+        return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(), null,
                 sampling, untilContextEnd, r.user(), r.deadline(), stream);
     }
 
     static CompletionRequest withDeadline(CompletionRequest r, Instant deadline) {
-        return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(),
+        return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(), null,
                 r.sampling(), r.untilContextEnd(), r.user(), deadline, r.stream());
     }
 

@@ -66,4 +66,18 @@ public final class ArtifactKeys {
     public static String tokensManifest(String datasetId, String tokenizerId) {
         return tokensDir(datasetId, tokenizerId) + "/manifest.json";
     }
+
+    /** An evaluation's files: {@code summary.json} (its {@code EvalResult}) and {@code samples.jsonl}. */
+    public static String evalDir(String evalId) {
+        return "evals/" + evalId + "/";
+    }
+
+    public static String evalSummary(String evalId) {
+        return evalDir(evalId) + "summary.json";
+    }
+
+    /** One {@code EvalSample} per line, in example order. */
+    public static String evalSamples(String evalId) {
+        return evalDir(evalId) + "samples.jsonl";
+    }
 }

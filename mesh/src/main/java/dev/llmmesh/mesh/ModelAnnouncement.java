@@ -18,12 +18,15 @@ import java.util.Map;
  * @param config       the model's shape (GptConfig's fields)
  * @param artifact     artifact-store prefix holding {@code model.safetensors} and {@code config.json}
  * @param datasets     the datasets it was trained on by split name ({@code train}, {@code validation}, ...)
+ * @param validation   the held-out windows its training measured its validation loss on (null when it measured
+ *                     none): eval-service scores the same windows, so its perplexity and the trainer's loss agree
  * @param metrics      final numbers of its training run (loss, validation loss, steps, tokens)
  */
 public record ModelAnnouncement(String type, int schemaVersion, String modelId, ModelKind kind,
                                 @JsonAlias("parentModel") String parent, boolean adapter, String quantization,
                                 Map<String, Object> config, String tokenizerId, String artifact, String jobId,
-                                Map<String, String> datasets, Map<String, Double> metrics, Instant createdAt) {
+                                Map<String, String> datasets, ValidationWindows validation,
+                                Map<String, Double> metrics, Instant createdAt) {
     public static final String TYPE = "model";
     /** 2 since {@code kind}/{@code parent}; readers take 1 and 2. */
     public static final int SCHEMA_VERSION = 2;
@@ -50,33 +53,46 @@ public record ModelAnnouncement(String type, int schemaVersion, String modelId, 
                                          String artifact, String jobId, Map<String, Double> metrics,
                                          Instant createdAt) {
         return new ModelAnnouncement(TYPE, SCHEMA_VERSION, modelId, ModelKind.BASE, null, false, null, config,
-                tokenizerId, artifact, jobId, Map.of(), metrics, createdAt);
+                tokenizerId, artifact, jobId, Map.of(), null, metrics, createdAt);
     }
 
     public ModelAnnouncement withKind(ModelKind kind) {
         return new ModelAnnouncement(type, schemaVersion, modelId, kind, parent, adapter, quantization, config,
-                tokenizerId, artifact, jobId, datasets, metrics, createdAt);
+                tokenizerId, artifact, jobId, datasets, validation, metrics, createdAt);
     }
 
     public ModelAnnouncement withParent(String parent) {
         return new ModelAnnouncement(type, schemaVersion, modelId, kind, parent, adapter, quantization, config,
-                tokenizerId, artifact, jobId, datasets, metrics, createdAt);
+                tokenizerId, artifact, jobId, datasets, validation, metrics, createdAt);
     }
 
     /** An adapter on top of {@code base}. */
     public ModelAnnouncement asAdapterOf(String base) {
         return new ModelAnnouncement(type, schemaVersion, modelId, kind, base, true, quantization, config,
-                tokenizerId, artifact, jobId, datasets, metrics, createdAt);
+                tokenizerId, artifact, jobId, datasets, validation, metrics, createdAt);
     }
 
     public ModelAnnouncement withQuantization(String quantization) {
         return new ModelAnnouncement(type, schemaVersion, modelId, kind, parent, adapter, quantization, config,
-                tokenizerId, artifact, jobId, datasets, metrics, createdAt);
+                tokenizerId, artifact, jobId, datasets, validation, metrics, createdAt);
     }
 
     /** @param datasets split name to dataset id, e.g. {@code {"train": "ds-x", "validation": "ds-y"}} */
     public ModelAnnouncement withDatasets(Map<String, String> datasets) {
         return new ModelAnnouncement(type, schemaVersion, modelId, kind, parent, adapter, quantization, config,
-                tokenizerId, artifact, jobId, datasets, metrics, createdAt);
+                tokenizerId, artifact, jobId, datasets, validation, metrics, createdAt);
+    }
+
+    public ModelAnnouncement withValidation(ValidationWindows validation) {
+        return new ModelAnnouncement(type, schemaVersion, modelId, kind, parent, adapter, quantization, config,
+                tokenizerId, artifact, jobId, datasets, validation, metrics, createdAt);
+    }
+
+    /**
+     * Held-out token windows: window {@code i} is the {@code contextLength + 1} tokens of the dataset's token stream
+     * (under {@code tokenizerId}) starting at {@code startToken + i * stride}, for {@code i < windows}.
+     */
+    public record ValidationWindows(String datasetId, String tokenizerId, long startToken, int windows,
+                                    int contextLength, int stride) {
     }
 }

@@ -14,6 +14,8 @@ public final class Topics {
     public static final String INFERENCE_REQUESTS = "llm.inference.requests";
     public static final String INFERENCE_EVENTS = "llm.inference.events";
     public static final String DEAD_LETTER = "llm.deadletter";
+    /** Finished evaluations (compacted): key model + suite for automatic ones, the eval id for requested ones. */
+    public static final String EVAL_RESULTS = "llm.eval.results";
 
     /**
      * Partitions bound how many replicas of a consumer group share work: tokenizer shards fan out over
@@ -28,10 +30,11 @@ public final class Topics {
             MODELS, 1,
             INFERENCE_REQUESTS, 16,
             INFERENCE_EVENTS, 16,
-            DEAD_LETTER, 1);
+            DEAD_LETTER, 1,
+            EVAL_RESULTS, 1);
 
     /** Topics that keep only the latest record per key. */
-    public static final java.util.Set<String> COMPACTED = java.util.Set.of(MODELS);
+    public static final java.util.Set<String> COMPACTED = java.util.Set.of(MODELS, EVAL_RESULTS);
 
     private Topics() {
     }

@@ -67,7 +67,7 @@ final class SamplingFields {
             throw OpenAiException.invalid("conversation_id", "conversation_id must be 1-128 letters, digits, '.', "
                     + "'_' or '-'");
         }
-        return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, Ids.random("cmpl"), conversation, modelId, prompt,
+        return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, Ids.random("cmpl"), conversation, modelId, prompt, null,
                 params, maxTokens == null, fields.string("user"), Instant.now().plus(deadline), fields.bool("stream"));
     }
 

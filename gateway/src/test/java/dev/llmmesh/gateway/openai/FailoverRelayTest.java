@@ -156,7 +156,7 @@ class FailoverRelayTest {
 
     private static CompletionRequest request() {
         return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-failover-" + System.nanoTime(), null, "m",
-                "Call", SamplingParams.builder().maxTokens(100).seed(1L).echo(true).build(), false, null,
+                "Call", null, SamplingParams.builder().maxTokens(100).seed(1L).echo(true).build(), false, null,
                 Instant.now().plusSeconds(60), true);
     }
 }

@@ -94,7 +94,7 @@ class InferenceClientTest {
 
     private static CompletionRequest request() {
         return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-test-" + System.nanoTime(), null, "m",
-                "hello", SamplingParams.builder().maxTokens(4).temperature(0).seed(1L).build(), false, null,
+                "hello", null, SamplingParams.builder().maxTokens(4).temperature(0).seed(1L).build(), false, null,
                 Instant.now().plusSeconds(60), false);
     }
 }

@@ -33,8 +33,8 @@ final class Admission {
 
     /** @param capacity positions a sequence may take in this replica's decoder */
     static Outcome admit(CompletionRequest request, Tokenizer tokenizer, int capacity) {
-        if (request.prompt() == null) {
-            return new Refused(CompletionErrors.invalid("prompt", "prompt is required"));
+        if (request.prompt() == null && request.promptTokens() == null) {
+            return new Refused(CompletionErrors.invalid("prompt", "prompt or promptTokens is required"));
         }
         SamplingParams asked = request.sampling();
         if (asked == null) {
@@ -48,7 +48,19 @@ final class Admission {
         }
         Integer endOfText = tokenizer.specialTokens().get(END_OF_TEXT);
         // A prompt is a document in the model's own format, separators included.
-        int[] prompt = tokenizer.encode(request.prompt(), SpecialTokenPolicy.ALLOW_ALL);
+        int[] prompt;
+        if (request.promptTokens() != null) {
+            prompt = request.promptTokens().stream().mapToInt(Integer::intValue).toArray();
+            int vocab = tokenizer.vocabSize();
+            for (int i = 0; i < prompt.length; i++) {
+                if (prompt[i] < 0 || prompt[i] >= vocab) {
+                    return new Refused(CompletionErrors.invalid("prompt", "token " + prompt[i] + " at position " + i
+                            + " is not in the model's vocabulary of " + vocab + " tokens"));
+                }
+            }
+        } else {
+            prompt = tokenizer.encode(request.prompt(), SpecialTokenPolicy.ALLOW_ALL);
+        }
         if (prompt.length == 0) {
             if (endOfText == null) {
                 return new Refused(CompletionErrors.invalid("prompt", "the prompt is empty and the model's tokenizer"

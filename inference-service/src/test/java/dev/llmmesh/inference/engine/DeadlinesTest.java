@@ -17,7 +17,7 @@ class DeadlinesTest {
     private final Deadlines deadlines = new Deadlines(Clock.fixed(NOW, ZoneOffset.UTC));
 
     private static CompletionRequest due(Instant deadline) {
-        return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "r", null, "m", "p",
+        return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "r", null, "m", "p", null,
                 SamplingParams.greedy(1), false, null, deadline, null);
     }
 

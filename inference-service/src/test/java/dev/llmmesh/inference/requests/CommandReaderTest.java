@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CommandReaderTest {
     private static final CompletionRequest REQUEST = new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-1",
-            null, "m", "Hi", SamplingParams.builder().maxTokens(3).seed(5L).build(), false, null,
+            null, "m", "Hi", null, SamplingParams.builder().maxTokens(3).seed(5L).build(), false, null,
             Instant.parse("2026-12-02T08:20:00Z"), null);
 
     private static String json(InferenceCommand command) throws Exception {

@@ -21,7 +21,8 @@ public final class JobTypes {
             TokenizerJob.TokenizeDataset.TYPE,
             TokenizerJob.TokenizeShard.TYPE,
             TrainerJob.Pretrain.TYPE,
-            TrainerJob.DeleteModel.TYPE);
+            TrainerJob.DeleteModel.TYPE,
+            EvalJob.Evaluate.TYPE);
 
     private JobTypes() {
     }

@@ -35,7 +35,7 @@ class CompletionRequestWireTest {
                 .minP(0.05).repetitionPenalty(1.3).presencePenalty(0.5).frequencyPenalty(-0.25)
                 .stop(List.of("\n\n", "END")).stopTokenIds(List.of(50256, 13)).seed(-42L).n(3).logprobs(5)
                 .echo(true).build();
-        var request = new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-1", "conv-1", "m", "Once",
+        var request = new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-1", "conv-1", "m", "Once", null,
                 sampling, false, "user-1", DEADLINE, false);
 
         String json = json(request);
@@ -59,7 +59,7 @@ class CompletionRequestWireTest {
     @Test
     void nullSeedLogprobsAndEmptyListsSurviveTheRoundTrip() throws Exception {
         SamplingParams sampling = SamplingParams.builder().maxTokens(0).echo(true).build();
-        var request = new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-2", null, "m", "", sampling,
+        var request = new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-2", null, "m", "", null, sampling,
                 false, null, null, null);
 
         InferenceCommand back = read(json(request));
@@ -75,7 +75,7 @@ class CompletionRequestWireTest {
 
     @Test
     void aRequestUpToTheContextEndHasNoMaxTokensWhateverTheSamplingSays() throws Exception {
-        var request = new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-3", null, "m", "Hi",
+        var request = new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-3", null, "m", "Hi", null,
                 SamplingParams.builder().maxTokens(99).seed(1L).build(), true, null, DEADLINE, true);
 
         var back = (CompletionRequest) read(json(request));
@@ -88,7 +88,7 @@ class CompletionRequestWireTest {
 
     @Test
     void aBadSamplingValueFailsToParseWithTheMessageNamingTheField() throws Exception {
-        String json = json(new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-4", null, "m", "Hi",
+        String json = json(new CompletionRequest(InferenceCommand.SCHEMA_VERSION, "cmpl-4", null, "m", "Hi", null,
                 SamplingParams.builder().seed(1L).build(), false, null, null, null))
                 .replace("\"topP\":1.0", "\"topP\":7");
         assertTrue(json.contains("\"topP\":7"), json);

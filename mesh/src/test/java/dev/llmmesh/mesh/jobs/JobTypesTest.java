@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class JobTypesTest {
-    private static final List<Class<?>> FAMILIES = List.of(TokenizerJob.class, TrainerJob.class);
+    private static final List<Class<?>> FAMILIES = List.of(TokenizerJob.class, TrainerJob.class, EvalJob.class);
 
     @Test
     void everyJobRecordOfEveryServiceFamilyIsRegisteredOnceUnderItsOwnType() {
@@ -59,10 +59,12 @@ class JobTypesTest {
     }
 
     @Test
-    void internalTypesAreNotSubmittableAndOnlyTrainingJobsAreCancellable() {
+    void internalTypesAreNotSubmittableAndOnlyLongJobsAreCancellable() {
         assertTrue(JobTypes.submittable("tokenize-shard").isEmpty());
-        assertEquals("train-tokenizer, tokenize-dataset, pretrain, delete-model", JobTypes.submittableNames());
+        assertEquals("train-tokenizer, tokenize-dataset, pretrain, delete-model, evaluate",
+                JobTypes.submittableNames());
         assertTrue(JobTypes.cancellable("pretrain"));
+        assertTrue(JobTypes.cancellable("evaluate"));
         assertFalse(JobTypes.cancellable("delete-model"));
         assertFalse(JobTypes.cancellable("no-such-type"));
     }
