@@ -62,13 +62,18 @@ class MeshTopics {
     }
 
     @Bean
+    NewTopic evalResults() {
+        return topic(Topics.EVAL_RESULTS);
+    }
+
+    @Bean
     NewTopic deadLetter() {
         return topic(Topics.DEAD_LETTER);
     }
 
     private NewTopic topic(String name) {
         var topic = new NewTopic(name, Topics.PARTITIONS.get(name), replicationFactor);
-        // The model registry keeps every model's latest announcement forever.
+        // The model registry and the eval results keep every key's latest record forever.
         return Topics.COMPACTED.contains(name)
                 ? topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)) : topic;
     }

@@ -4,8 +4,15 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.MeshJob;
+import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.datasets.DatasetFormat;
+import dev.llmmesh.mesh.datasets.Datasets;
+import dev.llmmesh.mesh.eval.EvalParameters;
 import dev.llmmesh.mesh.eval.EvalTask;
+import dev.llmmesh.mesh.eval.TaskDatasets;
+
+import java.io.IOException;
 
 /** A message on {@code llm.eval.jobs}: jobs that measure models. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
@@ -58,12 +65,56 @@ public sealed interface EvalJob extends MeshJob {
 
         @Override
         public void validate(JobContext context) throws InvalidJobException {
-            context.model("modelId", modelId);
-            if (datasetId != null) {
+            ModelAnnouncement model = context.model("modelId", modelId);
+            EvalParameters checked = EvalParameters.check(task, parameters, contextLength(model));
+            if (datasetId == null) {
+                heldOutWindows(model);
+            } else {
                 context.dataset("datasetId", datasetId);
+                DatasetFormat format = format(context, datasetId);
+                if (!TaskDatasets.formats(task).contains(format)) {
+                    throw new InvalidJobException("datasetId", "dataset '" + datasetId + "' is " + format.apiName()
+                            + "; task " + task.wireName() + " reads " + TaskDatasets.names(task));
+                }
             }
             if (judgeModelId != null) {
                 context.model("judgeModelId", judgeModelId);
+            }
+            if (checked.baselineModelId() != null) {
+                context.model("parameters.baselineModelId", checked.baselineModelId());
+            }
+        }
+
+        /** Without a dataset only a base model's own held-out windows can be scored, and they fix the windows. */
+        private void heldOutWindows(ModelAnnouncement model) throws InvalidJobException {
+            if (task != EvalTask.PERPLEXITY) {
+                throw new InvalidJobException("datasetId", "task " + task.wireName() + " needs a datasetId ("
+                        + TaskDatasets.names(task) + ")");
+            }
+            if (model.validation() == null) {
+                throw new InvalidJobException("datasetId", "model '" + modelId + "' published no validation windows;"
+                        + " give a datasetId (" + TaskDatasets.names(task) + ") to measure its perplexity on");
+            }
+            if (parameters != null && parameters.size() > 0) {
+                String name = parameters.fieldNames().next();
+                throw new InvalidJobException("parameters." + name, "the model's validation windows fix the context"
+                        + " and stride; give a datasetId to choose " + name);
+            }
+        }
+
+        /** The model's context length (GptConfig's {@code contextLength}). */
+        public static int contextLength(ModelAnnouncement model) {
+            Object context = model.config() == null ? null : model.config().get("contextLength");
+            return context instanceof Number n ? n.intValue() : Integer.MAX_VALUE;
+        }
+
+        private static DatasetFormat format(JobContext context, String datasetId) throws InvalidJobException {
+            try {
+                return new Datasets(context.artifacts()).find(datasetId).orElseThrow(() -> new InvalidJobException(
+                        "datasetId", "no dataset '" + datasetId + "'")).datasetFormat();
+            } catch (IOException e) {
+                throw new InvalidJobException("datasetId", "dataset '" + datasetId + "' cannot be read: "
+                        + e.getMessage());
             }
         }
     }

@@ -21,6 +21,7 @@ import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.jobs.InvalidJobException;
 import dev.llmmesh.mesh.jobs.JobContext;
 import dev.llmmesh.mesh.jobs.TrainerJob;
+import dev.llmmesh.servicekit.datasets.TokenShardReader;
 import dev.llmmesh.servicekit.jobs.JobFailedException;
 import dev.llmmesh.servicekit.jobs.JobLifecycle;
 import dev.llmmesh.servicekit.jobs.JobRun;

@@ -1,4 +1,4 @@
-package dev.llmmesh.trainer.jobs;
+package dev.llmmesh.servicekit.datasets;
 
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.ArtifactStore;
@@ -16,7 +16,10 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A tokenized dataset's shards, from Redis when cached there, else from the artifact store. */
+/**
+ * A tokenized dataset's shards, from Redis when cached there, else from the artifact store: how the trainer reads its
+ * training stream and eval-service the held-out windows of it, so both see the same tokens.
+ */
 @Singleton
 public class TokenShardReader {
     private static final Logger LOG = LoggerFactory.getLogger(TokenShardReader.class);
