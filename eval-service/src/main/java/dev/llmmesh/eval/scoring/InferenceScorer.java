@@ -1,0 +1,288 @@
+package dev.llmmesh.eval.scoring;
+
+import dev.llmmesh.core.generate.SamplingParams;
+import dev.llmmesh.mesh.Ids;
+import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.inference.CompletionChunk;
+import dev.llmmesh.mesh.inference.CompletionChunk.InferenceError;
+import dev.llmmesh.mesh.inference.CompletionChunk.TokenInfo;
+import dev.llmmesh.mesh.inference.CompletionRequest;
+import dev.llmmesh.mesh.inference.InferenceCommand;
+import dev.llmmesh.servicekit.KafkaClientProperties;
+import io.micronaut.configuration.kafka.annotation.KafkaClient;
+import io.micronaut.context.annotation.Value;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Scores through the inference replicas with the gateway's protocol: a {@link CompletionRequest} on
+ * {@code llm.inference.requests}, its chunks read back from {@code llm.inference.events}. Requests are seeded and
+ * keyed by their id, so they spread over the partitions (hence the replicas, which batch them), and a replica
+ * that takes one over regenerates the same tokens: what a choice already has is kept by position.
+ *
+ * <p>This replica reads every partition of the events from the end (assigned, no group: only its own requests
+ * matter, and nothing is left behind per instance). A model being loaded answers {@code model_loading}: the
+ * request is sent again after the pause it names.
+ */
+@Singleton
+public class InferenceScorer {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceScorer.class);
+    private static final String USER = "eval-service";
+
+    private final Producer<String, byte[]> producer;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Duration timeout;
+    private final Map<String, Pending> waiting = new ConcurrentHashMap<>();
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("scoring-timer").factory());
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public InferenceScorer(@KafkaClient("eval-inference") Producer<String, byte[]> producer, KafkaClientProperties kafka,
+                           @Value("${llm.eval.request-timeout:300s}") Duration timeout) {
+        this.producer = producer;
+        this.timeout = timeout;
+        Map<String, Object> config = new HashMap<>(kafka.consumer(Map.of()));
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        this.thread = Thread.ofPlatform().daemon().name("scoring-events").start(this::run);
+        timer.scheduleAtFixedRate(this::expire, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Log probabilities of every token of {@code prompt} but the first, each given the tokens before it. */
+    public CompletableFuture<double[]> promptLogprobs(String modelId, int[] prompt, long seed) {
+        List<Integer> tokens = new ArrayList<>(prompt.length);
+        for (int token : prompt) {
+            tokens.add(token);
+        }
+        SamplingParams sampling = SamplingParams.builder().maxTokens(0).temperature(0).echo(true).logprobs(1)
+                .seed(seed).build();
+        return complete(request(modelId, null, tokens, sampling)).thenApply(c -> c.promptLogprobs(1));
+    }
+
+    /** Greedy (temperature 0) text after {@code prompt}, up to {@code maxTokens} tokens or a stop text. */
+    public CompletableFuture<Completion> generate(String modelId, String prompt, int maxTokens, List<String> stop,
+                                                  long seed) {
+        SamplingParams sampling = SamplingParams.builder().maxTokens(maxTokens).temperature(0).stop(stop).seed(seed)
+                .build();
+        return complete(request(modelId, prompt, null, sampling));
+    }
+
+    private static CompletionRequest request(String modelId, String prompt, List<Integer> tokens,
+                                             SamplingParams sampling) {
+        return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, Ids.random("eval"), null, modelId, prompt,
+                tokens, sampling, false, USER, null, false);
+    }
+
+    public CompletableFuture<Completion> complete(CompletionRequest request) {
+        Pending pending = new Pending(request);
+        try {
+            if (!ready.await(30, TimeUnit.SECONDS)) {
+                throw new ScoringException(request.modelId(), "not connected to " + Topics.INFERENCE_EVENTS + " within 30 s; check "
+                        + "the broker", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pending.future.completeExceptionally(e);
+            return pending.future;
+        }
+        waiting.put(request.requestId(), pending);
+        pending.future.whenComplete((c, e) -> waiting.remove(request.requestId()));
+        send(pending);
+        return pending.future;
+    }
+
+    private void send(Pending pending) {
+        pending.touch();
+        CompletionRequest request = pending.request;
+        try {
+            producer.send(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, request.routingKey(), Json.bytes(request)),
+                    (metadata, e) -> {
+                        if (e != null) {
+                            pending.future.completeExceptionally(new ScoringException(request.modelId(), "Kafka did not take the "
+                                    + "scoring request: " + e.getMessage(), null));
+                        }
+                    });
+        } catch (RuntimeException e) {
+            pending.future.completeExceptionally(new ScoringException(request.modelId(), "Kafka did not take the scoring request: "
+                    + e.getMessage(), null));
+        }
+    }
+
+    private void receive(ConsumerRecord<String, byte[]> record) {
+        Pending pending = record.key() == null ? null : waiting.get(record.key());
+        if (pending == null) {
+            return;
+        }
+        CompletionChunk chunk;
+        try {
+            chunk = Json.LENIENT.readValue(record.value(), CompletionChunk.class);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("unreadable inference chunk for {}: {}", record.key(), e.toString());
+            return;
+        }
+        synchronized (pending) {
+            pending.touch();
+            if (chunk.error() != null) {
+                failed(pending, chunk.error());
+                return;
+            }
+            if (chunk.index() != 0) {
+                return;
+            }
+            pending.add(chunk);
+            if (chunk.last()) {
+                pending.future.complete(pending.whole());
+            }
+        }
+    }
+
+    private void failed(Pending pending, InferenceError error) {
+        if (InferenceError.MODEL_LOADING.equals(error.code())) {
+            long pause = error.retryAfterSeconds() == null ? 1 : Math.max(1, error.retryAfterSeconds());
+            pending.reset();
+            timer.schedule(() -> send(pending), pause, TimeUnit.SECONDS);
+            return;
+        }
+        pending.future.completeExceptionally(new ScoringException(pending.request.modelId(), error.message(), error));
+    }
+
+    /** A request nothing was heard of for {@code timeout} fails; a model being loaded keeps it alive by answering. */
+    private void expire() {
+        long now = System.nanoTime();
+        for (Pending pending : waiting.values()) {
+            if (now - pending.lastHeard > timeout.toNanos()) {
+                pending.future.completeExceptionally(new ScoringException(pending.request.modelId(), "no inference replica answered scoring "
+                        + "request " + pending.request.requestId() + " for model '" + pending.request.modelId()
+                        + "' within " + timeout.toSeconds() + " s; check that inference-service is running", null));
+            }
+        }
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = partitions();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            // Resolves "the end" now: a request sent after this is answered after it.
+            partitions.forEach(consumer::position);
+            ready.countDown();
+            while (running) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    receive(record);
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.error("reading {} failed; scoring stops", Topics.INFERENCE_EVENTS, e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private List<TopicPartition> partitions() {
+        while (running) {
+            var infos = consumer.partitionsFor(Topics.INFERENCE_EVENTS, Duration.ofSeconds(10));
+            if (infos != null && !infos.isEmpty()) {
+                return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new WakeupException();
+    }
+
+    @PreDestroy
+    void close() throws InterruptedException {
+        running = false;
+        timer.shutdownNow();
+        consumer.wakeup();
+        thread.join(10_000);
+    }
+
+    /** A request's first choice so far, by position: a replica that took it over repeats what came before. */
+    private static final class Pending {
+        final CompletionRequest request;
+        final CompletableFuture<Completion> future = new CompletableFuture<>();
+        volatile long lastHeard = System.nanoTime();
+        List<TokenInfo> echo;
+        final List<TokenInfo> tokens = new ArrayList<>();
+        final StringBuilder text = new StringBuilder();
+        int textLength;
+        String finishReason;
+
+        Pending(CompletionRequest request) {
+            this.request = request;
+        }
+
+        void touch() {
+            lastHeard = System.nanoTime();
+        }
+
+        void reset() {
+            echo = null;
+            tokens.clear();
+            text.setLength(0);
+            textLength = 0;
+            finishReason = null;
+        }
+
+        void add(CompletionChunk chunk) {
+            if (chunk.echo() != null && echo == null) {
+                echo = List.copyOf(chunk.echo());
+            }
+            List<TokenInfo> more = chunk.tokens() == null ? List.of() : chunk.tokens();
+            for (int i = Math.max(0, tokens.size() - chunk.offset()); i < more.size(); i++) {
+                tokens.add(more.get(i));
+            }
+            String piece = chunk.text() == null ? "" : chunk.text();
+            int pieceLength = piece.codePointCount(0, piece.length());
+            int skip = Math.clamp((long) textLength - chunk.textOffset(), 0, pieceLength);
+            if (skip < pieceLength) {
+                text.append(piece, piece.offsetByCodePoints(0, skip), piece.length());
+                textLength += pieceLength - skip;
+            }
+            if (chunk.finishReason() != null) {
+                finishReason = chunk.finishReason();
+            }
+        }
+
+        Completion whole() {
+            return new Completion(echo == null ? List.of() : echo, List.copyOf(tokens), text.toString(),
+                    finishReason);
+        }
+    }
+}
