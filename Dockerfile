@@ -23,7 +23,7 @@ COPY . .
 RUN --mount=type=cache,target=/root/.m2 \
     if [ -z "$MODULE" ] || [ ! -f "$MODULE/pom.xml" ]; then \
       echo "MODULE must name a service module (docker build --build-arg MODULE=gateway ., or" \
-           "tokenizer-service, trainer-service, inference-service), not '$MODULE'" >&2; exit 1; \
+           "tokenizer-service, trainer-service, inference-service, eval-service), not '$MODULE'" >&2; exit 1; \
     fi \
  && mvn -B -q -pl "$MODULE" -am package -DskipTests \
  && mkdir -p /out/web \

@@ -22,11 +22,13 @@ public final class ServiceCatalog {
     public static final Entry TRAINER = new Entry("trainer-service", 8082, Map.of(), true);
     /** Replicas share llm.inference.requests in group "inference": `up --replicas inference-service=4`. */
     public static final Entry INFERENCE = new Entry("inference-service", 8083, Map.of(), true);
+    /** Scores through inference-service over Kafka; replicas share llm.eval.jobs in group "eval". */
+    public static final Entry EVAL = new Entry("eval-service", 8084, Map.of(), true);
     /** Last: it proxies tokenizer-service, so it starts once that answers. */
     public static final Entry GATEWAY = new Entry("gateway", 8080, ServiceEnv.localGateway(TOKENIZER.port()), false);
 
     /** A service joins the local stack by one line here (and its jar in bin/llm-mesh's build check). */
-    public static final List<Entry> SERVICES = List.of(TOKENIZER, TRAINER, INFERENCE, GATEWAY);
+    public static final List<Entry> SERVICES = List.of(TOKENIZER, TRAINER, INFERENCE, EVAL, GATEWAY);
 
     private ServiceCatalog() {
     }

@@ -28,7 +28,7 @@ class ReplicasTest {
         var plan = StackPlan.of(home, data(), JAVA, Optional.empty(), Map.of(),
                 Replicas.parse(List.of("tokenizer-service=3")));
         assertEquals(List.of("kafka", "tokenizer-service", "tokenizer-service-2", "tokenizer-service-3",
-                "trainer-service", "inference-service", "gateway"), plan.components().stream().map(Component::name).toList());
+                "trainer-service", "inference-service", "eval-service", "gateway"), plan.components().stream().map(Component::name).toList());
         assertEquals(List.of(8081, 8181, 8281), List.of(port(plan, "tokenizer-service"),
                 port(plan, "tokenizer-service-2"), port(plan, "tokenizer-service-3")));
         var second = (MicronautService) plan.component("tokenizer-service-2").orElseThrow();

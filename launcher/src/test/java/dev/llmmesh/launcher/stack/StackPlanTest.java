@@ -24,9 +24,9 @@ class StackPlanTest {
     @Test
     void startsRedisThenKafkaThenServicesAndStopsInReverse() {
         var plan = StackPlan.of(home, data(), JAVA, Optional.of(Path.of("/usr/bin/redis-server")), Map.of());
-        assertEquals(List.of("redis", "kafka", "tokenizer-service", "trainer-service", "inference-service", "gateway"),
+        assertEquals(List.of("redis", "kafka", "tokenizer-service", "trainer-service", "inference-service", "eval-service", "gateway"),
                 names(plan.components()), "the gateway starts once the services it proxies answer");
-        assertEquals(List.of("gateway", "inference-service", "trainer-service", "tokenizer-service", "kafka", "redis"), names(plan.stopOrder()));
+        assertEquals(List.of("gateway", "eval-service", "inference-service", "trainer-service", "tokenizer-service", "kafka", "redis"), names(plan.stopOrder()));
         assertEquals(1, plan.notes().size(), plan.notes().toString());
         assertTrue(plan.notes().getFirst().contains("API keys off"), plan.notes().getFirst());
     }
@@ -96,7 +96,7 @@ class StackPlanTest {
     void withoutRedisThereIsNoRedisComponentNoRedisUriAndANote() {
         // A REDIS_URI left in the user's shell must not switch on a cache that has no server.
         var plan = StackPlan.of(home, data(), JAVA, Optional.empty(), Map.of("REDIS_URI", "redis://elsewhere:6379"));
-        assertEquals(List.of("kafka", "tokenizer-service", "trainer-service", "inference-service", "gateway"), names(plan.components()));
+        assertEquals(List.of("kafka", "tokenizer-service", "trainer-service", "inference-service", "eval-service", "gateway"), names(plan.components()));
         assertFalse(service(plan).env().containsKey(ServiceEnv.REDIS_URI));
         assertFalse(((MicronautService) plan.component("gateway").orElseThrow()).env().containsKey(ServiceEnv.REDIS_URI));
         assertTrue(plan.redisUri().isEmpty());
