@@ -65,7 +65,7 @@ class TokenWindowsTest {
                     }
                 }
             }
-            try (var batch = windows.validationBatch(manager, 0, 4)) {
+            try (var batch = windows.validationBatch(manager, 0, 4, 4)) {
                 assertEquals(firstValidation, batch.x().toIntArray()[0]);
             }
         }
