@@ -122,6 +122,7 @@ public final class PretrainRun implements AutoCloseable {
         }
         double lastLoss = Double.NaN;
         Double lastValidation = null;
+        long validatedAt = -1;
         boolean wasCancelled = false;
         while (step < config.maxSteps()) {
             if (cancelled.getAsBoolean()) {
@@ -133,12 +134,18 @@ public final class PretrainRun implements AutoCloseable {
             if (config.evalEvery() > 0 && data.validationWindows() > 0
                     && (step % config.evalEvery() == 0 || step == config.maxSteps())) {
                 lastValidation = validationLoss();
+                validatedAt = step;
                 metrics = withValidation(metrics, lastValidation);
             }
             listener.accept(metrics);
             if (checkpointRoot != null && config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
                 writeCheckpoint();
             }
+        }
+        // The published validation loss is of the final weights (a run resumed at its last step, or one without
+        // periodic passes, has not measured them yet): eval-service rescores these windows and must agree.
+        if (!wasCancelled && step > 0 && data.validationWindows() > 0 && validatedAt != step) {
+            lastValidation = validationLoss();
         }
         Path last = null;
         // A run stopped before its first step has learned nothing: a checkpoint of its initial weights would
@@ -150,18 +157,36 @@ public final class PretrainRun implements AutoCloseable {
         return new PretrainResult(step, wasCancelled, lastLoss, lastValidation, skippedSteps, peak, last);
     }
 
-    /** Mean loss over the first {@code evalBatches} validation batches, without dropout or gradients. */
+    /**
+     * The held-out windows a validation pass scores: the first {@code evalBatches * batchSize} of the validation
+     * tail, or all of them when there are fewer, each once.
+     */
+    public TokenWindows.Validation validationWindows() {
+        return data.validation((int) Math.min((long) config.evalBatches() * config.batchSize(), Integer.MAX_VALUE));
+    }
+
+    /**
+     * Mean next-token loss (nats) over every target of {@link #validationWindows()}, without dropout or gradients.
+     * Every window has {@code contextLength} targets, so weighting each batch by its window count makes this the
+     * mean over tokens, also when the last batch is smaller.
+     */
     public double validationLoss() {
+        int windows = validationWindows().windows();
+        if (windows == 0) {
+            throw new IllegalStateException("no validation windows (validationFraction is 0)");
+        }
+        int batchSize = config.batchSize();
         double sum = 0;
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-            for (int i = 0; i < config.evalBatches(); i++) {
+            for (int i = 0; (long) i * batchSize < windows; i++) {
                 try (NDManager scope = model.manager().newSubManager()) {
-                    TokenWindows.Batch batch = data.validationBatch(scope, i, config.batchSize());
-                    sum += NextTokenLoss.mean(model.forward(batch.x(), false), batch.y()).getFloat();
+                    TokenWindows.Batch batch = data.validationBatch(scope, i, batchSize, windows);
+                    long inBatch = batch.x().getShape().get(0);
+                    sum += inBatch * (double) NextTokenLoss.mean(model.forward(batch.x(), false), batch.y()).getFloat();
                 }
             }
         }
-        return sum / config.evalBatches();
+        return sum / windows;
     }
 
     private StepMetrics trainStep() {

@@ -118,6 +118,10 @@ public final class TokenWindows {
         return contextLength;
     }
 
+    public int stride() {
+        return stride;
+    }
+
     public int trainWindows() {
         return trainWindows;
     }
@@ -153,19 +157,51 @@ public final class TokenWindows {
     }
 
     /**
-     * Validation batch {@code index}: windows {@code index*batchSize ..} in stream order, wrapping around, so
-     * every evaluation scores the same samples and losses are comparable over a run.
+     * Validation batch {@code index}: windows {@code index*batchSize ..} in stream order, never wrapping around, so
+     * every evaluation scores the same distinct samples and losses are comparable over a run. The last batch of
+     * {@code limit} windows is smaller when {@code batchSize} does not divide it.
+     *
+     * @param limit how many validation windows a pass scores ({@link #validation(int)}'s count)
      */
-    public Batch validationBatch(NDManager manager, int index, int batchSize) {
+    public Batch validationBatch(NDManager manager, int index, int batchSize, int limit) {
         if (validationWindows == 0) {
             throw new IllegalStateException("no validation windows (validationFraction is 0)");
         }
-        int[] starts = new int[batchSize];
-        for (int b = 0; b < batchSize; b++) {
-            long window = ((long) index * batchSize + b) % validationWindows;
-            starts[b] = (int) ((firstValidationWindow + window) * stride);
+        int count = Math.min(limit, validationWindows);
+        int first = Math.multiplyExact(index, batchSize);
+        if (index < 0 || batchSize <= 0 || first >= count) {
+            throw new IndexOutOfBoundsException("validation batch " + index + " of " + batchSize
+                    + " windows is past the " + count + " windows scored");
+        }
+        int[] starts = new int[Math.min(batchSize, count - first)];
+        for (int b = 0; b < starts.length; b++) {
+            starts[b] = Math.toIntExact((firstValidationWindow + (long) first + b) * stride);
         }
         return batch(manager, starts);
+    }
+
+    /**
+     * The held-out windows a validation pass of at most {@code maxWindows} windows scores: the first ones of the
+     * validation tail, in stream order, each with all its {@code contextLength} targets.
+     */
+    public Validation validation(int maxWindows) {
+        if (maxWindows <= 0) {
+            throw new IllegalArgumentException("maxWindows must be positive, got " + maxWindows);
+        }
+        long start = validationWindows == 0 ? 0 : validationWindowStart(0);
+        return new Validation(start, Math.min(maxWindows, validationWindows), contextLength, stride);
+    }
+
+    /**
+     * Held-out windows by position in the token stream: window {@code i} is the {@code contextLength + 1} tokens
+     * from {@code startToken + i * stride}; its input is the first {@code contextLength}, its targets the last
+     * {@code contextLength}, all of them scored. {@code windows} is 0 when nothing is held out.
+     */
+    public record Validation(long startToken, int windows, int contextLength, int stride) {
+        /** Tokens scored: every target of every window (windows may overlap when stride < contextLength). */
+        public long targets() {
+            return (long) windows * contextLength;
+        }
     }
 
     public DataPosition position() {

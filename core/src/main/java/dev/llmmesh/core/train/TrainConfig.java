@@ -18,8 +18,10 @@ package dev.llmmesh.core.train;
  * @param eps                   AdamW denominator epsilon
  * @param gradClip              maximum global L2 norm of the gradients; 0 disables clipping
  * @param gradAccumulation      micro-batches summed into one optimizer step
- * @param evalEvery             steps between validation passes; 0 disables them
- * @param evalBatches           micro-batches per validation pass
+ * @param evalEvery             steps between validation passes; 0 disables the periodic ones (a finished run
+ *                              still measures its final weights once)
+ * @param evalBatches           batches per validation pass: it scores that many times batchSize distinct
+ *                              held-out windows, or all of them when there are fewer
  * @param checkpointEvery       steps between checkpoints; 0 writes one only at the end
  * @param seed                  seeds the data order and the engine (dropout) RNG
  * @param decayEmbeddings       whether wte/wpe are decayed too (nanoGPT does: they are 2-D)

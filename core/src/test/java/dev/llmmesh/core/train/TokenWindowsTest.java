@@ -65,10 +65,29 @@ class TokenWindowsTest {
                     }
                 }
             }
-            try (var batch = windows.validationBatch(manager, 0, 4)) {
+            try (var batch = windows.validationBatch(manager, 0, 4, 4)) {
                 assertEquals(firstValidation, batch.x().toIntArray()[0]);
             }
         }
+    }
+
+    @Test
+    void aValidationPassScoresDistinctWindowsAndSaysWhich() {
+        // 100 tokens, windows of 5 every 4: 24 windows, round(2.4) = 2 held out, from window 22 (token 88)
+        TokenWindows windows = new TokenWindows(range(100), 4, 4, 0.1, 1);
+        assertEquals(new TokenWindows.Validation(88, 2, 4, 4), windows.validation(8));
+        assertEquals(new TokenWindows.Validation(88, 1, 4, 4), windows.validation(1));
+        assertEquals(8, windows.validation(8).targets());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // a pass of up to 3 windows a batch: one batch of the 2 there are, never wrapping back to the first
+            try (var batch = windows.validationBatch(manager, 0, 3, 8)) {
+                assertArrayEquals(new int[]{88, 89, 90, 91, 92, 93, 94, 95}, batch.x().toIntArray());
+                assertArrayEquals(new int[]{89, 90, 91, 92, 93, 94, 95, 96}, batch.y().toIntArray());
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> windows.validationBatch(manager, 1, 3, 8));
+        }
+        TokenWindows none = new TokenWindows(range(100), 4, 4, 0, 1);
+        assertEquals(0, none.validation(8).windows());
     }
 
     @Test
