@@ -2,6 +2,10 @@ package dev.llmmesh.eval.tasks;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmmesh.core.eval.LossTally;
+import dev.llmmesh.core.eval.PerplexityResult;
+import dev.llmmesh.core.eval.SlidingWindows;
+import dev.llmmesh.core.eval.SlidingWindows.Window;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
 import dev.llmmesh.mesh.ArtifactKeys;
@@ -34,15 +38,15 @@ import java.util.concurrent.CompletableFuture;
  *   <li>Without a dataset, a base model's validation windows (its announcement's spec), read from the token stream
  *       exactly as the trainer read it: every target of every window counts, as in the trainer's validation loss,
  *       so the two agree.</li>
- *   <li>With a text dataset, its text under the model's tokenizer, in sliding windows of {@code contextLength}
- *       every {@code stride} tokens; each window counts only the targets no earlier window counted, so every token
- *       but the first is scored once, with up to {@code contextLength - stride} tokens of context before it.</li>
+ *   <li>With a text dataset, its text under the model's tokenizer, in HuggingFace's strided windows of
+ *       {@code contextLength} tokens every {@code stride} ({@link SlidingWindows#plan}): every token but the first
+ *       is scored once, with at least {@code contextLength - stride} tokens of context past the first window.</li>
  * </ul>
+ * A window is sent whole as token ids, so it must fit the model's context: the trainer's windows are
+ * {@code contextLength + 1} tokens, which fit a model trained on contexts shorter than its position table.
  */
 @Singleton
 public class PerplexityRunner implements TaskRunner {
-    private static final double Z95 = 1.959963984540054;
-
     private final TokenShardReader shards;
     private final TokenizerRegistry tokenizers;
     private final FileArtifactStore artifacts;
@@ -63,7 +67,7 @@ public class PerplexityRunner implements TaskRunner {
         var job = run.job();
         Map<String, Object> parameters = new LinkedHashMap<>();
         int[] stream;
-        List<TokenWindow> windows;
+        List<Window> windows;
         String datasetId;
         if (job.datasetId() == null) {
             ValidationWindows spec = run.model().validation();
@@ -73,7 +77,7 @@ public class PerplexityRunner implements TaskRunner {
             }
             datasetId = spec.datasetId();
             stream = concatenate(shards.read(spec.datasetId(), spec.tokenizerId()).shards());
-            windows = validationWindows(spec, stream.length);
+            windows = validationWindows(spec, stream.length, EvalJob.Evaluate.contextLength(run.model()));
             parameters.put("windows", "validation");
             parameters.put("tokenizerId", spec.tokenizerId());
             parameters.put("startToken", spec.startToken());
@@ -84,16 +88,16 @@ public class PerplexityRunner implements TaskRunner {
             int context = run.parameters().contextLength(EvalJob.Evaluate.contextLength(run.model()));
             int stride = run.parameters().stride(context);
             stream = tokenize(run, datasetId);
-            windows = slidingWindows(stream.length, context, stride);
+            windows = SlidingWindows.plan(stream.length, context, stride);
             parameters.put("windows", "sliding");
             parameters.put("contextLength", context);
             parameters.put("stride", stride);
         }
-        List<Example<TokenWindow>> all = new ArrayList<>(windows.size());
+        List<Example<Window>> all = new ArrayList<>(windows.size());
         for (int i = 0; i < windows.size(); i++) {
             all.add(new Example<>(i, windows.get(i)));
         }
-        List<Example<TokenWindow>> examples = Examples.draw(all, job.maxExamples(), run.seed());
+        List<Example<Window>> examples = Examples.draw(all, job.maxExamples(), run.seed());
         int[] tokens = stream;
         Optional<List<EvalSample>> scored = run.score(examples, example -> score(run, tokens, example),
                 PerplexityRunner::figures);
@@ -115,39 +119,28 @@ public class PerplexityRunner implements TaskRunner {
                 details));
     }
 
-    /** The trainer's windows: {@code contextLength + 1} tokens from {@code startToken + i * stride}, every target. */
-    static List<TokenWindow> validationWindows(ValidationWindows spec, long streamTokens) throws JobFailedException {
-        List<TokenWindow> windows = new ArrayList<>(spec.windows());
-        for (int i = 0; i < spec.windows(); i++) {
-            long begin = spec.startToken() + (long) i * spec.stride();
-            long end = begin + spec.contextLength() + 1;
-            if (end > streamTokens) {
-                throw new JobFailedException("datasetId", "validation window " + i + " ends at token " + end
-                        + " but dataset '" + spec.datasetId() + "' has " + streamTokens + " tokens under '"
-                        + spec.tokenizerId() + "': it was tokenized again since the model was trained");
-            }
-            windows.add(new TokenWindow(begin, end, begin + 1));
+    /** The trainer's windows, every target counted, checked against the stream and the model's context. */
+    static List<Window> validationWindows(ValidationWindows spec, long streamTokens, int modelContext)
+            throws JobFailedException {
+        List<Window> windows = SlidingWindows.of(spec.startToken(), spec.windows(), spec.contextLength(),
+                spec.stride());
+        if (!windows.isEmpty() && windows.getLast().end() > streamTokens) {
+            throw new JobFailedException("datasetId", "the validation windows end at token " + windows.getLast().end()
+                    + " but dataset '" + spec.datasetId() + "' has " + streamTokens + " tokens under '"
+                    + spec.tokenizerId() + "': it was tokenized again since the model was trained");
         }
-        return windows;
-    }
-
-    /** Windows of {@code context + 1} tokens every {@code stride}; each scores what no window before it did. */
-    static List<TokenWindow> slidingWindows(long streamTokens, int context, int stride) {
-        List<TokenWindow> windows = new ArrayList<>();
-        long scoredUpTo = 1;
-        for (long begin = 0; scoredUpTo < streamTokens; begin += stride) {
-            long end = Math.min(begin + context + 1, streamTokens);
-            if (end > scoredUpTo) {
-                windows.add(new TokenWindow(begin, end, Math.max(scoredUpTo, begin + 1)));
-                scoredUpTo = end;
-            }
+        if (spec.contextLength() + 1 > modelContext) {
+            throw new JobFailedException("datasetId", "the validation windows are " + (spec.contextLength() + 1)
+                    + " tokens (a context of " + spec.contextLength() + " and its last target) but the model holds "
+                    + modelContext + " positions, so a replica cannot score one as a prompt; give a text datasetId"
+                    + " to measure it in windows of at most " + modelContext + " tokens");
         }
         return windows;
     }
 
     private static CompletableFuture<EvalSample> score(EvalRun run, int[] stream,
-                                                                           Example<TokenWindow> example) {
-        TokenWindow window = example.value();
+                                                                           Example<Window> example) {
+        Window window = example.value();
         int[] prompt = Arrays.copyOfRange(stream, (int) window.begin(), (int) window.end());
         int skip = (int) (window.scoredFrom() - window.begin() - 1);
         return run.scorer().promptLogprobs(run.job().modelId(), prompt, run.seed()).thenApply(logprobs -> {
@@ -155,7 +148,7 @@ public class PerplexityRunner implements TaskRunner {
             for (int i = skip; i < logprobs.length; i++) {
                 logLikelihood += logprobs[i];
             }
-            int targets = window.targets();
+            int targets = window.scored();
             ObjectNode input = JsonNodeFactory.instance.objectNode().put("beginToken", window.begin())
                     .put("endToken", window.end()).put("scoredFrom", window.scoredFrom());
             Map<String, Double> scores = new LinkedHashMap<>();
@@ -166,54 +159,36 @@ public class PerplexityRunner implements TaskRunner {
         });
     }
 
-    /** Token-weighted: the loss is total negative log-likelihood over total targets. */
+    /** Token-weighted: the loss is the total negative log-likelihood over the total targets. */
     static Map<String, Double> figures(List<EvalSample> samples) {
-        double tokens = 0;
-        double logLikelihood = 0;
-        for (EvalSample sample : samples) {
-            tokens += sample.scores().get("tokens");
-            logLikelihood += sample.scores().get("logLikelihood");
-        }
         Map<String, Double> metrics = new LinkedHashMap<>();
-        if (tokens > 0) {
-            double loss = -logLikelihood / tokens;
-            metrics.put("loss", loss);
-            metrics.put("perplexity", Math.exp(loss));
+        if (samples.isEmpty()) {
+            return metrics;
         }
-        metrics.put("tokens", tokens);
+        PerplexityResult result = tally(samples).result();
+        metrics.put("loss", result.loss());
+        metrics.put("perplexity", result.perplexity());
+        metrics.put("tokens", (double) result.tokens());
         return metrics;
     }
 
-    /**
-     * 95% intervals of the loss, and of the perplexity through it, from the spread of the windows' losses around
-     * the token-weighted mean (windows are the sampled units; their weights are their target counts).
-     */
+    /** 95% intervals of the perplexity and the loss, from the spread of the windows' losses (LossTally). */
     static Map<String, Interval> intervals(List<EvalSample> samples) {
-        if (samples.size() < 2) {
-            return Map.of();
-        }
-        double weights = 0;
-        double weightsSquared = 0;
-        double weighted = 0;
-        for (EvalSample s : samples) {
-            double w = s.scores().get("tokens");
-            weights += w;
-            weightsSquared += w * w;
-            weighted += w * s.scores().get("loss");
-        }
-        double mean = weighted / weights;
-        double variance = 0;
-        for (EvalSample s : samples) {
-            double d = s.scores().get("loss") - mean;
-            variance += s.scores().get("tokens") * d * d;
-        }
-        variance /= weights;
-        double effective = weights * weights / weightsSquared;
-        double half = Z95 * Math.sqrt(variance / Math.max(1, effective - 1));
+        PerplexityResult result = tally(samples).result();
         Map<String, Interval> intervals = new LinkedHashMap<>();
-        intervals.put("loss", new Interval(mean - half, mean + half, 0.95));
-        intervals.put("perplexity", new Interval(Math.exp(mean - half), Math.exp(mean + half), 0.95));
+        if (result.interval().defined()) {
+            intervals.put("perplexity", new Interval(result.low(), result.high(), 0.95));
+            intervals.put("loss", new Interval(result.lossInterval().low(), result.lossInterval().high(), 0.95));
+        }
         return intervals;
+    }
+
+    private static LossTally tally(List<EvalSample> samples) {
+        LossTally tally = new LossTally();
+        for (EvalSample sample : samples) {
+            tally.addWindow(-sample.scores().get("logLikelihood"), sample.scores().get("tokens").intValue());
+        }
+        return tally;
     }
 
     private int[] tokenize(EvalRun run, String datasetId) throws IOException, JobFailedException {

@@ -15,8 +15,10 @@ import java.util.Set;
  * settings through the same getters, so a default lives here only.
  *
  * <ul>
- *   <li>perplexity: {@code contextLength} (2 .. the model's context; default the model's, or the validation
- *       windows'), {@code stride} (1 .. contextLength; default contextLength)</li>
+ *   <li>perplexity on a text dataset: {@code contextLength}, the tokens of one window (2 .. the model's context;
+ *       default the model's), {@code stride} (1 .. contextLength - 1; default contextLength - 1: consecutive
+ *       windows share one token, so every target is scored once, each window from a fresh context; smaller strides
+ *       give each prediction more context). The validation windows of a base model fix both.</li>
  *   <li>classification: none (the labels are the dataset's)</li>
  *   <li>generation: {@code maxTokens} (1 .. 1024, default 64), {@code stemming} (ROUGE with Porter stemming,
  *       default false)</li>
@@ -67,7 +69,7 @@ public final class EvalParameters {
         switch (task) {
             case PERPLEXITY -> {
                 Integer context = checked.integer("contextLength", 2, modelContext);
-                checked.integer("stride", 1, context == null ? modelContext : context);
+                checked.integer("stride", 1, (context == null ? modelContext : context) - 1);
             }
             case GENERATION -> {
                 checked.integer("maxTokens", 1, MAX_GENERATED_TOKENS);
@@ -105,7 +107,7 @@ public final class EvalParameters {
     }
 
     public int stride(int contextLength) {
-        return value("stride") == null ? contextLength : value("stride").intValue();
+        return value("stride") == null ? contextLength - 1 : value("stride").intValue();
     }
 
     public int maxTokens() {
