@@ -62,6 +62,11 @@ class MeshTopics {
     }
 
     @Bean
+    NewTopic evalResults() {
+        return topic(Topics.EVAL_RESULTS);
+    }
+
+    @Bean
     NewTopic deadLetter() {
         return topic(Topics.DEAD_LETTER);
     }
