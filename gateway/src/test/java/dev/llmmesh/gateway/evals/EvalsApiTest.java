@@ -15,6 +15,7 @@ import dev.llmmesh.mesh.eval.EvalSample;
 import dev.llmmesh.mesh.eval.EvalTask;
 import dev.llmmesh.testkit.KafkaProbe;
 import dev.llmmesh.testkit.UsesMeshInfra;
+import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
@@ -30,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -129,7 +131,7 @@ class EvalsApiTest implements UsesMeshInfra {
     }
 
     @Test
-    void aRepublishedSuiteFigureReplacesTheOldOneAndARequestedEvalNeverDoes() throws Exception {
+    void aRepublishedSuiteFigureReplacesTheOldOneARequestedEvalNeverDoesAndARestartSeesTheSame() throws Exception {
         String model = "lm-keep-" + run;
         String suite = "keep-" + run;
         publishModel(model, ModelKind.BASE);
@@ -181,6 +183,18 @@ class EvalsApiTest implements UsesMeshInfra {
                 + "\"perplexity\",\"suite\":\"" + suite + "\"}");
         assertEquals(400, suiteAsJob.status(), suiteAsJob.text());
         assertEquals("suite", suiteAsJob.field());
+
+        Map<String, Object> props = new HashMap<>(TestGateways.properties(artifactsDir, false));
+        props.put("micronaut.server.port", "-1");
+        try (EmbeddedServer second = ApplicationContext.run(EmbeddedServer.class, props)) {
+            // No polling: a fresh gateway answers once it has replayed the results, with the latest per key.
+            String base = second.getURL().toString();
+            assertEquals(List.of("auto2-" + run, "asked-" + run), ids(send(base, "GET", "/v1/models/" + model
+                    + "/evals", null, null).body(), "evalId"));
+            JsonNode board = send(base, "GET", "/v1/leaderboard?suite=" + suite, null, null).body();
+            assertEquals(40.0, board.path("groups").path(0).path("data").path(0).path("value").asDouble(),
+                    board.toString());
+        }
     }
 
     @Test
@@ -366,7 +380,11 @@ class EvalsApiTest implements UsesMeshInfra {
     }
 
     private Reply send(String method, String path, String contentType, String body) throws Exception {
-        var builder = HttpRequest.newBuilder(URI.create(server.getURL() + path)).timeout(Duration.ofSeconds(30));
+        return send(server.getURL().toString(), method, path, contentType, body);
+    }
+
+    private Reply send(String base, String method, String path, String contentType, String body) throws Exception {
+        var builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
         if (contentType != null) {
             builder.header("Content-Type", contentType);
         }
