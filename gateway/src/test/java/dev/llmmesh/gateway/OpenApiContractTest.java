@@ -99,7 +99,8 @@ class OpenApiContractTest implements UsesMeshInfra {
     @Test
     void statusCodesAreTheOnesTheApiAnswers() {
         Map<String, Integer> success = Map.of("POST /v1/jobs", 202, "POST /v1/tokenizers", 202,
-                "POST /v1/jobs/{id}/cancel", 202, "POST /v1/datasets", 201, "DELETE /v1/models/{id}", 202);
+                "POST /v1/jobs/{id}/cancel", 202, "POST /v1/datasets", 201, "DELETE /v1/models/{id}", 202,
+                "POST /v1/evals", 202);
         for (ApiSpec.Operation op : spec.operations()) {
             assertEquals(success.getOrDefault(op.toString(), 200), spec.documentedSuccess(op), op.toString());
         }
@@ -154,12 +155,13 @@ class OpenApiContractTest implements UsesMeshInfra {
         assertDocumented(upload, dataset, spec.documentedSuccess(upload));
 
         // Every kind of job the document describes, and a tokenizer: the tokenizer and tokenize-dataset examples
-        // are complete jobs; a pretrain example names a dataset not yet tokenized and a delete-model example a
-        // model never published, which are the documented 400s.
+        // are complete jobs; a pretrain example names a dataset not yet tokenized, and delete-model and evaluate
+        // examples a model never published, which are the documented 400s.
         ApiSpec.Operation jobs = spec.operation("POST", "/v1/jobs");
         List<JsonNode> bodies = new ArrayList<>(spec.alternatives(spec.jsonRequestSchema(jobs)));
         assertEquals(JobTypes.all().stream().filter(JobType::submittable).count(), bodies.size());
-        Map<String, String> refusedField = Map.of("pretrain", "datasetId", "delete-model", "modelId");
+        Map<String, String> refusedField = Map.of("pretrain", "datasetId", "delete-model", "modelId",
+                "evaluate", "modelId");
         for (JsonNode alternative : bodies) {
             JsonNode body = spec.example(alternative);
             String field = refusedField.get(body.path("type").asText());
@@ -176,7 +178,13 @@ class OpenApiContractTest implements UsesMeshInfra {
         String tokenizer = spec.example(spec.jsonRequestSchema(tokenizers)).toString();
         assertDocumented(tokenizers, send(tokenizers, "/v1/tokenizers", "application/json", tokenizer),
                 spec.documentedSuccess(tokenizers));
-        for (String path : List.of("/v1/jobs", "/v1/models", "/v1/datasets")) {
+        // POST /v1/evals's example names a model never published too.
+        ApiSpec.Operation evals = spec.operation("POST", "/v1/evals");
+        Answer eval = send(evals, "/v1/evals", "application/json", spec.example(spec.jsonRequestSchema(evals))
+                .toString());
+        assertDocumented(evals, eval, 400);
+        assertEquals("modelId", eval.body().get("field").textValue(), eval.text());
+        for (String path : List.of("/v1/jobs", "/v1/models", "/v1/datasets", "/v1/evals", "/v1/leaderboard")) {
             ApiSpec.Operation op = spec.operation("GET", path);
             assertDocumented(op, send(op, path, null, null), 200);
         }

@@ -1,6 +1,9 @@
 package dev.llmmesh.trainer;
 
 import ai.djl.Device;
+import dev.llmmesh.core.eval.PerplexityResult;
+import dev.llmmesh.core.eval.SlidingWindows;
+import dev.llmmesh.core.eval.WindowScorer;
 import dev.llmmesh.core.generate.Greedy;
 import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptModel;
@@ -14,6 +17,8 @@ import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.ModelDirectory;
+import dev.llmmesh.mesh.TokenManifest;
+import dev.llmmesh.mesh.TokenShards;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.testkit.HttpProblems;
 import dev.llmmesh.testkit.KafkaProbe;
@@ -25,15 +30,18 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -117,6 +125,46 @@ class PretrainJobTest implements UsesMeshInfra {
             int[] second = Greedy.generate(loaded, prompt, 20);
             assertArrayEquals(first, second);
             assertTrue(tokenizer.decode(first).length() > 10, tokenizer.decode(first));
+        }
+        theValidationWindowsAreRescorable(model, datasetId, ids, finalValidation);
+    }
+
+    /**
+     * The announcement says which held-out windows its validation loss is on; rebuilding the token stream from the
+     * artifact store as eval-service must (the manifest's shards concatenated in manifest order) and scoring those
+     * windows with the published weights gives the same loss.
+     */
+    private void theValidationWindowsAreRescorable(ModelAnnouncement model, String datasetId, int[] ids,
+                                                   double finalValidation) throws Exception {
+        assertEquals(finalValidation, model.metrics().get("validationLoss"), 0);
+        ModelAnnouncement.ValidationWindows v = model.validation();
+        assertNotNull(v, "the held-out windows are published");
+        assertEquals(datasetId, v.datasetId());
+        assertEquals(Fixtures.TOKENIZER, v.tokenizerId());
+        assertEquals(64, v.contextLength());
+        assertEquals(32, v.stride());
+        int windows = (ids.length - 65) / 32 + 1;
+        int held = (int) Math.round(windows * 0.1); // TokenWindows' split at the default validationFraction
+        assertEquals((long) (windows - held) * 32, v.startToken());
+        assertEquals(Math.min(8 * 8, held), v.windows(), "evalBatches * batchSize distinct windows, or all");
+
+        TokenManifest manifest;
+        try (InputStream in = artifacts.open(ArtifactKeys.tokensManifest(v.datasetId(), v.tokenizerId()))) {
+            manifest = Json.LENIENT.readValue(in, TokenManifest.class);
+        }
+        assertTrue(manifest.shards().size() > 1, "the stream spans shards");
+        List<int[]> shards = new ArrayList<>();
+        for (TokenManifest.Shard shard : manifest.shards()) {
+            try (InputStream in = artifacts.open(shard.key())) {
+                shards.add(TokenShards.unpack(in.readAllBytes()));
+            }
+        }
+        int[] stream = shards.stream().flatMapToInt(IntStream::of).toArray();
+        assertArrayEquals(ids, stream);
+        try (GptModel loaded = GptCheckpoint.load(artifacts.path(model.artifact()), Device.cpu())) {
+            PerplexityResult rescored = new WindowScorer(loaded, 8).perplexity(stream,
+                    SlidingWindows.of(v.startToken(), v.windows(), v.contextLength(), v.stride()));
+            assertEquals(finalValidation, rescored.loss(), 1e-5 * finalValidation, rescored.toString());
         }
     }
 

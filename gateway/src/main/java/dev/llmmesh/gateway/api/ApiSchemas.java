@@ -106,9 +106,11 @@ public final class ApiSchemas {
 
     /** POST /v1/jobs takes one of these, told apart by {@code type}; an unknown field is refused, naming it. */
     @Schema(name = "JobRequest", description = "POST /v1/jobs: a job of one of the types, told apart by `type`",
-            oneOf = {TrainTokenizerJob.class, TokenizeDatasetJob.class, PretrainJob.class, DeleteModelJob.class},
+            oneOf = {TrainTokenizerJob.class, TokenizeDatasetJob.class, PretrainJob.class, DeleteModelJob.class,
+                    EvaluateJob.class},
             discriminatorProperty = "type")
-    public sealed interface Job permits TrainTokenizerJob, TokenizeDatasetJob, PretrainJob, DeleteModelJob {
+    public sealed interface Job permits TrainTokenizerJob, TokenizeDatasetJob, PretrainJob, DeleteModelJob,
+            EvaluateJob {
     }
 
     @Schema(name = "TrainTokenizerJob")
@@ -154,6 +156,43 @@ public final class ApiSchemas {
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "delete-model") String type,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby-gpt") String modelId,
             @Schema(description = "default: a fresh id") String jobId) implements Job {
+    }
+
+    @Schema(name = "EvaluateJob", description = "an evaluation; POST /v1/evals takes the same without type")
+    public record EvaluateJob(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "evaluate") String type,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby-gpt",
+                    description = "the published model to measure") String modelId,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "perplexity", allowableValues = {
+                    "perplexity", "classification", "generation", "multiple-choice", "judge"}) String task,
+            @Schema(example = "moby-test", description = "the examples: held-out text, labeled rows, references or "
+                    + "multiple-choice rows") String datasetId,
+            @Schema(description = "set by eval-service on the evaluations it runs itself; refused from clients")
+            String suite,
+            @Schema(minimum = "1", description = "examples scored at most (a seeded sample); default all")
+            Integer maxExamples,
+            @Schema(description = "seeds the sample of examples and any sampling") Long seed,
+            @Schema(description = "the served model that scores the answers; only for task judge") String judgeModelId,
+            @Schema(description = "the task's own settings (stride, context, smoothing, stemming, pairwise ...)")
+            Map<String, Object> parameters,
+            @Schema(description = "default: a fresh id; it is the evaluation's id") String jobId) implements Job {
+    }
+
+    @Schema(name = "EvalRequest", description = "POST /v1/evals: an evaluate job (no type)")
+    public record EvalRequest(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby-gpt",
+                    description = "the published model to measure") String modelId,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "perplexity", allowableValues = {
+                    "perplexity", "classification", "generation", "multiple-choice", "judge"}) String task,
+            @Schema(example = "moby-test", description = "the examples: held-out text, labeled rows, references or "
+                    + "multiple-choice rows") String datasetId,
+            @Schema(minimum = "1", description = "examples scored at most (a seeded sample); default all")
+            Integer maxExamples,
+            @Schema(description = "seeds the sample of examples and any sampling") Long seed,
+            @Schema(description = "the served model that scores the answers; only for task judge") String judgeModelId,
+            @Schema(description = "the task's own settings (stride, context, smoothing, stemming, pairwise ...)")
+            Map<String, Object> parameters,
+            @Schema(description = "default: a fresh id; it is the evaluation's id") String jobId) {
     }
 
     @Schema(name = "TokenizeResult")

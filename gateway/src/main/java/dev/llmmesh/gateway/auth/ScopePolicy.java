@@ -14,9 +14,11 @@ import java.util.Set;
  *   <li>{@code inference}: POST {@code /v1/completions}, {@code /v1/chat/completions},
  *       {@code /v1/tokenize}, {@code /v1/detokenize};</li>
  *   <li>{@code read} or {@code inference}: GET {@code /v1/models/**}, because OpenAI clients list
- *       models before they generate;</li>
- *   <li>{@code read}: any other GET, HEAD or OPTIONS under {@code /v1};</li>
- *   <li>{@code write}: any other method under {@code /v1} (jobs, datasets, tokenizers, cancel);</li>
+ *       models before they generate (a model's evaluations too);</li>
+ *   <li>{@code read}: any other GET, HEAD or OPTIONS under {@code /v1} (evaluations and the leaderboard
+ *       among them);</li>
+ *   <li>{@code write}: any other method under {@code /v1} (jobs, evaluations, datasets, tokenizers,
+ *       cancel);</li>
  *   <li>{@code admin}: everything else, so a management endpoint switched on later is closed by
  *       default.</li>
  * </ul>

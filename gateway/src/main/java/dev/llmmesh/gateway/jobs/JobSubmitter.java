@@ -10,6 +10,7 @@ import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.MalformedJobException;
 import dev.llmmesh.mesh.MeshJob;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.jobs.EvalJob;
 import dev.llmmesh.mesh.jobs.InvalidJobException;
 import dev.llmmesh.mesh.jobs.JobContext;
 import dev.llmmesh.mesh.jobs.JobType;
@@ -52,6 +53,11 @@ public class JobSubmitter {
         }
         JobType<?> type = JobTypes.submittable(typeNode.textValue()).orElseThrow(() -> ProblemException.badField(
                 "type", "unknown job type '" + typeNode.textValue() + "'; valid types: " + JobTypes.submittableNames()));
+        if (type == EvalJob.Evaluate.TYPE && body.hasNonNull("suite")) {
+            // A suite's figure is keyed by model and suite: a client's evaluation naming one would replace it.
+            throw ProblemException.badField("suite", "suite is set by eval-service on the evaluations it runs itself; "
+                    + "leave it out (a requested evaluation is kept under its own id, beside the suites' figures)");
+        }
         ObjectNode message = body.deepCopy();
         if (!message.hasNonNull("jobId")) {
             message.put("jobId", Ids.random("job"));

@@ -64,7 +64,7 @@ public class JobsController {
 
     @Post(consumes = MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a job: {\"type\": \"train-tokenizer\"|\"tokenize-dataset\"|\"pretrain\"|"
-            + "\"delete-model\", ...}; 202 once Kafka holds it, after the checks its service would run")
+            + "\"delete-model\"|\"evaluate\", ...}; 202 once Kafka holds it, after the checks its service would run")
     @ApiResponse(responseCode = "202", description = "Kafka holds the job; Location is its URL",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @ApiResponse(responseCode = "409", description = "a job with this jobId exists",

@@ -51,6 +51,15 @@ class ScopePolicyTest {
     }
 
     @Test
+    void evaluationsAreReadAsJobsAreAndAskedForWithTheJobsScope() {
+        assertEquals(Set.of(Scope.READ), needs("GET", "/v1/evals"));
+        assertEquals(Set.of(Scope.READ), needs("GET", "/v1/evals/job-1/samples"));
+        assertEquals(Set.of(Scope.READ), needs("GET", "/v1/leaderboard"));
+        assertEquals(Set.of(Scope.READ, Scope.INFERENCE), needs("GET", "/v1/models/moby-gpt/evals"));
+        assertEquals(needs("POST", "/v1/jobs"), needs("POST", "/v1/evals"));
+    }
+
+    @Test
     void listingModelsIsForReadersAndInferenceClients() {
         assertEquals(Set.of(Scope.READ, Scope.INFERENCE), needs("GET", "/v1/models"));
         assertEquals(Set.of(Scope.READ, Scope.INFERENCE), needs("GET", "/v1/models/moby-gpt"));

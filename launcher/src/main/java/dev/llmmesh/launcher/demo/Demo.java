@@ -1,6 +1,7 @@
 package dev.llmmesh.launcher.demo;
 
 import dev.llmmesh.launcher.LauncherConfig;
+import dev.llmmesh.launcher.stack.HttpHealth;
 import dev.llmmesh.launcher.stack.Ports;
 import dev.llmmesh.launcher.stack.ServiceCatalog;
 import dev.llmmesh.launcher.stack.Stack;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -151,6 +153,9 @@ public final class Demo {
             modelId = Optional.of(trained.model().get().path("id").asText());
             summary.add("");
             summary.addAll(SampleGenerations.lines(gateway, modelId.get()));
+            summary.add("");
+            summary.addAll(HeldOutPerplexity.lines(gateway, modelId.get(), min(settings.jobTimeout(),
+                    HeldOutPerplexity.WAIT), Demo::evalServiceUp, out));
             pretrainJob = Optional.of(trained.outcome().last().jobId());
         }
         out.println();
@@ -202,6 +207,15 @@ public final class Demo {
             pieces.add(gateway.detokenize(tokenizer, id));
         }
         return new DemoReport.Row(tokenizer, gateway.vocabSize(tokenizer), ids, pieces, datasetTokens);
+    }
+
+    /** Until eval-service joins the stack's catalog, it is not running. */
+    private static boolean evalServiceUp() {
+        return ServiceCatalog.find(HeldOutPerplexity.SERVICE).map(s -> new HttpHealth(s.port()).healthy()).orElse(false);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static URI gatewayUri() {

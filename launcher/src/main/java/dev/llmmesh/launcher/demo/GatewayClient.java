@@ -130,6 +130,16 @@ final class GatewayClient {
         return found(send(get("v1/models/" + encode(id)), Set.of(200, 404)));
     }
 
+    /** GET /v1/models/{id}/evals: the model's finished evaluations, {@code {"object": "list", "data": [...]}}. */
+    JsonNode modelEvals(String modelId) {
+        return send(get("v1/models/" + encode(modelId) + "/evals"), Set.of(200)).body();
+    }
+
+    /** GET /v1/evals?modelId=&suite=: the model's evaluations of a suite, finished or not, newest first. */
+    JsonNode evals(String modelId, String suite) {
+        return send(get("v1/evals?modelId=" + encode(modelId) + "&suite=" + encode(suite)), Set.of(200)).body();
+    }
+
     /**
      * POST /v1/completions, OpenAI's format. A model the inference replicas are still loading answers 503 for a
      * moment; that is retried like the gateway's own 503s.

@@ -107,7 +107,7 @@ public class PretrainRunner {
                 run.stopped("at step " + result.steps() + " of " + trainConfig.maxSteps());
                 return;
             }
-            publish(job, model, tokenizer, trainConfig, result, data.tokens(), run);
+            publish(job, model, tokenizer, trainConfig, result, training.validationWindows(), data.tokens(), run);
         }
     }
 
@@ -135,7 +135,8 @@ public class PretrainRunner {
     }
 
     private void publish(TrainerJob.Pretrain job, GptModel model, BpeTokenizer tokenizer, TrainConfig config,
-                         PretrainResult result, long datasetTokens, JobRun run) throws IOException {
+                         PretrainResult result, TokenWindows.Validation validation, long datasetTokens,
+                         JobRun run) throws IOException {
         String artifact = ArtifactKeys.modelDir(job.modelId());
         Path dir = artifacts.path(artifact);
         GptCheckpoint.save(model, dir);
@@ -151,9 +152,15 @@ public class PretrainRunner {
         metrics.put("parameters", (double) model.parameterCount());
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);
-        // Its validation loss is on the last validationFraction of this dataset's tokens (TokenWindows).
         var announcement = ModelAnnouncement.base(job.modelId(), shape, job.tokenizerId(), artifact, job.jobId(),
                 metrics, Instant.now()).withParent(job.baseModelId()).withDatasets(Map.of("train", job.datasetId()));
+        if (result.lastValidationLoss() != null) {
+            // Positions in the stream TokenShardReader assembles: the manifest's shards concatenated in order. The
+            // loss above is the final weights' on exactly these windows, so eval-service can rescore them.
+            announcement = announcement.withValidation(new ModelAnnouncement.ValidationWindows(job.datasetId(),
+                    job.tokenizerId(), validation.startToken(), validation.windows(), validation.contextLength(),
+                    validation.stride()));
+        }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("modelId", job.modelId());
         summary.put("artifact", artifact);
