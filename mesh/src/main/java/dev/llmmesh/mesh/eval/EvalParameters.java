@@ -5,7 +5,6 @@ import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.jobs.InvalidJobException;
 
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -124,17 +123,6 @@ public final class EvalParameters {
 
     public String baselineModelId() {
         return value("baselineModelId") == null ? null : value("baselineModelId").textValue();
-    }
-
-    /** What was given, for the result's {@code parameters}. */
-    public Map<String, Object> given() {
-        Map<String, Object> given = new LinkedHashMap<>();
-        if (parameters != null) {
-            parameters.fields().forEachRemaining(e -> given.put(e.getKey(), e.getValue().isNumber()
-                    ? e.getValue().numberValue() : e.getValue().isBoolean() ? e.getValue().booleanValue()
-                    : e.getValue().asText()));
-        }
-        return given;
     }
 
     public EvalTask task() {

@@ -1,0 +1,206 @@
+package dev.llmmesh.eval;
+
+import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
+import dev.llmmesh.mesh.ArtifactKeys;
+import dev.llmmesh.mesh.FileArtifactStore;
+import dev.llmmesh.mesh.JobEvent;
+import dev.llmmesh.mesh.JobState;
+import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.TokenizerRegistry;
+import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.datasets.DatasetFormat;
+import dev.llmmesh.mesh.datasets.DatasetWriter;
+import dev.llmmesh.mesh.eval.EvalResult;
+import dev.llmmesh.mesh.eval.EvalSample;
+import dev.llmmesh.testkit.KafkaProbe;
+import dev.llmmesh.testkit.MeshInfra;
+import io.micronaut.context.ApplicationContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * eval-service on the real broker against a {@link ScriptedReplica}: figures computed from scripted log
+ * probabilities and replies, which the test knows in advance; a judge's unreadable reply counted, never 0; the
+ * pairwise order swap turning a judge's liking for position A into ties; a model the replicas do not know fails
+ * the job naming the field.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EvaluateJobsTest {
+    private static final Duration TIMEOUT = Duration.ofMinutes(2);
+    private static final String TEXT = "Call me Ishmael. Some years ago - never mind how long precisely - having "
+            + "little or no money in my purse, and nothing particular to interest me on shore, I thought I would "
+            + "sail about a little and see the watery part of the world.\n";
+
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private final String model = "scripted-" + run;
+    private final String baseline = "baseline-" + run;
+    private final String judge = "judge-" + run;
+    private Path dir;
+    private FileArtifactStore artifacts;
+    private ApplicationContext service;
+    private ScriptedReplica replica;
+
+    @BeforeAll
+    void start() throws Exception {
+        MeshInfra.get().createTopics(Topics.PARTITIONS);
+        dir = Files.createTempDirectory("eval-service-test");
+        artifacts = new FileArtifactStore(dir);
+        DatasetWriter datasets = new DatasetWriter(artifacts);
+        datasets.upload("text-" + run, null, DatasetFormat.TEXT, stream(TEXT));
+        datasets.upload("alpaca-" + run, null, DatasetFormat.ALPACA, stream(String.join("\n",
+                "{\"instruction\":\"Name the whale.\",\"output\":\"Moby Dick\"}",
+                "{\"instruction\":\"Name the captain.\",\"output\":\"Ahab\"}",
+                "{\"instruction\":\" \",\"output\":\"a row with no instruction to answer\"}",
+                "{\"instruction\":\"Who tells the story?\",\"output\":\"Ishmael\"}")));
+        for (String id : List.of(model, baseline, judge)) {
+            var announcement = ModelAnnouncement.base(id, Map.of("contextLength", 64), "gpt2", "models/" + id + "/",
+                    "job-" + id, Map.of(), Instant.now());
+            KafkaProbe.send(Topics.MODELS, id, Json.bytes(announcement));
+        }
+        Map<String, Function<String, String>> answers = new HashMap<>();
+        answers.put(model, prompt -> "alpha");
+        answers.put(baseline, prompt -> "beta");
+        answers.put(judge, EvaluateJobsTest::judgeReply);
+        replica = new ScriptedReplica(answers).awaitAssigned();
+        Map<String, Object> props = new HashMap<>(MeshInfra.get().properties());
+        props.put("llm.artifacts.dir", dir.toString());
+        props.put("llm.eval.automatic", "false");
+        props.put("llm.eval.in-flight", "3");
+        service = ApplicationContext.run(props, "test");
+    }
+
+    /**
+     * Single answers: the whale gets 90, the captain a reply with no score, the story 70. Pairwise: about the whale
+     * the judge always says A (a position bias), about the story it prefers the answer "alpha" wherever it stands.
+     */
+    private static String judgeReply(String prompt) {
+        boolean pairwise = prompt.contains("Answer A");
+        if (prompt.contains("Name the whale")) {
+            return pairwise ? "A" : "Score: 90/100. Precise.";
+        }
+        if (prompt.contains("Name the captain")) {
+            return pairwise ? "I cannot choose." : "It is hard to say.";
+        }
+        if (pairwise) {
+            return prompt.indexOf("alpha") < prompt.indexOf("beta") ? "A" : "B";
+        }
+        return "70";
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (service != null) {
+            service.close();
+        }
+        if (replica != null) {
+            replica.close();
+        }
+    }
+
+    private static ByteArrayInputStream stream(String text) {
+        return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private EvalResult evaluate(String jobId, String json) throws Exception {
+        KafkaProbe.send(Topics.EVAL_JOBS, jobId, json);
+        List<JobEvent> events = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT);
+        JobEvent last = events.getLast();
+        assertEquals(JobState.SUCCEEDED, last.state(), last.message());
+        return Json.LENIENT.readValue(Files.readAllBytes(artifacts.path(ArtifactKeys.evalSummary(jobId))),
+                EvalResult.class);
+    }
+
+    @Test
+    void perplexityOfATextDatasetIsTheTokenWeightedMeanOfWhatTheReplicasScored() throws Exception {
+        String jobId = "ppl-" + run;
+        EvalResult result = evaluate(jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"perplexity","datasetId":"text-%s",
+                 "parameters":{"contextLength":8}}""".formatted(jobId, model, run));
+        // Every token after the first is scored once (stride contextLength - 1), each with its scripted logprob.
+        int[] tokens = new TokenizerRegistry(artifacts).find("gpt2").orElseThrow().encode(TEXT,
+                SpecialTokenPolicy.ALLOW_ALL);
+        double nll = 0;
+        for (int i = 1; i < tokens.length; i++) {
+            nll -= ScriptedReplica.logprob(tokens[i]);
+        }
+        double loss = nll / (tokens.length - 1);
+        assertEquals(loss, result.metrics().get("loss"), 1e-6, result.toString());
+        assertEquals(Math.exp(loss), result.metrics().get("perplexity"), 1e-6 * Math.exp(loss));
+        assertEquals((double) (tokens.length - 1), result.metrics().get("tokens"));
+        assertEquals(7, ((Number) result.parameters().get("stride")).intValue());
+        var interval = result.intervals().get("perplexity");
+        assertTrue(interval.low() < Math.exp(loss) && Math.exp(loss) < interval.high(), interval.toString());
+
+        List<String> lines = Files.readAllLines(artifacts.path(ArtifactKeys.evalSamples(jobId)));
+        assertEquals(result.examples(), lines.size());
+        double fromSamples = 0;
+        for (String line : lines) {
+            fromSamples -= Json.LENIENT.readValue(line, EvalSample.class).scores().get("logLikelihood");
+        }
+        assertEquals(nll, fromSamples, 1e-6, "the samples add up to the figure");
+    }
+
+    @Test
+    void aJudgesUnreadableReplyIsCountedAndLeftOutOfTheMeanAndMalformedRowsAreSkipped() throws Exception {
+        String jobId = "judge-" + run;
+        EvalResult result = evaluate(jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"judge","datasetId":"alpaca-%s",
+                 "judgeModelId":"%s","seed":3}""".formatted(jobId, model, run, judge));
+        assertEquals(80.0, result.metrics().get("score"), 1e-12, result.toString());
+        assertEquals(1.0, result.metrics().get("unparsed"));
+        assertEquals(2.0, result.metrics().get("judged"));
+        assertEquals(3, result.examples());
+        assertEquals(1, result.skipped(), "the row without an instruction");
+    }
+
+    @Test
+    void thePairwiseJudgeAsksInBothOrdersSoAPositionBiasBecomesATie() throws Exception {
+        String jobId = "pairwise-" + run;
+        EvalResult result = evaluate(jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"judge","datasetId":"alpaca-%s",
+                 "judgeModelId":"%s","parameters":{"pairwise":true,"baselineModelId":"%s"}}"""
+                .formatted(jobId, model, run, judge, baseline));
+        // whale: "A" in both orders = inconsistent, a tie; story: alpha both times, a win; captain: unparsed.
+        assertEquals(2.0, result.metrics().get("judged"), result.toString());
+        assertEquals(1.0, result.metrics().get("unparsed"));
+        assertEquals(0.5, result.metrics().get("winRate"), 1e-12);
+        assertEquals(0.5, result.metrics().get("tieRate"), 1e-12);
+        assertEquals(0.0, result.metrics().get("lossRate"), 1e-12);
+        assertEquals(0.5, result.metrics().get("consistency"), 1e-12);
+        assertEquals(75.0, result.metrics().get("score"), 1e-12);
+    }
+
+    @Test
+    void aModelTheReplicasDoNotServeFailsTheJobNamingTheField() throws Exception {
+        String gone = "gone-" + run;
+        KafkaProbe.send(Topics.MODELS, gone, Json.bytes(ModelAnnouncement.base(gone, Map.of("contextLength", 64),
+                "gpt2", "models/" + gone + "/", "job-" + gone, Map.of(), Instant.now())));
+        String jobId = "gone-eval-" + run;
+        Thread.sleep(1_000);
+        KafkaProbe.send(Topics.EVAL_JOBS, jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"generation","datasetId":"alpaca-%s"}"""
+                .formatted(jobId, gone, run));
+        JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
+        assertEquals(JobState.FAILED, last.state(), last.toString());
+        assertEquals("modelId", last.field());
+        assertTrue(last.message().contains("does not exist"), last.message());
+    }
+}
