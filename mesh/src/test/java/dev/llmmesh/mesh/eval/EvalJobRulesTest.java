@@ -1,6 +1,7 @@
 package dev.llmmesh.mesh.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.Json;
@@ -42,11 +43,9 @@ class EvalJobRulesTest {
     private JobContext context(ModelAnnouncement... models) throws Exception {
         FileArtifactStore artifacts = new FileArtifactStore(dir);
         DatasetWriter writer = new DatasetWriter(artifacts);
-        writer.upload("text", null, DatasetFormat.TEXT, stream("Call me Ishmael.\nSome years ago.\n"));
-        writer.upload("labeled", null, DatasetFormat.JSONL_LABELED, stream("{\"text\":\"a\",\"label\":\"x\"}\n"));
-        writer.upload("alpaca", null, DatasetFormat.ALPACA, stream("{\"instruction\":\"i\",\"output\":\"o\"}\n"));
-        writer.upload("choices", null, DatasetFormat.MULTIPLE_CHOICE,
-                stream("{\"context\":\"c\",\"choices\":[\"a\",\"b\"],\"label\":1}\n"));
+        if (!artifacts.exists(ArtifactKeys.datasetInfo("text"))) {
+            upload(writer);
+        }
         ModelDirectory directory = new ModelDirectory() {
             @Override
             public Optional<ModelAnnouncement> find(String modelId) {
@@ -59,6 +58,14 @@ class EvalJobRulesTest {
             }
         };
         return new JobContext(artifacts, new TokenizerRegistry(artifacts), directory, Optional::empty);
+    }
+
+    private static void upload(DatasetWriter writer) throws Exception {
+        writer.upload("text", null, DatasetFormat.TEXT, stream("Call me Ishmael.\nSome years ago.\n"));
+        writer.upload("labeled", null, DatasetFormat.JSONL_LABELED, stream("{\"text\":\"a\",\"label\":\"x\"}\n"));
+        writer.upload("alpaca", null, DatasetFormat.ALPACA, stream("{\"instruction\":\"i\",\"output\":\"o\"}\n"));
+        writer.upload("choices", null, DatasetFormat.MULTIPLE_CHOICE,
+                stream("{\"context\":\"c\",\"choices\":[\"a\",\"b\"],\"label\":1}\n"));
     }
 
     private static ByteArrayInputStream stream(String text) {
