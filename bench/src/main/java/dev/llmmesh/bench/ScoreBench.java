@@ -41,8 +41,8 @@ import java.util.concurrent.Callable;
  * the context), so gateway -> Kafka -> inference-service (one prefill per window, the logprobs of every position)
  * -> Kafka -> gateway -> JSON. The anchor scores the same windows one forward each ([1, window], as the replica
  * prefills them), then log-softmax and the windows' own tokens' logprobs, in libtorch. Requests are sequential (the
- * harness's default, one request in flight), the paths alternate per request, and every mesh score is checked
- * against the anchor's.
+ * harness's default, one request in flight), the paths take turns going first per request, and every mesh score is
+ * checked against the anchor's. With fewer {@code --windows} than a batch, the batch is that many windows.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Tokens scored per second through gateway -> Kafka -> inference-service (echo logprobs of "
@@ -130,16 +130,22 @@ final class ScoreBench implements Callable<Integer> {
                         request.add(windowOf(random, config));
                     }
                     stack.inference().checkAlive();
-                    long t0 = System.nanoTime();
-                    List<float[]> viaMesh = score(http, url, request);
-                    long t1 = System.nanoTime();
+                    // Alternate which path goes first, so a change of load on the shared machine falls on both.
+                    boolean meshFirst = (done / batch) % 2 == 0;
+                    List<float[]> viaMesh = null;
                     List<float[]> local = new ArrayList<>();
-                    for (int[] w : request) {
-                        local.add(inProcess(model, w));
+                    for (int path = 0; path < 2; path++) {
+                        long t0 = System.nanoTime();
+                        if ((path == 0) == meshFirst) {
+                            viaMesh = score(http, url, request);
+                            meshNanos += System.nanoTime() - t0;
+                        } else {
+                            for (int[] w : request) {
+                                local.add(inProcess(model, w));
+                            }
+                            localNanos += System.nanoTime() - t0;
+                        }
                     }
-                    long t2 = System.nanoTime();
-                    meshNanos += t1 - t0;
-                    localNanos += t2 - t1;
                     for (int i = 0; i < request.size(); i++) {
                         worst = Math.max(worst, maxDifference(viaMesh.get(i), local.get(i)));
                     }
