@@ -3,6 +3,7 @@ package dev.llmmesh.gateway.harness;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.gateway.api.ApiSchemas;
 import dev.llmmesh.gateway.api.OpenAiErrors;
 import dev.llmmesh.gateway.openai.CompletionsController;
 import dev.llmmesh.gateway.openai.OpenAiException;
@@ -25,6 +26,7 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
@@ -80,11 +82,28 @@ public class HarnessController {
     public record Text(String prompt) {
     }
 
+    /** The request bodies as the OpenAPI document shows them; the methods read theirs field by field. */
+    @Schema(name = "HarnessTokenizeRequest")
+    public record TokenizeBody(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "Call me Ishmael.") String prompt,
+            @JsonProperty("add_special_tokens") @Schema(description = "taken; the mesh's tokenizers add none")
+            Boolean addSpecialTokens) {
+    }
+
+    @Schema(name = "HarnessDetokenizeRequest")
+    public record DetokenizeBody(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "[14134, 502, 1148, 1326, 417, 13]")
+            List<Integer> tokens) {
+    }
+
     @Post(value = "/v1/completions", consumes = MediaType.APPLICATION_JSON,
             produces = {MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM})
     @Operation(summary = "POST /v1/completions for this model ('model' may be left out; if given it must match)")
     @OpenAiErrors
-    public Mono<HttpResponse<?>> complete(@PathVariable String model, @Body byte[] body) {
+    @ApiResponse(responseCode = "200", description = "the completion (see POST /v1/completions)", content = {
+            @Content(mediaType = MediaType.APPLICATION_JSON),
+            @Content(mediaType = MediaType.TEXT_EVENT_STREAM)})
+    public Mono<HttpResponse<?>> complete(@PathVariable String model, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Completion.class))) @Body byte[] body) {
         return completions.completeFor(model, body);
     }
 
@@ -104,7 +123,9 @@ public class HarnessController {
     @Post(value = "/tokenize", consumes = MediaType.APPLICATION_JSON)
     @Operation(summary = "Text to the model's token ids: {\"prompt\", \"add_special_tokens\"?} -> {\"tokens\", \"count\"}")
     @OpenAiErrors
-    public Tokens tokenize(@PathVariable String model, @Body byte[] body) {
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = Tokens.class)))
+    public Tokens tokenize(@PathVariable String model, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TokenizeBody.class))) @Body byte[] body) {
         JsonNode request = object(body, TOKENIZE_FIELDS);
         JsonNode prompt = request.get("prompt");
         if (prompt == null || !prompt.isTextual()) {
@@ -129,7 +150,9 @@ public class HarnessController {
     @Post(value = "/detokenize", consumes = MediaType.APPLICATION_JSON)
     @Operation(summary = "The model's token ids to text: {\"tokens\"} -> {\"prompt\"}")
     @OpenAiErrors
-    public Text detokenize(@PathVariable String model, @Body byte[] body) {
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = Text.class)))
+    public Text detokenize(@PathVariable String model, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DetokenizeBody.class))) @Body byte[] body) {
         JsonNode tokens = object(body, DETOKENIZE_FIELDS).get("tokens");
         if (tokens == null || !tokens.isArray()) {
             throw OpenAiException.invalid("tokens", "'tokens' must be an array of token ids");
