@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         subcommands = {TokenizerEncodeBench.class, TokenizerTrainBench.class, TrainBench.class, DecodeBench.class,
-                ServeLatencyBench.class, ServeLoadBench.class, KvPrefixBench.class,
+                ServeLatencyBench.class, ServeLoadBench.class, KvPrefixBench.class, ScoreBench.class,
                 TrainParityExport.class},
         description = "llm-mesh benchmarks; see BENCHMARKS.md at the repository root.")
 public final class Bench implements Runnable {

@@ -266,7 +266,11 @@ class MalformedInputTest implements UsesMeshInfra {
         } catch (IOException e) {
             return "answered " + a.status() + " with a body that is not JSON: " + abbreviate(a.text());
         }
-        if (OPENAI_PATHS.contains(c.path().split("\\?")[0])) {
+        String path = c.path().split("\\?")[0];
+        // A model's own base URL (/m/{model}/...) is OpenAI-compatible too; but a URI that cannot be read (a
+        // malformed escape in the model's segment, one too long) is answered before any path is known.
+        boolean unreadableUri = a.status() == 414 || body != null && "uri".equals(body.path("field").asText());
+        if (OPENAI_PATHS.contains(path) || path.startsWith("/m/") && !unreadableUri) {
             JsonNode error = body == null ? null : body.get("error");
             if (!a.contentType().startsWith("application/json") || error == null || !error.path("message").isTextual()
                     || !error.path("type").isTextual() || !error.has("param") || !error.has("code")) {

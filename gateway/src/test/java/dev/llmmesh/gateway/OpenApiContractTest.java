@@ -69,7 +69,8 @@ class OpenApiContractTest implements UsesMeshInfra {
         spec.operations().forEach(op -> documented.add(op.toString()));
         Set<String> routed = new TreeSet<>();
         // Micronaut answers HEAD for every GET by itself; those are not the API's operations.
-        router.uriRoutes().filter(r -> r.getUriMatchTemplate().toString().startsWith("/v1"))
+        router.uriRoutes().filter(r -> r.getUriMatchTemplate().toString().startsWith("/v1")
+                        || r.getUriMatchTemplate().toString().startsWith("/m/"))
                 .filter(r -> !r.getHttpMethodName().equals("HEAD"))
                 .forEach(r -> routed.add(r.getHttpMethodName() + " " + r.getUriMatchTemplate().toPathString()));
         assertEquals(routed, documented);
@@ -123,7 +124,8 @@ class OpenApiContractTest implements UsesMeshInfra {
     @Test
     void everyOperationDocumentsItsErrorsInTheShapeItAnswers() {
         for (ApiSpec.Operation op : spec.operations()) {
-            boolean openAi = OPENAI_PATHS.contains(op.path());
+            // A model's own base URL (/m/{model}/...) is OpenAI-compatible too.
+            boolean openAi = OPENAI_PATHS.contains(op.path()) || op.path().startsWith("/m/");
             for (int code : List.of(400, 404)) {
                 JsonNode schema = spec.responseSchema(op, code, openAi ? "application/json" : "application/problem+json");
                 assertNotNull(schema, op + " documents no " + code);

@@ -162,6 +162,37 @@ class CompletionTest {
         chunks.stream().flatMap(c -> c.tokens().stream()).forEach(t -> assertEquals(2, t.top().size()));
     }
 
+    /** The scoring protocol eval-service and the gateway use: token ids, max_tokens 0, echo and logprobs. */
+    @Test
+    void tokenIdPromptsAreScoredLikeTheSameTextWithNothingGenerated() throws Exception {
+        CompletionRequest text = InferenceFixture.withSampling(request(model, PROMPT, 0, 0.0, 1, 1),
+                request(model, PROMPT, 0, 0.0, 1, 1).sampling().toBuilder().logprobs(1).echo(true).build(), false,
+                null);
+        CompletionRequest ids = new CompletionRequest(text.schemaVersion(), text.requestId() + "-ids", null, model,
+                null, List.of(464, 2068, 7586, 21831), text.sampling(), false, null, text.deadline(), null);
+        send(text);
+        send(ids);
+        List<CompletionChunk> byText = answer(text.requestId(), TIMEOUT);
+        List<CompletionChunk> byIds = answer(ids.requestId(), TIMEOUT);
+
+        assertEquals(1, byIds.size(), "one chunk: the scored prompt, finished");
+        CompletionChunk scored = byIds.getFirst();
+        assertEquals(byText.getFirst().echo(), scored.echo());
+        assertNull(scored.echo().getFirst().logprob());
+        scored.echo().subList(1, 4).forEach(t -> assertEquals(1, t.top().size(), t.toString()));
+        assertEquals(List.of(), scored.tokens());
+        assertEquals("length", scored.finishReason());
+        assertEquals(4, scored.usage().promptTokens());
+        assertEquals(0, scored.usage().completionTokens());
+
+        CompletionRequest outside = new CompletionRequest(text.schemaVersion(), text.requestId() + "-bad", null,
+                model, null, List.of(464, 50257), text.sampling(), false, null, text.deadline(), null);
+        send(outside);
+        CompletionChunk.InferenceError error = answer(outside.requestId(), TIMEOUT).getLast().error();
+        assertEquals(400, error.status());
+        assertEquals("prompt", error.param());
+    }
+
     @Test
     void aRequestThatDoesNotFitTheContextGetsA400() throws Exception {
         CompletionRequest tooLong = request(model, PROMPT, 253, 0.0, 1, 1);

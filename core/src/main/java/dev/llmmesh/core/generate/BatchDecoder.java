@@ -2,6 +2,7 @@ package dev.llmmesh.core.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.model.KvCache;
@@ -122,9 +123,15 @@ public final class BatchDecoder implements AutoCloseable {
     }
 
     /** A prefill of this step, which a later sequence with the same prompt may copy. */
-    private record Prefilled(Sequence sequence, int slot, float[] logits, int reused) {
+    /**
+     * @param logits         the last prompt position's logits, which give the first token
+     * @param promptLogprobs with echo, the prompt's scores; else null
+     */
+    private record Prefilled(Sequence sequence, int slot, float[] logits, List<TokenLogprob> promptLogprobs,
+                             int reused) {
         boolean sharable(Sequence other) {
             return other.params().echo() == sequence.params().echo()
+                    && other.alternatives() == sequence.alternatives()
                     && Arrays.equals(other.prompt(), sequence.prompt());
         }
     }
@@ -204,6 +211,7 @@ public final class BatchDecoder implements AutoCloseable {
         int[] prompt = sequence.prompt();
         boolean echo = sequence.params().echo();
         float[] logits;
+        List<TokenLogprob> promptLogprobs = null;
         int reused = 0;
         try {
             // Echo scores every prompt position, so it needs logits a reused prefix would never produce.
@@ -211,7 +219,13 @@ public final class BatchDecoder implements AutoCloseable {
             int[] rest = reused == 0 ? prompt : Arrays.copyOfRange(prompt, reused, prompt.length);
             try (NDManager step = manager.newSubManager()) {
                 NDArray ids = step.create(rest, new Shape(1, rest.length));
-                logits = model.forward(ids, cache, new int[] {slot}, !echo).toFloatArray();
+                NDArray out = model.forward(ids, cache, new int[] {slot}, !echo);
+                if (echo) {
+                    promptLogprobs = PromptScores.of(out, prompt, sequence.alternatives());
+                    logits = out.get(new NDIndex("0, -1, :")).toFloatArray();
+                } else {
+                    logits = out.toFloatArray();
+                }
             }
         } catch (RuntimeException e) {
             // The slot is still free: it must not keep a half-loaded prefix for the next sequence.
@@ -223,35 +237,36 @@ public final class BatchDecoder implements AutoCloseable {
         if (!echo) {
             prefixes.prefilled(prompt, reused, cache, slot);
         }
-        start(sequence, slot, logits, reused, events);
-        return running.get(slot) == sequence ? Optional.of(new Prefilled(sequence, slot, logits, reused))
-                : Optional.empty();
+        start(sequence, slot, logits, promptLogprobs, reused, events);
+        return running.get(slot) == sequence
+                ? Optional.of(new Prefilled(sequence, slot, logits, promptLogprobs, reused)) : Optional.empty();
     }
 
     /** Starts {@code sequence} in {@code slot} from a copy of its sibling's prefilled prompt. */
     private void share(Sequence sequence, int slot, Prefilled sibling, List<StepEvent> events) {
         cache.copySlot(sibling.slot(), slot);
         promptsShared++;
-        start(sequence, slot, sibling.logits(), sibling.reused(), events);
+        start(sequence, slot, sibling.logits(), sibling.promptLogprobs(), sibling.reused(), events);
     }
 
-    /** Takes {@code slot} for a prefilled sequence and gives it its first token (or ends it, for max_tokens 0). */
-    private void start(Sequence sequence, int slot, float[] logits, int reused, List<StepEvent> events) {
-        int[] prompt = sequence.prompt();
-        boolean echo = sequence.params().echo();
+    /**
+     * Takes {@code slot} for a prefilled sequence and gives it its first token from {@code logits}, the last prompt
+     * position's (or ends it, for max_tokens 0).
+     */
+    private void start(Sequence sequence, int slot, float[] logits, List<TokenLogprob> promptLogprobs, int reused,
+                       List<StepEvent> events) {
         sequence.cachedPromptTokens(reused);
         free.clear(slot);
         running.put(slot, sequence);
-        if (echo) {
-            sequence.scorePrompt(logits, vocab);
+        if (promptLogprobs != null) {
+            sequence.promptLogprobs(promptLogprobs);
         }
         if (sequence.params().maxTokens() == 0) {
             release(slot);
             events.add(sequence.end(FinishReason.LENGTH));
             return;
         }
-        int lastRow = echo ? prompt.length - 1 : 0;
-        events.add(accept(sequence, slot, Arrays.copyOfRange(logits, lastRow * vocab, (lastRow + 1) * vocab)));
+        events.add(accept(sequence, slot, logits));
     }
 
     /** Loads what the prefix cache knows of the prompt into the empty {@code slot}; returns the positions loaded. */

@@ -66,15 +66,13 @@ final class Sequence {
         return params.logprobs() == null ? 0 : params.logprobs();
     }
 
-    /** Prompt log probabilities from the prefill's logits [T, V] (row t predicts prompt token t + 1). */
-    void scorePrompt(float[] logits, int vocab) {
-        List<TokenLogprob> scored = new ArrayList<>(prompt.length);
-        scored.add(null);
-        for (int t = 1; t < prompt.length; t++) {
-            float[] row = Arrays.copyOfRange(logits, (t - 1) * vocab, t * vocab);
-            scored.add(Logprobs.of(row, prompt[t], alternatives()));
+    /** With echo: the prompt's log probabilities, from its prefill ({@link PromptScores}). */
+    void promptLogprobs(List<TokenLogprob> scored) {
+        if (scored.size() != prompt.length) {
+            throw new IllegalArgumentException(scored.size() + " prompt scores for a " + prompt.length
+                    + "-token prompt");
         }
-        promptLogprobs = Collections.unmodifiableList(scored);
+        promptLogprobs = scored;
     }
 
     /** Ends the sequence without a new token (max_tokens 0, or cancelled). */

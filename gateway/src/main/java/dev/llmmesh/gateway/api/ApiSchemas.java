@@ -22,8 +22,12 @@ public final class ApiSchemas {
     public record Completion(
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "tiny", description = "a published model id (GET /v1/models)")
             String model,
-            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "Call me Ishmael.", description = "a string (or an array of one string)")
-            String prompt,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "Call me Ishmael.",
+                    oneOf = {String.class, String[].class, int[].class, int[][].class},
+                    description = "a string, an array of strings, an array of token ids, or an array of arrays of "
+                            + "token ids; several prompts answer as one response, choices prompt-major "
+                            + "(index = prompt * n + choice)")
+            Object prompt,
             @JsonProperty("max_tokens") @Schema(minimum = "0", example = "16", description = "default 16") Integer maxTokens,
             @Schema(minimum = "0", maximum = "" + SamplingParams.MAX_LOGPROBS, description = "alternatives per token")
             Integer logprobs,

@@ -13,6 +13,9 @@ import java.util.Set;
  *       {@code /swagger/**}, {@code /swagger-ui/**};</li>
  *   <li>{@code inference}: POST {@code /v1/completions}, {@code /v1/chat/completions},
  *       {@code /v1/tokenize}, {@code /v1/detokenize};</li>
+ *   <li>{@code inference}: a model's own base URL (lm-eval-harness's server layout): POST
+ *       {@code /m/{model}/v1/completions}, {@code /m/{model}/tokenize}, {@code /m/{model}/detokenize} and GET
+ *       {@code /m/{model}/tokenizer_info};</li>
  *   <li>{@code read} or {@code inference}: GET {@code /v1/models/**}, because OpenAI clients list
  *       models before they generate (a model's evaluations too);</li>
  *   <li>{@code read}: any other GET, HEAD or OPTIONS under {@code /v1} (evaluations and the leaderboard
@@ -39,6 +42,9 @@ public final class ScopePolicy {
     private static final Set<String> PUBLIC_PREFIXES = Set.of("/health/", "/swagger/", "/swagger-ui/");
     private static final Set<String> INFERENCE_POSTS =
             Set.of("/v1/completions", "/v1/chat/completions", "/v1/tokenize", "/v1/detokenize");
+    /** Under {@code /m/{model}}: the harness's routes, by method. */
+    private static final Set<String> MODEL_BASE_POSTS = Set.of("v1/completions", "tokenize", "detokenize");
+    private static final Set<String> MODEL_BASE_GETS = Set.of("tokenizer_info");
     private static final Set<String> READ_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
     private static final Requirement INFERENCE = Requirement.anyOf(Scope.INFERENCE);
@@ -54,6 +60,9 @@ public final class ScopePolicy {
         if (reading && isPublic(path)) {
             return Requirement.PUBLIC;
         }
+        if (modelBaseRoute(verb, path)) {
+            return INFERENCE;
+        }
         if (!path.equals("/v1") && !path.startsWith("/v1/")) {
             return ADMIN;
         }
@@ -64,6 +73,20 @@ public final class ScopePolicy {
             return MODELS;
         }
         return reading ? READ : WRITE;
+    }
+
+    /** {@code /m/{model}/<route>} with a plain model segment (no dot segments, nothing escaped). */
+    private static boolean modelBaseRoute(String verb, String path) {
+        if (!path.startsWith("/m/") || hasDotSegment(path)) {
+            return false;
+        }
+        int slash = path.indexOf('/', "/m/".length());
+        if (slash < 0 || slash == "/m/".length()) {
+            return false;
+        }
+        String route = path.substring(slash + 1);
+        return verb.equals("POST") && MODEL_BASE_POSTS.contains(route)
+                || READ_METHODS.contains(verb) && MODEL_BASE_GETS.contains(route);
     }
 
     private static boolean isPublic(String path) {

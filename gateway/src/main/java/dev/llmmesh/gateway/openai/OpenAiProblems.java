@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * On the OpenAI-compatible paths every error, Micronaut's own included (415, 405, 413, an empty body), is written in
+ * On the OpenAI-compatible paths (and under a model's base URL, {@code /m/{model}}) every error, Micronaut's own included (415, 405, 413, an empty body), is written in
  * OpenAI's shape, which OpenAI clients turn into their exceptions; a problem body would reach them as an unknown
  * error.
  */
@@ -23,7 +23,9 @@ public class OpenAiProblems implements ProblemDialect {
     @Override
     public boolean speaks(HttpRequest<?> request) {
         String path = request.getPath();
-        return PATHS.contains(path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
+        // Under a model's own base URL (/m/{model}/...) everything is for OpenAI-style clients.
+        return PATHS.contains(path.endsWith("/") ? path.substring(0, path.length() - 1) : path)
+                || path.startsWith("/m/");
     }
 
     @Override

@@ -22,6 +22,29 @@ final class OpenAiShapes {
             return new Usage(prompt, completion, prompt + completion, usage.cachedTokens() == null ? null
                     : new PromptTokensDetails(usage.cachedTokens()));
         }
+
+        /** The usage of several prompts' requests as one (OpenAI sums them). */
+        static Usage sum(List<dev.llmmesh.mesh.inference.CompletionChunk.Usage> usages) {
+            return combine(usages.stream().map(Usage::of).toList());
+        }
+
+        static Usage combine(List<Usage> usages) {
+            if (usages.size() == 1) {
+                return usages.getFirst();
+            }
+            int prompt = 0;
+            int completion = 0;
+            Integer cached = null;
+            for (Usage u : usages) {
+                prompt += u.promptTokens();
+                completion += u.completionTokens();
+                if (u.promptTokensDetails() != null) {
+                    cached = (cached == null ? 0 : cached) + u.promptTokensDetails().cachedTokens();
+                }
+            }
+            return new Usage(prompt, completion, prompt + completion, cached == null ? null
+                    : new PromptTokensDetails(cached));
+        }
     }
 
     /** OpenAI's name for prompt tokens served from a prefix cache. */

@@ -25,13 +25,21 @@ final class SamplingFields {
     private SamplingFields() {
     }
 
+    static CompletionRequest request(RequestFields fields, String modelId, String prompt, Integer maxTokens,
+                                     Integer logprobs, boolean echo, List<String> extraStops, Duration deadline) {
+        return request(fields, modelId, prompt, null, maxTokens, logprobs, echo, extraStops, deadline);
+    }
+
     /**
+     * @param prompt       the prompt as text; null when {@code promptTokens} is given
+     * @param promptTokens the prompt as token ids; null when {@code prompt} is given
      * @param maxTokens null: up to the model's context
      * @param logprobs  null: none; else alternatives per token
      * @param deadline  how long the client is willing to wait; replicas drop the request after it
      */
-    static CompletionRequest request(RequestFields fields, String modelId, String prompt, Integer maxTokens,
-                                     Integer logprobs, boolean echo, List<String> extraStops, Duration deadline) {
+    static CompletionRequest request(RequestFields fields, String modelId, String prompt, List<Integer> promptTokens,
+                                     Integer maxTokens, Integer logprobs, boolean echo, List<String> extraStops,
+                                     Duration deadline) {
         List<String> stops = new ArrayList<>(fields.stop());
         extraStops.stream().filter(s -> !stops.contains(s)).forEach(stops::add);
         Long seed = fields.longValue("seed");
@@ -67,8 +75,8 @@ final class SamplingFields {
             throw OpenAiException.invalid("conversation_id", "conversation_id must be 1-128 letters, digits, '.', "
                     + "'_' or '-'");
         }
-        return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, Ids.random("cmpl"), conversation, modelId, prompt, null,
-                params, maxTokens == null, fields.string("user"), Instant.now().plus(deadline), fields.bool("stream"));
+        return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, Ids.random("cmpl"), conversation, modelId, prompt,
+                promptTokens, params, maxTokens == null, fields.string("user"), Instant.now().plus(deadline), fields.bool("stream"));
     }
 
     static boolean includeUsage(RequestFields fields) {

@@ -38,6 +38,21 @@ class ScopePolicyTest {
     }
 
     @Test
+    void aModelsOwnBaseUrlNeedsInferenceForTheHarnessRoutesOnly() {
+        assertEquals(Set.of(Scope.INFERENCE), needs("POST", "/m/moby-gpt/v1/completions"));
+        assertEquals(Set.of(Scope.INFERENCE), needs("POST", "/m/moby-gpt/tokenize"));
+        assertEquals(Set.of(Scope.INFERENCE), needs("POST", "//m/moby-gpt/detokenize/"));
+        assertEquals(Set.of(Scope.INFERENCE), needs("GET", "/m/moby-gpt/tokenizer_info"));
+        // Another method, another route, or a model segment that is not a plain name: closed by default.
+        assertEquals(Set.of(Scope.ADMIN), needs("GET", "/m/moby-gpt/tokenize"));
+        assertEquals(Set.of(Scope.ADMIN), needs("POST", "/m/moby-gpt/tokenizer_info"));
+        assertEquals(Set.of(Scope.ADMIN), needs("POST", "/m/moby-gpt/v1/chat/completions"));
+        assertEquals(Set.of(Scope.ADMIN), needs("POST", "/m/../v1/jobs"));
+        assertEquals(Set.of(Scope.ADMIN), needs("POST", "/m/%2e%2e/tokenize"));
+        assertEquals(Set.of(Scope.ADMIN), needs("POST", "/m/tokenize"));
+    }
+
+    @Test
     void readingNeedsReadAndChangingNeedsWrite() {
         assertEquals(Set.of(Scope.READ), needs("GET", "/v1/jobs"));
         assertEquals(Set.of(Scope.READ), needs("GET", "/v1/jobs/j-1"));

@@ -32,6 +32,8 @@ final class ChoiceStream {
      */
     private final boolean holdUntilEnd;
     private final int[] echoPrompt;
+    /** The prompt is echoed with its logprobs. */
+    private final boolean scoring;
     private final List<TokenInfo> tokens = new ArrayList<>();
     private final StringBuilder text = new StringBuilder();
     private List<TokenInfo> echo;
@@ -54,7 +56,8 @@ final class ChoiceStream {
         this.stopTokens = stopTokens;
         this.wantLogprobs = wantLogprobs;
         this.echoPrompt = echoPrompt;
-        this.holdUntilEnd = wholeAtEnd || (echoPrompt != null && wantLogprobs);
+        this.scoring = echoPrompt != null && wantLogprobs;
+        this.holdUntilEnd = wholeAtEnd || scoring;
         if (echoPrompt != null && !holdUntilEnd) {
             echo = promptInfo(null);
         }
@@ -63,8 +66,11 @@ final class ChoiceStream {
     void add(StepEvent event, long nowNanos) {
         if (event.token() != StepEvent.NO_TOKEN) {
             generated++;
-            // A stop token ends the text without being part of it; it still counts as generated.
-            if (!stopTokens.contains(event.token())) {
+            // A stop token ends the text without being part of it; it still counts as generated. A scored prompt
+            // (echo with logprobs) lists it all the same: scorers such as lm-eval-harness take the prompt's
+            // positions as all the listed tokens but the generated last one, so a missing end-of-text would cut
+            // the prompt's last token off their sum.
+            if (!stopTokens.contains(event.token()) || scoring) {
                 tokens.add(info(event.token(), event.logprob()));
             }
         }
