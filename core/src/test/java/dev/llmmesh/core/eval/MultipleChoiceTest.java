@@ -100,8 +100,10 @@ class MultipleChoiceTest {
                 + "\"label\": 1}");
         assertEquals(new MultipleChoice.Row("Q?\nAnswer:", List.of("noun", "verb"), 1), row);
         assertMalformed("{\"choices\": [\"a\", \"b\"], \"label\": 0}", "context: missing or not a string");
-        assertMalformed("{\"context\": \"q\", \"choices\": [\"a\"], \"label\": 0}", "choices: need at least two, got 1");
-        assertMalformed("{\"context\": \"q\", \"choices\": [\"a\", 3], \"label\": 0}", "choices: choice 1 is not a string");
+        assertMalformed("{\"context\": \"q\", \"choices\": [\"a\"], \"label\": 0}",
+                "choices: need at least two, got 1");
+        assertMalformed("{\"context\": \"q\", \"choices\": [\"a\", 3], \"label\": 0}",
+                "choices: choice 1 is not a string");
         assertMalformed("{\"context\": \"q\", \"choices\": [\"a\", \"b\"], \"label\": 2}",
                 "label: 2 is not an index into the 2 choices");
         assertMalformed("{\"context\": \"q\", \"choices\": [\"a\", \"b\"], \"label\": \"0\"}",
