@@ -4,6 +4,11 @@ import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -14,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MultipleChoiceTest {
     private static final BpeTokenizer GPT2 = Gpt2Vocabulary.gpt2();
+    /** Tests run in the module's directory; the task is in the project's bundled data. */
+    private static final Path TASK = Path.of("..", "datasets", "tasks", "wordnet-definitions.jsonl");
 
     /**
      * GPT-2 ids (its published vocab.json): "The" 464, " cat" 3797, " sat" 3332, " ran" 4966, " " 220. The
@@ -93,8 +100,10 @@ class MultipleChoiceTest {
                 + "\"label\": 1}");
         assertEquals(new MultipleChoice.Row("Q?\nAnswer:", List.of("noun", "verb"), 1), row);
         assertMalformed("{\"choices\": [\"a\", \"b\"], \"label\": 0}", "context: missing or not a string");
-        assertMalformed("{\"context\": \"q\", \"choices\": [\"a\"], \"label\": 0}", "choices: need at least two, got 1");
-        assertMalformed("{\"context\": \"q\", \"choices\": [\"a\", 3], \"label\": 0}", "choices: choice 1 is not a string");
+        assertMalformed("{\"context\": \"q\", \"choices\": [\"a\"], \"label\": 0}",
+                "choices: need at least two, got 1");
+        assertMalformed("{\"context\": \"q\", \"choices\": [\"a\", 3], \"label\": 0}",
+                "choices: choice 1 is not a string");
         assertMalformed("{\"context\": \"q\", \"choices\": [\"a\", \"b\"], \"label\": 2}",
                 "label: 2 is not an index into the 2 choices");
         assertMalformed("{\"context\": \"q\", \"choices\": [\"a\", \"b\"], \"label\": \"0\"}",
@@ -102,6 +111,30 @@ class MultipleChoiceTest {
         assertMalformed("not json", "row: not JSON");
         assertThrows(IllegalArgumentException.class,
                 () -> MultipleChoice.score(row, new double[]{-1}));
+    }
+
+    /** The bundled task (datasets/tasks/wordnet-definitions.jsonl): every row is valid and tokenizes as asked. */
+    @Test
+    void theBundledTaskIsWellFormed() throws IOException {
+        List<String> lines = Files.readAllLines(TASK);
+        assertEquals(493, lines.size());
+        int[] labels = new int[4];
+        for (String line : lines) {
+            MultipleChoice.Row row = MultipleChoice.Row.parse(line);
+            assertEquals(4, row.choices().size());
+            assertEquals(4, new HashSet<>(row.choices()).size(), "distinct choices: " + line);
+            labels[row.label()]++;
+            List<MultipleChoice.ChoiceRequest> requests = MultipleChoice.requests(row, GPT2);
+            for (int i = 0; i < 4; i++) {
+                MultipleChoice.ChoiceRequest request = requests.get(i);
+                assertEquals(row.context(), GPT2.decode(request.contextTokens()));
+                assertEquals(" " + row.choices().get(i), GPT2.decode(request.continuationTokens()));
+            }
+        }
+        for (int count : labels) {
+            assertTrue(count > 493 / 4 - 20 && count < 493 / 4 + 20, "right answers spread over positions: "
+                    + Arrays.toString(labels));
+        }
     }
 
     private static void assertMalformed(String line, String message) {
