@@ -34,6 +34,10 @@ class BleuTest {
         assertEquals("nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:2.4.x", s.signature());
         // test_max_ngram_order: order 4 prints as "48.53"
         assertEquals("48.53", String.format(Locale.ROOT, "%.2f", s.score()));
+        // sacreBLEU's own summary of this corpus (printed by its BLEUScore; make_sacrebleu_parity.py's setup)
+        assertEquals("BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18) "
+                + s.signature(), s.toString());
+        assertEquals(s, Bleu.corpus(HYPS, REFS, BleuOptions.DEFAULT));
     }
 
     @Test
