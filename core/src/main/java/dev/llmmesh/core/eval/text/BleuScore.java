@@ -30,7 +30,8 @@ public record BleuScore(double score, double[] precisions, double brevityPenalty
     /** Equal when every component is, the precisions compared by value. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof BleuScore b && Double.compare(score, b.score) == 0 && Arrays.equals(precisions, b.precisions)
+        return o instanceof BleuScore b && Double.compare(score, b.score) == 0
+                && Arrays.equals(precisions, b.precisions)
                 && Double.compare(brevityPenalty, b.brevityPenalty) == 0 && Double.compare(ratio, b.ratio) == 0
                 && hypothesisLength == b.hypothesisLength && referenceLength == b.referenceLength
                 && signature.equals(b.signature);

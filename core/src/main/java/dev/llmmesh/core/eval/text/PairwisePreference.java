@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * Otherwise the earliest of these decides: {@code [[A]]}, {@code [[B]]}, {@code [[C]]} or {@code [[TIE]]}
  * (MT-bench's form, where C is a tie); one of the words answer, response, option, assistant, winner, verdict,
  * choice, prefer or preferred, then maybe "is" and a colon, then a capital A or B ({@code "Answer B is better"},
- * {@code "Winner: A"}, {@code "I prefer B"}); the words tie, tied, neither or equally. A reply with none of these is empty.
+ * {@code "Winner: A"}, {@code "I prefer B"}); the words tie, tied, neither or equally. A reply with none of these
+ * is empty.
  */
 public enum PairwisePreference {
     A, B, TIE;
