@@ -63,7 +63,8 @@ public final class Bleu {
             Map<String, Integer> referenceCounts = new HashMap<>();
             int closest = -1;
             for (String reference : references) {
-                List<String> tokens = tokenizer.tokens(Objects.requireNonNull(reference, "a reference of hypothesis " + i));
+                List<String> tokens = tokenizer.tokens(
+                        Objects.requireNonNull(reference, "a reference of hypothesis " + i));
                 ngrams(tokens).forEach((ngram, count) -> referenceCounts.merge(ngram, count, Math::max));
                 closest = closer(hypothesis.size(), closest, tokens.size());
             }
@@ -149,7 +150,8 @@ public final class Bleu {
         String smooth = o.smoothing().wireName();
         if (o.smoothing().takesValue()) {
             // Python's f"{v:.2f}": the exact binary value rounded half to even.
-            smooth += "[" + new BigDecimal(o.effectiveSmoothValue()).setScale(2, RoundingMode.HALF_EVEN).toPlainString() + "]";
+            BigDecimal value = new BigDecimal(o.effectiveSmoothValue()).setScale(2, RoundingMode.HALF_EVEN);
+            smooth += "[" + value.toPlainString() + "]";
         }
         return "nrefs:" + (nrefs < 0 ? "var" : Integer.toString(nrefs))
                 + "|case:" + (o.lowercase() ? "lc" : "mixed")

@@ -1,6 +1,8 @@
 package dev.llmmesh.core.eval.text;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * A BLEU score with what it was computed from, as sacreBLEU reports it.
@@ -25,7 +27,26 @@ public record BleuScore(double score, double[] precisions, double brevityPenalty
         return precisions.clone();
     }
 
-    /** sacreBLEU's one-line summary, e.g. {@code BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 ...)}. */
+    /** Equal when every component is, the precisions compared by value. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof BleuScore b && Double.compare(score, b.score) == 0
+                && Arrays.equals(precisions, b.precisions)
+                && Double.compare(brevityPenalty, b.brevityPenalty) == 0 && Double.compare(ratio, b.ratio) == 0
+                && hypothesisLength == b.hypothesisLength && referenceLength == b.referenceLength
+                && signature.equals(b.signature);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(score, Arrays.hashCode(precisions), brevityPenalty, ratio, hypothesisLength,
+                referenceLength, signature);
+    }
+
+    /**
+     * sacreBLEU's one-line summary followed by the signature, e.g.
+     * {@code BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18) nrefs:2|...}.
+     */
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "BLEU = %.2f ", score));

@@ -11,8 +11,10 @@ import java.util.regex.Pattern;
  * <p>{@link #parse} reads a reply as follows. If its first word (after markdown and quotes) is {@code A},
  * {@code B} (capitals only: a lowercase "a" is an article) or {@code tie} (any case), that is the answer.
  * Otherwise the earliest of these decides: {@code [[A]]}, {@code [[B]]}, {@code [[C]]} or {@code [[TIE]]}
- * (MT-bench's form, where C is a tie); "answer", "response", "option" or "assistant" followed by a capital A or B
- * ({@code "Answer B is better"}); the words tie, tied, neither or equally. A reply with none of these is empty.
+ * (MT-bench's form, where C is a tie); one of the words answer, response, option, assistant, winner, verdict,
+ * choice, prefer or preferred, then maybe "is" and a colon, then a capital A or B ({@code "Answer B is better"},
+ * {@code "Winner: A"}, {@code "I prefer B"}); the words tie, tied, neither or equally. A reply with none of these
+ * is empty.
  */
 public enum PairwisePreference {
     A, B, TIE;
@@ -20,7 +22,8 @@ public enum PairwisePreference {
     private static final Pattern FIRST_WORD = Pattern.compile("^[\\s*_#`\"'(\\[]*([A-Za-z]+)\\b");
     private static final Pattern STATED = Pattern.compile(
             "\\[\\[\\s*(A|B|C|TIE)\\s*]]"
-                    + "|(?i:\\b(?:answer|response|option|assistant))\\s*\\(?\\s*([AB])\\b"
+                    + "|(?i:\\b(?:answer|response|option|assistant|winner|verdict|choice|prefer|preferred)"
+                    + "\\s*(?:is\\s*)?:?)\\s*\\(?\\s*([AB])\\b"
                     + "|(?i:\\b(tie|tied|neither|equally)\\b)");
 
     /** The same preference seen from the other order of the two answers: A and B exchange, a tie stays. */

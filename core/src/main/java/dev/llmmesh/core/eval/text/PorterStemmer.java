@@ -25,7 +25,7 @@ public final class PorterStemmer {
             Map.entry("howe", "howe"),
             Map.entry("proceed", "proceed"), Map.entry("exceed", "exceed"), Map.entry("succeed", "succeed"));
 
-    /** Step 2: suffix, replacement, applied when the rest has a positive measure. The first suffix that fits decides. */
+    /** Step 2: suffix and replacement, when the rest has a positive measure. The first suffix that fits decides. */
     private static final String[][] STEP2 = {
             {"ational", "ate"}, {"tional", "tion"}, {"enci", "ence"}, {"anci", "ance"}, {"izer", "ize"},
             {"bli", "ble"}, {"alli", "al"}, {"entli", "ent"}, {"eli", "e"}, {"ousli", "ous"},
@@ -33,7 +33,8 @@ public final class PorterStemmer {
             {"fulness", "ful"}, {"ousness", "ous"}, {"aliti", "al"}, {"iviti", "ive"}, {"biliti", "ble"},
             {"fulli", "ful"}, {"logi", "log"}};
     private static final String[][] STEP3 = {
-            {"icate", "ic"}, {"ative", ""}, {"alize", "al"}, {"iciti", "ic"}, {"ical", "ic"}, {"ful", ""}, {"ness", ""}};
+            {"icate", "ic"}, {"ative", ""}, {"alize", "al"}, {"iciti", "ic"}, {"ical", "ic"}, {"ful", ""},
+            {"ness", ""}};
     /** Step 4: removed when the rest has a measure above 1 ("ion" also needs the rest to end in s or t). */
     private static final String[] STEP4 = {
             "al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ion", "ou", "ism", "ate",

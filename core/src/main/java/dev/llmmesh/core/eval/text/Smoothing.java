@@ -13,7 +13,7 @@ public enum Smoothing {
     FLOOR("floor", 0.1),
     /** Method 2: {@code value} (default 1) is added to the matches and the totals of every order above unigrams. */
     ADD_K("add-k", 1.0),
-    /** Method 3, NIST's (mteval-v13a): the k-th order without a match counts as 1 / 2^k matches. sacreBLEU's default. */
+    /** Method 3, NIST's (mteval-v13a): the k-th order without a match counts 1 / 2^k matches. The default. */
     EXP("exp", null);
 
     private final String wireName;

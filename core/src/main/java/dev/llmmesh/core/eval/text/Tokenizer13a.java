@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
  * line before the next.
  */
 public final class Tokenizer13a {
-    /** ASCII symbols and punctuation that always stand alone: everything printable but letters, digits, '.', ',', '-' and '\''. */
-    private static final Pattern SYMBOL = Pattern.compile("([\\x7B-\\x7E\\x5B-\\x60\\x20-\\x26\\x28-\\x2B\\x3A-\\x40/])");
+    /** ASCII that always stands alone: everything printable but letters, digits, '.', ',', '-' and '\''. */
+    private static final Pattern SYMBOL =
+            Pattern.compile("([\\x7B-\\x7E\\x5B-\\x60\\x20-\\x26\\x28-\\x2B\\x3A-\\x40/])");
     private static final Pattern PERIOD_COMMA_AFTER_NON_DIGIT = Pattern.compile("([^0-9])([.,])");
     private static final Pattern PERIOD_COMMA_BEFORE_NON_DIGIT = Pattern.compile("([.,])([^0-9])");
     private static final Pattern DASH_AFTER_DIGIT = Pattern.compile("([0-9])(-)");

@@ -34,6 +34,10 @@ class BleuTest {
         assertEquals("nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:2.4.x", s.signature());
         // test_max_ngram_order: order 4 prints as "48.53"
         assertEquals("48.53", String.format(Locale.ROOT, "%.2f", s.score()));
+        // sacreBLEU's own summary of this corpus (printed by its BLEUScore; make_sacrebleu_parity.py's setup)
+        assertEquals("BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18) "
+                + s.signature(), s.toString());
+        assertEquals(s, Bleu.corpus(HYPS, REFS, BleuOptions.DEFAULT));
     }
 
     @Test
@@ -54,7 +58,8 @@ class BleuTest {
         assertEquals(0.0, Bleu.corpus(List.of("this is a test", "another test"),
                 List.of(List.of("ref1"), List.of("ref2")), raw).score() / 100, EPS);
         assertEquals(1.0, Bleu.sentence("this is a test", List.of("this is a test"), raw).score() / 100, EPS);
-        assertEquals(0.223606797749979, Bleu.sentence("this is a fest", List.of("this is a test"), raw).score() / 100, EPS);
+        assertEquals(0.223606797749979,
+                Bleu.sentence("this is a fest", List.of("this is a test"), raw).score() / 100, EPS);
 
         assertEquals(0.3678794411714425, Bleu.sentence("test", List.of("a test"), raw).score() / 100, EPS);
         assertEquals(1.0, Bleu.sentence("a test", List.of("a test"), raw).score() / 100, EPS);
@@ -129,7 +134,8 @@ class BleuTest {
     // Papineni et al. 2002, section 2.1, example 2 (lowercased and without the final period, as the paper counts).
     private static final List<String> PAPINENI_REFS = List.of(
             "It is a guide to action that ensures that the military will forever heed Party commands",
-            "It is the guiding principle which guarantees the military forces always being under the command of the Party",
+            "It is the guiding principle which guarantees the military forces always being under the command of "
+                    + "the Party",
             "It is the practical guide for the army always to heed the directions of the party");
     private static final String CANDIDATE_1 =
             "It is a guide to action which ensures that the military always obeys the commands of the party";

@@ -61,6 +61,10 @@ class JudgeTest {
         assertPreference(TIE, "My verdict: [[C]]");
         assertPreference(B, "Answer B is better because it is complete.");
         assertPreference(A, "After comparing both, Response (A) wins.");
+        assertPreference(A, "Better answer: A");
+        assertPreference(B, "Winner: B");
+        assertPreference(B, "I prefer B.");
+        assertPreference(A, "The verdict is (A).");
         assertPreference(TIE, "They are equally good.");
         assertPreference(TIE, "Neither is better.");
         assertEquals(Optional.empty(), PairwisePreference.parse("a better answer would cite sources"));

@@ -41,7 +41,8 @@ class RougeTest {
 
     @Test
     void severalTypesComeBackInTheOrderAsked() {
-        Map<String, RougeScore> r = new Rouge(List.of("rouge1", "rougeL"), false).score("testing one two", "testing one");
+        Map<String, RougeScore> r = new Rouge(List.of("rouge1", "rougeL"), false)
+                .score("testing one two", "testing one");
         assertEquals(List.of("rouge1", "rougeL"), List.copyOf(r.keySet()));
         assertScore(1, 2.0 / 3, 4.0 / 5, r.get("rouge1"), PLACES_7);
         assertScore(1, 2.0 / 3, 4.0 / 5, r.get("rougeL"), PLACES_7);
@@ -49,7 +50,8 @@ class RougeTest {
 
     @Test
     void anEmptyPredictionScoresZero() {
-        Map<String, RougeScore> r = new Rouge(List.of("rouge1", "rouge2", "rougeL"), false).score("testing one two", "");
+        Map<String, RougeScore> r = new Rouge(List.of("rouge1", "rouge2", "rougeL"), false)
+                .score("testing one two", "");
         r.values().forEach(s -> assertScore(0, 0, 0, s, PLACES_7));
     }
 
@@ -111,8 +113,9 @@ class RougeTest {
         assertEquals(1.0 / 2, s3.get("rougeL").fmeasure(), 1e-12);
         assertEquals(s2.get("rouge2"), s3.get("rouge2"));
         assertEquals(1.0 / 3, s2.get("rouge2").fmeasure(), 1e-12);
-        assertEquals(1.0, new Rouge(List.of("rougeL"), true).score(s1, "police kill the gunman").get("rougeL").fmeasure(),
-                1e-12, "with stemming 'killed' and 'kill' are one word");
+        Rouge stemmed = new Rouge(List.of("rougeL"), true);
+        assertEquals(1.0, stemmed.score(s1, "police kill the gunman").get("rougeL").fmeasure(), 1e-12,
+                "with stemming 'killed' and 'kill' are one word");
     }
 
     /** score_multi: per type, the reference with the best F1; here rouge1 and rouge2 pick different ones. */

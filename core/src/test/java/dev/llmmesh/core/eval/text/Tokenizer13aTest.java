@@ -16,7 +16,8 @@ class Tokenizer13aTest {
 
     @Test
     void periodsAndCommasSplitExceptBetweenDigits() {
-        assertEquals("pi is 3.14 , a million is 1,000,000 . End .", mixed.tokenize("pi is 3.14, a million is 1,000,000. End."));
+        assertEquals("pi is 3.14 , a million is 1,000,000 . End .",
+                mixed.tokenize("pi is 3.14, a million is 1,000,000. End."));
         assertEquals(". 5 and 5 .", mixed.tokenize(".5 and 5."), "a period before a digit at the start is still split");
         assertEquals("x . y", mixed.tokenize("x.y"));
     }
