@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmmesh.core.generate.SamplingParams;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelKind;
+import dev.llmmesh.mesh.eval.EvalTask;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.mesh.jobs.JobType;
 import dev.llmmesh.mesh.jobs.JobTypes;
@@ -220,6 +221,25 @@ class OpenApiContractTest implements UsesMeshInfra {
         spec.responseSchema(spec.operation("GET", "/v1/models/{id}"), 200, "application/json").path("properties")
                 .path("kind").path("enum").forEach(v -> ofModel.add(v.textValue()));
         assertEquals(kinds, ofModel);
+    }
+
+    /** The task enums are written by hand in the request schemas and query parameters: they are EvalTask's names. */
+    @Test
+    void theDocumentedEvalTasksAreEvalTasksValues() {
+        List<String> tasks = java.util.Arrays.stream(EvalTask.values()).map(EvalTask::wireName).toList();
+        List<String> request = new ArrayList<>();
+        spec.jsonRequestSchema(spec.operation("POST", "/v1/evals")).path("properties").path("task").path("enum")
+                .forEach(v -> request.add(v.textValue()));
+        assertEquals(tasks, request);
+        for (String path : List.of("/v1/evals", "/v1/leaderboard")) {
+            List<String> filter = new ArrayList<>();
+            spec.operation("GET", path).node().path("parameters").forEach(p -> {
+                if (p.path("name").asText().equals("task")) {
+                    p.path("schema").path("enum").forEach(v -> filter.add(v.textValue()));
+                }
+            });
+            assertEquals(tasks, filter, path);
+        }
     }
 
     /** ApiSchemas describes each job type by hand: this keeps it in step with the registry and its records. */

@@ -59,8 +59,10 @@ public final class JobMessages {
                     + "fields: " + e.getKnownPropertyIds(), jobId, type, e.getPropertyName());
         } catch (ValueInstantiationException e) {
             String reason = e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage();
+            // A record's own check names its field in its message; a value's (an enum's creator) is found by its path.
+            String field = fieldNamedBy(reason, jobType);
             throw new MalformedJobException("invalid " + type + " job: " + reason, jobId, type,
-                    fieldNamedBy(reason, jobType));
+                    field != null ? field : fieldOf(e));
         } catch (JsonMappingException e) {
             String field = fieldOf(e);
             throw new MalformedJobException("invalid " + type + " job: " + (field == null ? "" : field + ": ")

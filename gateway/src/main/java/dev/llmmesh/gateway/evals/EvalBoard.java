@@ -30,8 +30,8 @@ public class EvalBoard {
             return;
         }
         if (!result.key().equals(key)) {
-            throw new IllegalArgumentException("eval result " + result.evalId() + " has key '" + key + "', not its own '"
-                    + result.key() + "'");
+            throw new IllegalArgumentException("eval result " + result.evalId() + " has key '" + key + "', not its "
+                    + "own '" + result.key() + "'");
         }
         byKey.put(key, result);
     }

@@ -31,10 +31,9 @@ import java.util.Optional;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvalView(String id, @Schema(example = "eval") String object, JobState state, String modelId,
-                       String suite,
-                       EvalTask task,
-                       String datasetId, Map<String, Double> metrics, Map<String, EvalResult.Interval> intervals,
-                       Long examples, Long skipped, Map<String, Object> parameters,
+                       String suite, EvalTask task, String datasetId, Map<String, Double> metrics,
+                       Map<String, EvalResult.Interval> intervals, Long examples, Long skipped,
+                       Map<String, Object> parameters,
                        @Schema(implementation = Object.class, description = "task-specific: confusion matrix, "
                                + "per-class figures, BLEU's signature ...") JsonNode details,
                        Instant createdAt, Progress progress, String message, String field, String samples) {

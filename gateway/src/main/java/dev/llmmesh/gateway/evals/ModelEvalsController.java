@@ -41,10 +41,9 @@ public class ModelEvalsController {
      * @param suite absent for an evaluation a client asked for
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ModelEval(String evalId, String suite,
-                            EvalTask task,
-                            String datasetId, Map<String, Double> metrics, Map<String, EvalResult.Interval> intervals,
-                            long examples, long skipped, Map<String, Object> parameters, Instant createdAt) {
+    public record ModelEval(String evalId, String suite, EvalTask task, String datasetId,
+                            Map<String, Double> metrics, Map<String, EvalResult.Interval> intervals, long examples,
+                            long skipped, Map<String, Object> parameters, Instant createdAt) {
         static ModelEval of(EvalResult r) {
             return new ModelEval(r.evalId(), r.suite(), r.task(), r.datasetId(), r.metrics(), r.intervals(),
                     r.examples(), r.skipped(), r.parameters(), r.createdAt());

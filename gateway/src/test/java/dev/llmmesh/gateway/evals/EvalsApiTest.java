@@ -275,13 +275,17 @@ class EvalsApiTest implements UsesMeshInfra {
     void aBadRequestIsRefusedNamingItsField() throws Exception {
         String model = "lm-bad-" + run;
         publishModel(model, ModelKind.BASE);
-        assertRefused(400, "modelId", post("/v1/evals", "{\"modelId\":\"no-such-" + run + "\",\"task\":\"perplexity\"}"));
+        assertRefused(400, "modelId", post("/v1/evals", "{\"modelId\":\"no-such-" + run + "\",\"task\":"
+                + "\"perplexity\"}"));
         assertRefused(400, "datasetId", post("/v1/evals", "{\"modelId\":\"" + model + "\",\"task\":\"perplexity\","
                 + "\"datasetId\":\"no-such-" + run + "\"}"));
         Reply task = post("/v1/evals", "{\"modelId\":\"" + model + "\",\"task\":\"vibes\"}");
         assertRefused(400, "task", task);
         assertTrue(task.body().path("detail").asText().contains("perplexity, classification"), task.text());
         assertRefused(400, "task", post("/v1/evals", "{\"modelId\":\"" + model + "\"}"));
+        assertRefused(400, "task", post("/v1/evals", "{\"modelId\":\"" + model + "\",\"task\":7}"));
+        assertRefused(400, "task", post("/v1/jobs", "{\"type\":\"evaluate\",\"modelId\":\"" + model + "\","
+                + "\"task\":\"vibes\"}"));
         assertRefused(400, "judgeModelId", post("/v1/evals", "{\"modelId\":\"" + model + "\",\"task\":\"judge\","
                 + "\"judgeModelId\":\"no-judge-" + run + "\"}"));
         assertRefused(400, "judgeModelId", post("/v1/evals", "{\"modelId\":\"" + model + "\",\"task\":\"judge\"}"));

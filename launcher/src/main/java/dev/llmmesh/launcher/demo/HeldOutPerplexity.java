@@ -48,8 +48,8 @@ final class HeldOutPerplexity {
                     + "it measures every published model and the URL above shows the figure)");
         }
         if (figure.isEmpty()) {
-            out.printf("%nWaiting for %s to measure %s on its held-out windows (GET %s, up to %d s)%n", SERVICE, modelId,
-                    url, wait.toSeconds());
+            out.printf("%nWaiting for %s to measure %s on its held-out windows (GET %s, up to %d s)%n", SERVICE,
+                    modelId, url, wait.toSeconds());
         }
         long deadline = System.nanoTime() + wait.toNanos();
         try (JobProgressBar bar = new JobProgressBar("evaluate " + modelId)) {

@@ -27,6 +27,9 @@ final class NextSteps {
         modelId.ifPresent(id -> lines.add("  curl -s %s/v1/models/%s".formatted(base, id)));
         modelId.ifPresent(id -> lines.add(("  curl -s %s/v1/completions -H 'Content-Type: application/json' "
                 + "-d '{\"model\":\"%s\",\"prompt\":\"Call me Ishmael.\",\"max_tokens\":40}'").formatted(base, id)));
+        modelId.ifPresent(id -> lines.add("  curl -s %s/v1/models/%s/evals    # its figures, measured by eval-service"
+                .formatted(base, id)));
+        lines.add("  curl -s '%s/v1/leaderboard?suite=default'".formatted(base));
         lines.add("  curl -s %s/v1/tokenize -H 'Content-Type: application/json' -d '{\"tokenizerId\":\"%s\",\"text\":\"Call me Ishmael.\"}'"
                 .formatted(base, tokenizerId));
         lines.add("  curl -s '%s/v1/jobs?type=pretrain'".formatted(base));
