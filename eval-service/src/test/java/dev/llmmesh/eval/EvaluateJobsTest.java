@@ -1,6 +1,9 @@
 package dev.llmmesh.eval;
 
+import dev.llmmesh.core.eval.ClassificationMetrics;
+import dev.llmmesh.core.eval.MultipleChoice;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
+import dev.llmmesh.eval.tasks.ClassificationRunner;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.JobEvent;
@@ -70,6 +73,15 @@ class EvaluateJobsTest {
                 "{\"instruction\":\"Name the captain.\",\"output\":\"Ahab\"}",
                 "{\"instruction\":\" \",\"output\":\"a row with no instruction to answer\"}",
                 "{\"instruction\":\"Who tells the story?\",\"output\":\"Ishmael\"}")));
+        datasets.upload("choices-" + run, null, DatasetFormat.MULTIPLE_CHOICE, stream(String.join("\n",
+                "{\"context\":\"The whale was\",\"choices\":[\"white\",\"black\",\"a ship\"],\"label\":0}",
+                "{\"context\":\"Call me\",\"choices\":[\"Ishmael\",\"Ahab\"],\"label\":0}",
+                "{\"context\":\"The ship sailed from\",\"choices\":[\"Nantucket\",\"the moon\"],\"label\":1}")));
+        datasets.upload("labeled-" + run, null, DatasetFormat.JSONL_LABELED, stream(String.join("\n",
+                "{\"text\":\"The harpoon flew.\",\"label\":\"sea\"}",
+                "{\"text\":\"The inn was warm.\",\"label\":\"land\"}",
+                "{\"text\":\"Waves broke over the bow.\",\"label\":\"sea\"}",
+                "{\"text\":\"The chapel was cold.\",\"label\":\"land\"}")));
         for (String id : List.of(model, baseline, judge)) {
             var announcement = ModelAnnouncement.base(id, Map.of("contextLength", 64), "gpt2", "models/" + id + "/",
                     "job-" + id, Map.of(), Instant.now());
@@ -156,6 +168,64 @@ class EvaluateJobsTest {
             fromSamples -= Json.LENIENT.readValue(line, EvalSample.class).scores().get("logLikelihood");
         }
         assertEquals(nll, fromSamples, 1e-6, "the samples add up to the figure");
+    }
+
+    /** A choice's scripted log-likelihood as its continuation of the context, lm-eval-harness's way. */
+    private double[] scripted(MultipleChoice.Row row) {
+        var tokenizer = new TokenizerRegistry(artifacts).find("gpt2").orElseThrow();
+        List<MultipleChoice.ChoiceRequest> requests = MultipleChoice.requests(row, tokenizer);
+        double[] lls = new double[requests.size()];
+        for (int i = 0; i < lls.length; i++) {
+            for (int token : requests.get(i).continuationTokens()) {
+                lls[i] += ScriptedReplica.logprob(token);
+            }
+        }
+        return lls;
+    }
+
+    @Test
+    void multipleChoiceScoresEachChoiceAsTheContinuationOfItsContext() throws Exception {
+        String jobId = "mc-" + run;
+        EvalResult result = evaluate(jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"multiple-choice","datasetId":"choices-%s"}"""
+                .formatted(jobId, model, run));
+        var tally = new MultipleChoice.Tally();
+        for (String row : List.of(
+                "{\"context\":\"The whale was\",\"choices\":[\"white\",\"black\",\"a ship\"],\"label\":0}",
+                "{\"context\":\"Call me\",\"choices\":[\"Ishmael\",\"Ahab\"],\"label\":0}",
+                "{\"context\":\"The ship sailed from\",\"choices\":[\"Nantucket\",\"the moon\"],\"label\":1}")) {
+            MultipleChoice.Row parsed = MultipleChoice.Row.parse(row);
+            tally.add(MultipleChoice.score(parsed, scripted(parsed)));
+        }
+        var expected = tally.result();
+        assertEquals(expected.acc(), result.metrics().get("acc"), 1e-12, result.toString());
+        assertEquals(expected.accNorm(), result.metrics().get("acc_norm"), 1e-12, result.toString());
+        assertEquals(expected.accInterval().low(), result.intervals().get("acc").low(), 1e-12);
+        assertEquals(3, result.examples());
+    }
+
+    @Test
+    void aModelClassifiesByTheLikelihoodOfEachLabelAfterTheFixedPrompt() throws Exception {
+        String jobId = "cls-" + run;
+        EvalResult result = evaluate(jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"classification","datasetId":"labeled-%s"}"""
+                .formatted(jobId, model, run));
+        List<String> labels = List.of("land", "sea");
+        List<String> texts = List.of("The harpoon flew.", "The inn was warm.", "Waves broke over the bow.",
+                "The chapel was cold.");
+        int[] gold = {1, 0, 1, 0};
+        int[] predicted = new int[gold.length];
+        for (int i = 0; i < gold.length; i++) {
+            double[] lls = scripted(new MultipleChoice.Row(ClassificationRunner.prompt(texts.get(i)), labels,
+                    gold[i]));
+            predicted[i] = lls[1] > lls[0] ? 1 : 0;
+        }
+        ClassificationMetrics expected = ClassificationMetrics.of(labels, gold, predicted);
+        assertEquals(expected.accuracy(), result.metrics().get("accuracy"), 1e-12, result.toString());
+        assertEquals(expected.macroF1(), result.metrics().get("macroF1"), 1e-12);
+        assertEquals(Json.LENIENT.valueToTree(expected.confusion()).toString(),
+                result.details().get("confusion").toString());
+        assertEquals(Json.LENIENT.valueToTree(labels).toString(), result.details().get("labels").toString());
     }
 
     @Test

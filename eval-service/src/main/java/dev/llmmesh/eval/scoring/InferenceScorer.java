@@ -38,6 +38,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Scores through the inference replicas with the gateway's protocol: a {@link CompletionRequest} on
@@ -64,8 +65,8 @@ public class InferenceScorer {
     private final Thread thread;
     private volatile boolean running = true;
 
-    public InferenceScorer(@KafkaClient("eval-inference") Producer<String, byte[]> producer, KafkaClientProperties kafka,
-                           @Value("${llm.eval.request-timeout:300s}") Duration timeout) {
+    public InferenceScorer(@KafkaClient("eval-inference") Producer<String, byte[]> producer,
+                           KafkaClientProperties kafka, @Value("${llm.eval.request-timeout:300s}") Duration timeout) {
         this.producer = producer;
         this.timeout = timeout;
         Map<String, Object> config = new HashMap<>(kafka.consumer(Map.of()));
@@ -106,8 +107,8 @@ public class InferenceScorer {
         Pending pending = new Pending(request);
         try {
             if (!ready.await(30, TimeUnit.SECONDS)) {
-                throw new ScoringException(request.modelId(), "not connected to " + Topics.INFERENCE_EVENTS + " within 30 s; check "
-                        + "the broker", null);
+                throw new ScoringException(request.modelId(), "not connected to " + Topics.INFERENCE_EVENTS
+                        + " within 30 s; check the broker", null);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -123,17 +124,17 @@ public class InferenceScorer {
     private void send(Pending pending) {
         pending.touch();
         CompletionRequest request = pending.request;
+        Consumer<Exception> failed = e -> pending.future.completeExceptionally(new ScoringException(
+                request.modelId(), "Kafka did not take the scoring request: " + e.getMessage(), null));
         try {
             producer.send(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, request.routingKey(), Json.bytes(request)),
                     (metadata, e) -> {
                         if (e != null) {
-                            pending.future.completeExceptionally(new ScoringException(request.modelId(), "Kafka did not take the "
-                                    + "scoring request: " + e.getMessage(), null));
+                            failed.accept(e);
                         }
                     });
         } catch (RuntimeException e) {
-            pending.future.completeExceptionally(new ScoringException(request.modelId(), "Kafka did not take the scoring request: "
-                    + e.getMessage(), null));
+            failed.accept(e);
         }
     }
 
@@ -180,8 +181,9 @@ public class InferenceScorer {
         long now = System.nanoTime();
         for (Pending pending : waiting.values()) {
             if (now - pending.lastHeard > timeout.toNanos()) {
-                pending.future.completeExceptionally(new ScoringException(pending.request.modelId(), "no inference replica answered scoring "
-                        + "request " + pending.request.requestId() + " for model '" + pending.request.modelId()
+                CompletionRequest request = pending.request;
+                pending.future.completeExceptionally(new ScoringException(request.modelId(), "no inference replica "
+                        + "answered scoring request " + request.requestId() + " for model '" + request.modelId()
                         + "' within " + timeout.toSeconds() + " s; check that inference-service is running", null));
             }
         }

@@ -45,7 +45,7 @@ public class ClassificationRunner implements TaskRunner {
     }
 
     /** The text, then a line that the label's name continues (after a space). */
-    static String prompt(String text) {
+    public static String prompt(String text) {
         return "Text: " + text.strip() + "\nLabel:";
     }
 
