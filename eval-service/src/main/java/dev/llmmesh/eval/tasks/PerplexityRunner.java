@@ -1,11 +1,15 @@
 package dev.llmmesh.eval.tasks;
 
+import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmmesh.core.eval.LossTally;
 import dev.llmmesh.core.eval.PerplexityResult;
 import dev.llmmesh.core.eval.SlidingWindows;
 import dev.llmmesh.core.eval.SlidingWindows.Window;
+import dev.llmmesh.core.eval.WindowScorer;
+import dev.llmmesh.core.model.GptCheckpoint;
+import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
 import dev.llmmesh.mesh.ArtifactKeys;
@@ -42,8 +46,10 @@ import java.util.concurrent.CompletableFuture;
  *       {@code contextLength} tokens every {@code stride} ({@link SlidingWindows#plan}): every token but the first
  *       is scored once, with at least {@code contextLength - stride} tokens of context past the first window.</li>
  * </ul>
- * A window is sent whole as token ids, so it must fit the model's context: the trainer's windows are
- * {@code contextLength + 1} tokens, which fit a model trained on contexts shorter than its position table.
+ * A window is sent whole to the replicas as token ids. A replica admits a prompt only as long as the model's context,
+ * and the trainer's windows are its context plus the last target: trained on the model's whole context (the
+ * default), they are one token too long to be served, and eval-service scores them itself with the published weights
+ * ({@link WindowScorer}), which the result's {@code parameters.scoredBy} says.
  */
 @Singleton
 public class PerplexityRunner implements TaskRunner {
@@ -77,7 +83,7 @@ public class PerplexityRunner implements TaskRunner {
             }
             datasetId = spec.datasetId();
             stream = concatenate(shards.read(spec.datasetId(), spec.tokenizerId()).shards());
-            windows = validationWindows(spec, stream.length, EvalJob.Evaluate.contextLength(run.model()));
+            windows = validationWindows(spec, stream.length);
             parameters.put("windows", "validation");
             parameters.put("tokenizerId", spec.tokenizerId());
             parameters.put("startToken", spec.startToken());
@@ -99,8 +105,22 @@ public class PerplexityRunner implements TaskRunner {
         }
         List<Example<Window>> examples = Examples.draw(all, job.maxExamples(), run.seed());
         int[] tokens = stream;
-        Optional<List<EvalSample>> scored = run.score(examples, example -> score(run, tokens, example),
-                PerplexityRunner::figures);
+        int modelContext = EvalJob.Evaluate.contextLength(run.model());
+        Optional<List<EvalSample>> scored;
+        if (windows.isEmpty() || windows.getFirst().length() <= modelContext) {
+            parameters.put("scoredBy", "inference-service");
+            scored = run.score(examples, example -> score(run, tokens, example), PerplexityRunner::figures);
+        } else {
+            // The trainer's windows are its context plus the last target, one token more than a replica admits as a
+            // prompt (a prompt must fit the model's positions): the published weights score them here instead.
+            parameters.put("scoredBy", "eval-service (the windows exceed the served context)");
+            try (GptModel weights = GptCheckpoint.load(artifacts.path(run.model().artifact()),
+                    Engine.getInstance().defaultDevice())) {
+                WindowScorer scorer = new WindowScorer(weights, 1);
+                scored = run.score(examples, example -> CompletableFuture.completedFuture(sample(example,
+                        scorer.logProbs(tokens, List.of(example.value())).getFirst())), PerplexityRunner::figures);
+            }
+        }
         if (scored.isEmpty()) {
             return Optional.empty();
         }
@@ -119,9 +139,8 @@ public class PerplexityRunner implements TaskRunner {
                 details));
     }
 
-    /** The trainer's windows, every target counted, checked against the stream and the model's context. */
-    static List<Window> validationWindows(ValidationWindows spec, long streamTokens, int modelContext)
-            throws JobFailedException {
+    /** The trainer's windows, every target counted, checked against the stream. */
+    static List<Window> validationWindows(ValidationWindows spec, long streamTokens) throws JobFailedException {
         List<Window> windows = SlidingWindows.of(spec.startToken(), spec.windows(), spec.contextLength(),
                 spec.stride());
         if (!windows.isEmpty() && windows.getLast().end() > streamTokens) {
@@ -129,34 +148,32 @@ public class PerplexityRunner implements TaskRunner {
                     + " but dataset '" + spec.datasetId() + "' has " + streamTokens + " tokens under '"
                     + spec.tokenizerId() + "': it was tokenized again since the model was trained");
         }
-        if (spec.contextLength() + 1 > modelContext) {
-            throw new JobFailedException("datasetId", "the validation windows are " + (spec.contextLength() + 1)
-                    + " tokens (a context of " + spec.contextLength() + " and its last target) but the model holds "
-                    + modelContext + " positions, so a replica cannot score one as a prompt; give a text datasetId"
-                    + " to measure it in windows of at most " + modelContext + " tokens");
-        }
         return windows;
     }
 
-    private static CompletableFuture<EvalSample> score(EvalRun run, int[] stream,
-                                                                           Example<Window> example) {
+    /** Through the replicas: the window as a prompt, its targets' log probabilities echoed. */
+    private static CompletableFuture<EvalSample> score(EvalRun run, int[] stream, Example<Window> example) {
         Window window = example.value();
         int[] prompt = Arrays.copyOfRange(stream, (int) window.begin(), (int) window.end());
         int skip = (int) (window.scoredFrom() - window.begin() - 1);
-        return run.scorer().promptLogprobs(run.job().modelId(), prompt, run.seed()).thenApply(logprobs -> {
-            double logLikelihood = 0;
-            for (int i = skip; i < logprobs.length; i++) {
-                logLikelihood += logprobs[i];
-            }
-            int targets = window.scored();
-            ObjectNode input = JsonNodeFactory.instance.objectNode().put("beginToken", window.begin())
-                    .put("endToken", window.end()).put("scoredFrom", window.scoredFrom());
-            Map<String, Double> scores = new LinkedHashMap<>();
-            scores.put("tokens", (double) targets);
-            scores.put("logLikelihood", logLikelihood);
-            scores.put("loss", -logLikelihood / targets);
-            return new EvalSample(example.index(), input, null, null, scores);
-        });
+        return run.scorer().promptLogprobs(run.job().modelId(), prompt, run.seed())
+                .thenApply(logprobs -> sample(example, Arrays.copyOfRange(logprobs, skip, logprobs.length)));
+    }
+
+    /** @param targets the log probabilities of the window's scored targets */
+    private static EvalSample sample(Example<Window> example, double[] targets) {
+        Window window = example.value();
+        double logLikelihood = 0;
+        for (double logprob : targets) {
+            logLikelihood += logprob;
+        }
+        ObjectNode input = JsonNodeFactory.instance.objectNode().put("beginToken", window.begin())
+                .put("endToken", window.end()).put("scoredFrom", window.scoredFrom());
+        Map<String, Double> scores = new LinkedHashMap<>();
+        scores.put("tokens", (double) targets.length);
+        scores.put("logLikelihood", logLikelihood);
+        scores.put("loss", -logLikelihood / targets.length);
+        return new EvalSample(example.index(), input, null, null, scores);
     }
 
     /** Token-weighted: the loss is the total negative log-likelihood over the total targets. */
