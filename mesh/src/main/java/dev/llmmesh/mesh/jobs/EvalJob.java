@@ -65,8 +65,15 @@ public sealed interface EvalJob extends MeshJob {
 
         @Override
         public void validate(JobContext context) throws InvalidJobException {
+            // What the job names first (the models), then how it asks (parameters), then what it reads.
             ModelAnnouncement model = context.model("modelId", modelId);
+            if (judgeModelId != null) {
+                context.model("judgeModelId", judgeModelId);
+            }
             EvalParameters checked = EvalParameters.check(task, parameters, contextLength(model));
+            if (checked.baselineModelId() != null) {
+                context.model("parameters.baselineModelId", checked.baselineModelId());
+            }
             if (datasetId == null) {
                 heldOutWindows(model);
             } else {
@@ -76,12 +83,6 @@ public sealed interface EvalJob extends MeshJob {
                     throw new InvalidJobException("datasetId", "dataset '" + datasetId + "' is " + format.apiName()
                             + "; task " + task.wireName() + " reads " + TaskDatasets.names(task));
                 }
-            }
-            if (judgeModelId != null) {
-                context.model("judgeModelId", judgeModelId);
-            }
-            if (checked.baselineModelId() != null) {
-                context.model("parameters.baselineModelId", checked.baselineModelId());
             }
         }
 
