@@ -8,6 +8,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.core.generate.BatchDecoder;
+import dev.llmmesh.core.generate.SamplingParams;
+import dev.llmmesh.core.generate.StepEvent;
+import dev.llmmesh.core.generate.TokenLogprob;
 import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
@@ -50,6 +54,8 @@ import java.util.concurrent.Callable;
 final class ScoreBench implements Callable<Integer> {
     private static final String MODEL_ID = "score-bench";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(300);
+    /** inference-service's default llm.inference.max-sequences. */
+    private static final int SERVICE_SLOTS = 8;
 
     @Option(names = "--model", defaultValue = "gpt2",
             description = "a GptConfig name (gpt2, tiny, ...); seeded random weights (default: ${DEFAULT-VALUE})")
@@ -110,7 +116,11 @@ final class ScoreBench implements Callable<Integer> {
                 inferenceEnv, List.of());
         SplittableRandom random = new SplittableRandom(seed);
         try (ServingStack stack = ServingStack.start(settings, http);
-             GptModel model = GptCheckpoint.load(stack.modelDir(), Device.cpu())) {
+             GptModel model = GptCheckpoint.load(stack.modelDir(), Device.cpu());
+             // The replica's way in this JVM: a BatchDecoder sized like inference-service's engine (max-sequences
+             // slots of the whole context), one echo prefill per window; tells the decoder's shape apart from the
+             // transport in what the mesh adds.
+             BatchDecoder decoder = new BatchDecoder(model, null, SERVICE_SLOTS, config.contextLength())) {
             String url = stack.gateway().baseUrl() + "/v1/completions";
             awaitModel(http, stack, url, config);
             // Warm both paths (JIT, libtorch's first run at this shape) before anything is timed.
@@ -118,12 +128,15 @@ final class ScoreBench implements Callable<Integer> {
             score(http, url, List.of(warm));
             inProcess(model, warm);
             List<Run> runs = new ArrayList<>();
+            serviceShaped(decoder, warm);
             double worst = 0;
+            long shapedAll = 0;
             for (int batch : batches) {
                 System.out.printf("%n== batch %d: %d windows of %d tokens; load avg %.2f%n", batch, windows, window,
                         TrainBench.loadAverage());
                 long meshNanos = 0;
                 long localNanos = 0;
+                long shapedNanos = 0;
                 for (int done = 0; done < windows; done += batch) {
                     List<int[]> request = new ArrayList<>();
                     for (int i = 0; i < Math.min(batch, windows - done); i++) {
@@ -146,8 +159,16 @@ final class ScoreBench implements Callable<Integer> {
                             localNanos += System.nanoTime() - t0;
                         }
                     }
+                    long t0 = System.nanoTime();
+                    List<float[]> shaped = new ArrayList<>();
+                    for (int[] w : request) {
+                        shaped.add(serviceShaped(decoder, w));
+                    }
+                    shapedNanos += System.nanoTime() - t0;
+                    shapedAll += System.nanoTime() - t0;
                     for (int i = 0; i < request.size(); i++) {
                         worst = Math.max(worst, maxDifference(viaMesh.get(i), local.get(i)));
+                        worst = Math.max(worst, maxDifference(shaped.get(i), local.get(i)));
                     }
                 }
                 long tokens = (long) windows * (window - 1);
@@ -155,16 +176,18 @@ final class ScoreBench implements Callable<Integer> {
                 Run local = new Run("in-process forward", batch, windows, tokens, localNanos);
                 runs.add(mesh);
                 runs.add(local);
-                System.out.printf(Locale.ROOT, "%-34s %10.1f tokens/s%n%-34s %10.1f tokens/s  (ratio %.3f)%n",
-                        mesh.path(), mesh.tokensPerSecond(), local.path(), local.tokensPerSecond(),
-                        mesh.tokensPerSecond() / local.tokensPerSecond());
+                Run shapedRun = new Run("in-process BatchDecoder (echo)", batch, windows, tokens, shapedNanos);
+                System.out.printf(Locale.ROOT, "%-34s %10.1f tokens/s%n%-34s %10.1f tokens/s  (ratio %.3f)%n"
+                                + "%-34s %10.1f tokens/s%n", mesh.path(), mesh.tokensPerSecond(), local.path(),
+                        local.tokensPerSecond(), mesh.tokensPerSecond() / local.tokensPerSecond(), shapedRun.path(),
+                        shapedRun.tokensPerSecond());
             }
-            report(runs, worst);
+            report(runs, worst, shapedAll);
         }
         return 0;
     }
 
-    private void report(List<Run> runs, double worst) {
+    private void report(List<Run> runs, double worst, long shapedNanos) {
         System.out.printf("%nlargest |mesh - in-process| token logprob: %.2e%n", worst);
         StringBuilder line = new StringBuilder("bench: score");
         double meshAll = 0;
@@ -178,8 +201,9 @@ final class ScoreBench implements Callable<Integer> {
             localAll += local.nanos();
         }
         long tokens = runs.stream().filter(r -> r.path().startsWith("mesh")).mapToLong(Run::scoredTokens).sum();
-        line.insert("bench: score".length(), String.format(Locale.ROOT, " tokens_per_s=%.1f in_process_tokens_per_s=%.1f",
-                tokens / (meshAll / 1e9), tokens / (localAll / 1e9)));
+        line.insert("bench: score".length(), String.format(Locale.ROOT, " tokens_per_s=%.1f in_process_tokens_per_s=%.1f"
+                        + " batch_decoder_tokens_per_s=%.1f", tokens / (meshAll / 1e9), tokens / (localAll / 1e9),
+                tokens / (shapedNanos / 1e9)));
         line.append(String.format(Locale.ROOT, " window=%d model=%s max_abs_diff=%.1e ratio=%.3f vs in-process",
                 window, modelName, worst, localAll / meshAll));
         System.out.println(line);
@@ -221,6 +245,24 @@ final class ScoreBench implements Callable<Integer> {
                 row[t] = logprobs.get(t).floatValue();
             }
             out.add(row);
+        }
+        return out;
+    }
+
+    /** The window scored as inference-service scores it: an echo prefill in a {@link BatchDecoder}, max_tokens 0. */
+    private static float[] serviceShaped(BatchDecoder decoder, int[] window) {
+        decoder.submit(window, SamplingParams.builder().maxTokens(0).temperature(0).logprobs(1).echo(true).build(), 1L);
+        List<TokenLogprob> scored = null;
+        while (scored == null) {
+            for (StepEvent event : decoder.step()) {
+                if (event.finished()) {
+                    scored = event.output().promptLogprobs();
+                }
+            }
+        }
+        float[] out = new float[window.length];
+        for (int t = 1; t < window.length; t++) {
+            out[t] = scored.get(t).logprob();
         }
         return out;
     }

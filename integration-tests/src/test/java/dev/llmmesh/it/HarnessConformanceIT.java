@@ -170,6 +170,21 @@ class HarnessConformanceIT {
         assertEquals(200, busy.get().status(), busy.get().text());
         checkScores("shared batch", shared, inputs, 1);
 
+        // A continuation that is the model's own greedy choice (per the in-process forward): the harness's rule,
+        // token logprob == the largest top_logprobs value, must call it greedy; the continuations above are not.
+        List<int[]> greedyInputs = new ArrayList<>();
+        for (int[] input : inputs) {
+            double[][] rows = referenceLogSoftmax(input);
+            greedyInputs.add(concat(input, new int[] {argmax(rows[input.length - 1])}));
+        }
+        JsonNode greedy = complete(scoring(greedyInputs.stream().map(HarnessConformanceIT::list).toList(), 1));
+        for (int i = 0; i < greedyInputs.size(); i++) {
+            JsonNode logprobs = greedy.get("choices").get(i).get("logprobs");
+            int last = greedyInputs.get(i).length - 1;
+            assertEquals(logprobs.get("token_logprobs").get(last).doubleValue(),
+                    alternatives(logprobs.get("top_logprobs").get(last)), "request " + i + " is greedy");
+        }
+
         // Older harness versions: max_tokens 0, nothing generated, the prompt scored alone.
         Map<String, Object> older = scoring(inputs.stream().map(HarnessConformanceIT::list).toList(), 0);
         checkScores("max_tokens 0", complete(older), inputs, 0);
