@@ -6,6 +6,7 @@ import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
 import dev.llmmesh.eval.tasks.ClassificationRunner;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.FileArtifactStore;
+import dev.llmmesh.mesh.JobControl;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Json;
@@ -256,6 +257,18 @@ class EvaluateJobsTest {
         assertEquals(0.0, result.metrics().get("lossRate"), 1e-12);
         assertEquals(0.5, result.metrics().get("consistency"), 1e-12);
         assertEquals(75.0, result.metrics().get("score"), 1e-12);
+    }
+
+    @Test
+    void anEvaluationCancelledBeforeItStartsNeverRuns() throws Exception {
+        String jobId = "cancelled-" + run;
+        KafkaProbe.send(Topics.JOB_CONTROL, jobId, Json.bytes(JobControl.cancel(jobId)));
+        KafkaProbe.send(Topics.EVAL_JOBS, jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"perplexity","datasetId":"text-%s"}"""
+                .formatted(jobId, model, run));
+        List<JobEvent> events = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT);
+        assertEquals(List.of(JobState.CANCELLED), events.stream().map(JobEvent::state).toList(), events.toString());
+        assertTrue(!Files.exists(artifacts.path(ArtifactKeys.evalSummary(jobId))), "nothing was published");
     }
 
     @Test
