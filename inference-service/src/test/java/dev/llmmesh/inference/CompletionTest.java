@@ -191,6 +191,24 @@ class CompletionTest {
         CompletionChunk.InferenceError error = answer(outside.requestId(), TIMEOUT).getLast().error();
         assertEquals(400, error.status());
         assertEquals("prompt", error.param());
+
+        // A window of the context + 1 tokens (a trainer's validation window) is scored: its last token is no input.
+        List<Integer> window = java.util.stream.IntStream.range(0, 257).map(i -> 464 + i).boxed().toList();
+        CompletionRequest longest = new CompletionRequest(text.schemaVersion(), text.requestId() + "-257", null,
+                model, null, window, text.sampling(), false, null, text.deadline(), null);
+        send(longest);
+        CompletionChunk whole = answer(longest.requestId(), TIMEOUT).getLast();
+        assertNull(whole.error(), String.valueOf(whole.error()));
+        assertEquals(257, whole.echo().size());
+        assertEquals(window.getLast(), whole.echo().getLast().id());
+        CompletionRequest generating = InferenceFixture.withSampling(new CompletionRequest(text.schemaVersion(),
+                text.requestId() + "-257-gen", null, model, null, window, text.sampling(), false, null,
+                text.deadline(), null), text.sampling().toBuilder().maxTokens(1).build(), false, null);
+        send(generating);
+        CompletionChunk.InferenceError tooLong = answer(generating.requestId(), TIMEOUT).getLast().error();
+        assertEquals("prompt", tooLong.param());
+        assertTrue(tooLong.message().contains("257 tokens") && tooLong.message().contains("at most 256"),
+                "a prompt that also feeds a generated token must fit the positions: " + tooLong.message());
     }
 
     @Test

@@ -89,8 +89,8 @@ final class InferenceFixture {
     }
 
     static CompletionRequest withId(CompletionRequest r, String requestId) {
-        return new CompletionRequest(r.schemaVersion(), requestId, r.conversationId(), r.modelId(), r.prompt(), null,
-                r.sampling(), r.untilContextEnd(), r.user(), r.deadline(), r.stream());
+        return new CompletionRequest(r.schemaVersion(), requestId, r.conversationId(), r.modelId(), r.prompt(),
+                r.promptTokens(), r.sampling(), r.untilContextEnd(), r.user(), r.deadline(), r.stream());
     }
 
     /** The same request with other {@code max_tokens} (null: not given) and {@code n}. */
@@ -102,13 +102,13 @@ final class InferenceFixture {
     /** The same request with other sampling settings, another length and streaming. */
     static CompletionRequest withSampling(CompletionRequest r, SamplingParams sampling, boolean untilContextEnd,
                                           Boolean stream) {
-        return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(), null,
-                sampling, untilContextEnd, r.user(), r.deadline(), stream);
+        return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(),
+                r.promptTokens(), sampling, untilContextEnd, r.user(), r.deadline(), stream);
     }
 
     static CompletionRequest withDeadline(CompletionRequest r, Instant deadline) {
-        return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(), null,
-                r.sampling(), r.untilContextEnd(), r.user(), deadline, r.stream());
+        return new CompletionRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.modelId(), r.prompt(),
+                r.promptTokens(), r.sampling(), r.untilContextEnd(), r.user(), deadline, r.stream());
     }
 
     static byte[] bytes(InferenceCommand command) throws IOException {

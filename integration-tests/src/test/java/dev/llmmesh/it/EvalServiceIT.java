@@ -35,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * eval-service on one stack of real processes (tokenizer, trainer, inference, two eval-service replicas, gateway)
  * on the testkit's broker and Redis: a model the trainer publishes is evaluated automatically, once although two
  * replicas both start its default suite, and its perplexity is exp(the trainer's validation loss) on the same
- * windows, scored through the replicas, or by eval-service itself for a model trained on its whole context (whose
- * windows no replica admits); a requested generation eval lists its samples through the gateway; an eval-service
+ * windows, scored through the replicas, also for a model trained on its whole context (whose windows are one token
+ * longer than its positions); a requested generation eval lists its samples through the gateway; an eval-service
  * killed mid-job (SIGKILL) and started again finishes the job once.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -138,13 +138,12 @@ class EvalServiceIT {
         JsonNode listed = api.get("/v1/models/" + modelId + "/evals").expect(200).body();
         assertEquals(perplexity, listed.path("data").get(0).path("metrics").path("perplexity").asDouble(), 1e-12,
                 listed.toString());
-        assertEquals("inference-service", result.parameters().get("scoredBy"), result.toString());
     }
 
-    /** Trained on its whole context, a model's held-out windows are one token longer than a replica admits. */
+    /** Trained on its whole context, a model's held-out windows are one token longer than its positions. */
     @Test
     @Order(2)
-    void aModelTrainedOnItsWholeContextIsMeasuredOnTheSameWindowsByEvalServiceItself() throws Exception {
+    void aModelTrainedOnItsWholeContextIsMeasuredOnTheSameWindowsThroughTheReplicas() throws Exception {
         String fullModel = "full-" + modelId;
         Map<String, Object> pretrain = JobRun.job("pretrain", "pretrain-full-" + run, "datasetId", textDataset,
                 "tokenizerId", "gpt2", "modelId", fullModel, "shape", Map.of("contextLength", 32), "maxSteps", 2);
@@ -158,7 +157,6 @@ class EvalServiceIT {
         EvalResult result = Json.LENIENT.readValue(records.stream().filter(r -> key.equals(r.key())).findFirst()
                 .orElseThrow().value(), EvalResult.class);
         assertEquals(Math.exp(loss), result.metrics().get("perplexity"), 1e-3 * Math.exp(loss), result.toString());
-        assertTrue(String.valueOf(result.parameters().get("scoredBy")).startsWith("eval-service"), result.toString());
         assertEquals(32, ((Number) result.parameters().get("contextLength")).intValue());
     }
 

@@ -88,7 +88,7 @@ public final class BatchDecoder implements AutoCloseable {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt must hold at least one token");
         }
-        if (prompt.length > cache.capacity()) {
+        if (prompt.length > maxPrompt(cache.capacity(), params)) {
             throw new IllegalArgumentException("the prompt's " + prompt.length + " tokens do not fit the "
                     + cache.capacity() + " positions of a sequence");
         }
@@ -103,6 +103,15 @@ public final class BatchDecoder implements AutoCloseable {
         Sequence sequence = new Sequence(nextId++, prompt, params, seed, text);
         waiting.add(sequence);
         return sequence.id();
+    }
+
+    /**
+     * The longest prompt a sequence of {@code capacity} positions takes: one more token when it is only scored (echo,
+     * nothing generated), since its last token is a target and never an input. A model trained on its whole context
+     * is thus scored on the same windows of context + 1 tokens its training measured.
+     */
+    public static int maxPrompt(int capacity, SamplingParams params) {
+        return params.echo() && params.maxTokens() == 0 ? capacity + 1 : capacity;
     }
 
     /** Ends a waiting or running sequence now; its slot is free for the next step. Empty if it is not here. */
@@ -216,7 +225,9 @@ public final class BatchDecoder implements AutoCloseable {
         try {
             // Echo scores every prompt position, so it needs logits a reused prefix would never produce.
             reused = echo ? 0 : reuse(prompt, slot);
-            int[] rest = reused == 0 ? prompt : Arrays.copyOfRange(prompt, reused, prompt.length);
+            // A scored prompt one token longer than the slot: its last token is only a target (see maxPrompt).
+            int inputs = Math.min(prompt.length, cache.capacity());
+            int[] rest = Arrays.copyOfRange(prompt, reused, inputs);
             try (NDManager step = manager.newSubManager()) {
                 NDArray ids = step.create(rest, new Shape(1, rest.length));
                 NDArray out = model.forward(ids, cache, new int[] {slot}, !echo);
@@ -233,7 +244,7 @@ public final class BatchDecoder implements AutoCloseable {
             throw e;
         }
         promptTokensReused += reused;
-        promptTokensComputed += prompt.length - reused;
+        promptTokensComputed += Math.min(prompt.length, cache.capacity()) - reused;
         if (!echo) {
             prefixes.prefilled(prompt, reused, cache, slot);
         }

@@ -20,7 +20,8 @@ final class PromptScores {
     }
 
     /**
-     * @param logits       [1, T, V], row t predicting prompt token t + 1
+     * @param logits       [1, T, V], row t predicting prompt token t + 1; T is the prompt's length, or one less
+     *                     when its last token was only a target
      * @param alternatives the most likely tokens to list at each position
      * @return one per prompt token, the first null (nothing predicts it)
      */
@@ -31,7 +32,7 @@ final class PromptScores {
         if (rows == 0) {
             return Collections.unmodifiableList(scored);
         }
-        NDArray logprobs = logits.get(new NDIndex("0, :-1, :")).logSoftmax(-1);
+        NDArray logprobs = logits.get(new NDIndex("0, :{}, :", rows)).logSoftmax(-1);
         long[] next = new long[rows];
         for (int t = 0; t < rows; t++) {
             next[t] = prompt[t + 1];

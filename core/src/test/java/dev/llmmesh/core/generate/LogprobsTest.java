@@ -14,6 +14,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LogprobsTest {
@@ -83,6 +84,29 @@ class LogprobsTest {
         }
         assertEquals(expected, sum, 1e-4);
         assertNull(Generator.complete(model, null, PROMPT, SamplingParams.greedy(2)).choices().getFirst().logprobs());
+    }
+
+    /** A window of context + 1 tokens, as a trainer's validation scores it: its last token is only a target. */
+    @Test
+    void aScoredPromptMayHoldOneTokenMoreThanTheModelsPositions() {
+        int context = GenerationTest.CONFIG.contextLength();
+        int[] window = new int[context + 1];
+        for (int t = 0; t < window.length; t++) {
+            window[t] = (t * 37 + 11) % GenerationTest.CONFIG.vocabSize();
+        }
+        SamplingParams score = SamplingParams.builder().maxTokens(0).echo(true).logprobs(2).build();
+        float[][] ref = reference(Arrays.copyOf(window, context));
+        try (BatchDecoder decoder = new BatchDecoder(model, null, 1, context)) {
+            decoder.submit(window, score, 0);
+            List<TokenLogprob> scored = GenerationTest.drain(decoder).getFirst().promptLogprobs();
+            assertEquals(window.length, scored.size());
+            for (int t = 1; t < window.length; t++) {
+                assertLogprob(ref[t - 1], window[t], scored.get(t), 2);
+            }
+            var generating = SamplingParams.builder().maxTokens(1).echo(true).logprobs(2).build();
+            assertThrows(IllegalArgumentException.class, () -> decoder.submit(window, generating, 0),
+                    "a prompt that is also an input to a generated token must fit the positions");
+        }
     }
 
     @Test

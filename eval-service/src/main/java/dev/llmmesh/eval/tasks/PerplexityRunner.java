@@ -1,15 +1,11 @@
 package dev.llmmesh.eval.tasks;
 
-import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmmesh.core.eval.LossTally;
 import dev.llmmesh.core.eval.PerplexityResult;
 import dev.llmmesh.core.eval.SlidingWindows;
 import dev.llmmesh.core.eval.SlidingWindows.Window;
-import dev.llmmesh.core.eval.WindowScorer;
-import dev.llmmesh.core.model.GptCheckpoint;
-import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
 import dev.llmmesh.mesh.ArtifactKeys;
@@ -46,10 +42,9 @@ import java.util.concurrent.CompletableFuture;
  *       {@code contextLength} tokens every {@code stride} ({@link SlidingWindows#plan}): every token but the first
  *       is scored once, with at least {@code contextLength - stride} tokens of context past the first window.</li>
  * </ul>
- * A window is sent whole to the replicas as token ids. A replica admits a prompt only as long as the model's context,
- * and the trainer's windows are its context plus the last target: trained on the model's whole context (the
- * default), they are one token too long to be served, and eval-service scores them itself with the published weights
- * ({@link WindowScorer}), which the result's {@code parameters.scoredBy} says.
+ * A window is sent whole to the replicas as token ids. The trainer's windows are its context plus the last target,
+ * one token more than the model's positions when it trained on its whole context (the default): a replica takes such
+ * a prompt when it is only scored, since its last token is a target and never an input.
  */
 @Singleton
 public class PerplexityRunner implements TaskRunner {
@@ -105,22 +100,8 @@ public class PerplexityRunner implements TaskRunner {
         }
         List<Example<Window>> examples = Examples.draw(all, job.maxExamples(), run.seed());
         int[] tokens = stream;
-        int modelContext = EvalJob.Evaluate.contextLength(run.model());
-        Optional<List<EvalSample>> scored;
-        if (windows.isEmpty() || windows.getFirst().length() <= modelContext) {
-            parameters.put("scoredBy", "inference-service");
-            scored = run.score(examples, example -> score(run, tokens, example), PerplexityRunner::figures);
-        } else {
-            // The trainer's windows are its context plus the last target, one token more than a replica admits as a
-            // prompt (a prompt must fit the model's positions): the published weights score them here instead.
-            parameters.put("scoredBy", "eval-service (the windows exceed the served context)");
-            try (GptModel weights = GptCheckpoint.load(artifacts.path(run.model().artifact()),
-                    Engine.getInstance().defaultDevice())) {
-                WindowScorer scorer = new WindowScorer(weights, 1);
-                scored = run.score(examples, example -> CompletableFuture.completedFuture(sample(example,
-                        scorer.logProbs(tokens, List.of(example.value())).getFirst())), PerplexityRunner::figures);
-            }
-        }
+        Optional<List<EvalSample>> scored = run.score(examples, example -> score(run, tokens, example),
+                PerplexityRunner::figures);
         if (scored.isEmpty()) {
             return Optional.empty();
         }

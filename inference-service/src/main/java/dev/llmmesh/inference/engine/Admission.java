@@ -1,5 +1,6 @@
 package dev.llmmesh.inference.engine;
 
+import dev.llmmesh.core.generate.BatchDecoder;
 import dev.llmmesh.core.generate.SamplingParams;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
 import dev.llmmesh.core.tokenizer.Tokenizer;
@@ -69,8 +70,11 @@ final class Admission {
             // As OpenAI does: an empty prompt is the start of a document.
             prompt = new int[] {endOfText};
         }
-        if (prompt.length > capacity) {
-            return new Refused(CompletionErrors.promptTooLong(prompt.length, capacity));
+        // A prompt only scored may hold one token more than the positions: its last token is only a target.
+        int longest = BatchDecoder.maxPrompt(capacity, asked.toBuilder().maxTokens(
+                request.untilContextEnd() ? 1 : asked.maxTokens()).build());
+        if (prompt.length > longest) {
+            return new Refused(CompletionErrors.promptTooLong(prompt.length, longest));
         }
         // What only the model knows: what is left of its context after the prompt (with no max_tokens, chat's
         // default), its end-of-text token as a stop, and a seed when the sender gave none.
@@ -81,7 +85,7 @@ final class Admission {
         }
         SamplingParams params = asked.toBuilder().maxTokens(maxTokens).stopTokenIds(stopTokenIds)
                 .seed(asked.seed() != null ? asked.seed() : ThreadLocalRandom.current().nextLong()).build();
-        if ((long) prompt.length + params.maxTokens() > capacity) {
+        if (params.maxTokens() > 0 && (long) prompt.length + params.maxTokens() > capacity) {
             return new Refused(CompletionErrors.contextLengthExceeded(prompt.length, params.maxTokens(), capacity));
         }
         return new Admitted(prompt, params);
