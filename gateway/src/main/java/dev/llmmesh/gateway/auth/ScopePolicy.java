@@ -17,9 +17,10 @@ import java.util.Set;
  *       {@code /m/{model}/v1/completions}, {@code /m/{model}/tokenize}, {@code /m/{model}/detokenize} and GET
  *       {@code /m/{model}/tokenizer_info};</li>
  *   <li>{@code read} or {@code inference}: GET {@code /v1/models/**}, because OpenAI clients list
- *       models before they generate (a model's evaluations too);</li>
- *   <li>{@code read}: any other GET, HEAD or OPTIONS under {@code /v1} (evaluations and the leaderboard
- *       among them);</li>
+ *       models before they generate;</li>
+ *   <li>{@code read}: any other GET, HEAD or OPTIONS under {@code /v1}: evaluations and the leaderboard
+ *       among them, a model's own ({@code /v1/models/{id}/evals}) too, so that every figure is read with one
+ *       scope whichever route it comes by;</li>
  *   <li>{@code write}: any other method under {@code /v1} (jobs, evaluations, datasets, tokenizers,
  *       cancel);</li>
  *   <li>{@code admin}: everything else, so a management endpoint switched on later is closed by
@@ -45,6 +46,8 @@ public final class ScopePolicy {
     /** Under {@code /m/{model}}: the harness's routes, by method. */
     private static final Set<String> MODEL_BASE_POSTS = Set.of("v1/completions", "tokenize", "detokenize");
     private static final Set<String> MODEL_BASE_GETS = Set.of("tokenizer_info");
+    private static final String MODELS_PREFIX = "/v1/models/";
+    private static final String EVALS = "evals";
     private static final Set<String> READ_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
     private static final Requirement INFERENCE = Requirement.anyOf(Scope.INFERENCE);
@@ -69,10 +72,27 @@ public final class ScopePolicy {
         if (verb.equals("POST") && INFERENCE_POSTS.contains(path)) {
             return INFERENCE;
         }
-        if (reading && (path.equals("/v1/models") || path.startsWith("/v1/models/"))) {
+        if (reading && modelsRoute(path)) {
             return MODELS;
         }
         return reading ? READ : WRITE;
+    }
+
+    /**
+     * {@code /v1/models} and what is under it but a model's evaluations; a path with dot segments is read with
+     * {@code read}, as it may resolve elsewhere.
+     */
+    private static boolean modelsRoute(String path) {
+        if (path.equals("/v1/models")) {
+            return true;
+        }
+        if (!path.startsWith(MODELS_PREFIX) || hasDotSegment(path)) {
+            return false;
+        }
+        String rest = path.substring(MODELS_PREFIX.length());
+        int slash = rest.indexOf('/');
+        String below = slash < 0 ? "" : rest.substring(slash + 1);
+        return !(below.equals(EVALS) || below.startsWith(EVALS + "/"));
     }
 
     /** {@code /m/{model}/<route>} with a plain model segment (no dot segments, nothing escaped). */

@@ -70,8 +70,24 @@ class ScopePolicyTest {
         assertEquals(Set.of(Scope.READ), needs("GET", "/v1/evals"));
         assertEquals(Set.of(Scope.READ), needs("GET", "/v1/evals/job-1/samples"));
         assertEquals(Set.of(Scope.READ), needs("GET", "/v1/leaderboard"));
-        assertEquals(Set.of(Scope.READ, Scope.INFERENCE), needs("GET", "/v1/models/moby-gpt/evals"));
         assertEquals(needs("POST", "/v1/jobs"), needs("POST", "/v1/evals"));
+    }
+
+    @Test
+    void aModelsEvaluationsNeedReadAsEveryOtherFigureDoes() {
+        // Under /v1/models, but figures: an inference-only key reads none of them, whichever route.
+        for (String path : new String[]{"/v1/models/moby-gpt/evals", "/v1/models/moby-gpt/evals/",
+                "//v1/models/moby-gpt//evals", "/v1/models/moby-gpt/evals/e-1"}) {
+            assertEquals(Set.of(Scope.READ), needs("GET", path), path);
+            assertEquals(Set.of(Scope.READ), needs("HEAD", path), path);
+        }
+        ApiKey client = new ApiKey("c", new byte[32], Set.of(Scope.INFERENCE));
+        assertFalse(client.holdsAnyOf(needs("GET", "/v1/models/moby-gpt/evals")));
+        assertTrue(client.holdsAnyOf(needs("GET", "/v1/models/moby-gpt")));
+        // A model named like the route is still a model; a dot segment may resolve elsewhere, so it needs read.
+        assertEquals(Set.of(Scope.READ, Scope.INFERENCE), needs("GET", "/v1/models/evals"));
+        assertEquals(Set.of(Scope.READ, Scope.INFERENCE), needs("GET", "/v1/models/moby-gpt/evaluations"));
+        assertEquals(Set.of(Scope.READ), needs("GET", "/v1/models/../jobs"));
     }
 
     @Test
