@@ -1,6 +1,7 @@
 package dev.llmmesh.gateway.evals;
 
 import dev.llmmesh.gateway.api.ProblemErrors;
+import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.eval.EvalResult;
 import dev.llmmesh.mesh.eval.EvalTask;
 import dev.llmmesh.servicekit.models.ModelRegistry;
@@ -32,9 +33,10 @@ public class LeaderboardController {
     }
 
     @Get
-    @Operation(summary = "Published models ranked on a suite by each task's primary metric, one group per task "
-            + "(a suite measures a base model's perplexity, a classifier's accuracy: figures that do not compare); "
-            + "each with its figure, example count and 95% interval")
+    @Operation(summary = "Published models ranked on a suite by each task's primary metric, one group per task and "
+            + "dataset, and for perplexity per tokenizer, context length and stride too (a suite measures each base "
+            + "model on its own held-out windows, each classifier on its own test split: figures that do not "
+            + "compare); each with its figure, example count and 95% interval")
     @ProblemErrors
     public Leaderboard get(@QueryValue(defaultValue = "default") @Nullable @Schema(defaultValue = "default")
                            String suite,
@@ -48,6 +50,6 @@ public class LeaderboardController {
         List<EvalResult> results = evals.ofSuite(suite).stream()
                 .filter(r -> only == null || r.task() == only)
                 .filter(r -> models.find(r.modelId()).isPresent()).toList();
-        return Leaderboard.of(suite, results);
+        return Leaderboard.of(suite, results, id -> models.find(id).map(ModelAnnouncement::tokenizerId));
     }
 }

@@ -50,6 +50,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EvalsApiTest implements UsesMeshInfra {
+    /** The tokenizer every model here is published with. */
+    private static final String TOKENIZER = "gpt2";
+
     /** Other test classes share the broker: every id here is this run's own. */
     private final String run = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -99,11 +102,16 @@ class EvalsApiTest implements UsesMeshInfra {
                 && b.path("groups").get(0).path("data").size() == 4).body();
         assertEquals("leaderboard", board.path("object").asText());
         assertEquals(suite, board.path("suite").asText());
-        assertTrue(board.path("rankedBy").asText().contains("one group per task"), board.toString());
+        assertTrue(board.path("rankedBy").asText().contains("one group per task and dataset"), board.toString());
         JsonNode perplexity = board.path("groups").get(0);
         assertEquals("perplexity", perplexity.path("task").asText());
         assertEquals("perplexity", perplexity.path("metric").asText());
         assertFalse(perplexity.path("higherIsBetter").asBoolean(true));
+        // The group says what its figures were measured on.
+        assertEquals("ds-" + run, perplexity.path("datasetId").asText());
+        assertEquals(TOKENIZER, perplexity.path("tokenizerId").asText());
+        assertEquals(256, perplexity.path("contextLength").asInt());
+        assertEquals(512, perplexity.path("stride").asInt());
         // The tie shares rank 1 (the figure over more examples first), the next is 3rd.
         assertEquals(List.of("lm-c-" + run, "lm-b-" + run, "lm-a-" + run, "lm-d-" + run), ids(perplexity, "modelId"));
         assertEquals(List.of("1", "1", "3", ""), ids(perplexity, "rank"));
@@ -117,6 +125,8 @@ class EvalsApiTest implements UsesMeshInfra {
         JsonNode classification = board.path("groups").get(1);
         assertEquals("accuracy", classification.path("metric").asText());
         assertTrue(classification.path("higherIsBetter").asBoolean());
+        assertEquals("ds-" + run, classification.path("datasetId").asText());
+        assertFalse(classification.has("tokenizerId") || classification.has("stride"), classification.toString());
         assertEquals(List.of("cls-b-" + run, "cls-a-" + run), ids(classification, "modelId"));
         assertEquals(List.of("1", "2"), ids(classification, "rank"));
 
@@ -128,6 +138,48 @@ class EvalsApiTest implements UsesMeshInfra {
         assertEquals(400, badTask.status());
         assertEquals("task", badTask.field());
         assertTrue(badTask.body().path("detail").asText().contains("multiple-choice"), badTask.text());
+    }
+
+    @Test
+    void theLeaderboardNeverRanksFiguresMeasuredOnDifferentDataOrWindowsTogether() throws Exception {
+        String suite = "apart-" + run;
+        String other = "other-" + run;
+        for (String model : List.of("p-base", "p-data", "p-tok", "p-ctx", "p-stride", "p-own", "c-base", "c-data")) {
+            publishModel(model + "-" + run, model.startsWith("c-") ? ModelKind.CLASSIFIER : ModelKind.BASE);
+        }
+        Map<String, Object> windows = Map.of("tokenizerId", TOKENIZER, "contextLength", 256, "stride", 512);
+        // Each would rank first were figures pooled: every one differs from p-base in one thing a perplexity hangs on.
+        publish(result("a1-" + run, "p-base-" + run, suite, EvalTask.PERPLEXITY, "ds-" + run, windows, 30.0, 1));
+        publish(result("a2-" + run, "p-data-" + run, suite, EvalTask.PERPLEXITY, other, windows, 3.0, 2));
+        publish(result("a3-" + run, "p-tok-" + run, suite, EvalTask.PERPLEXITY, "ds-" + run, Map.of("tokenizerId",
+                "bytes-" + run, "contextLength", 256, "stride", 512), 4.0, 3));
+        publish(result("a4-" + run, "p-ctx-" + run, suite, EvalTask.PERPLEXITY, "ds-" + run, Map.of("tokenizerId",
+                TOKENIZER, "contextLength", 1024, "stride", 512), 5.0, 4));
+        publish(result("a5-" + run, "p-stride-" + run, suite, EvalTask.PERPLEXITY, "ds-" + run, Map.of("tokenizerId",
+                TOKENIZER, "contextLength", 256, "stride", 64), 6.0, 5));
+        // Over a dataset given by id the text is cut by the model's own tokenizer, which the parameters may not name.
+        publish(result("a6-" + run, "p-own-" + run, suite, EvalTask.PERPLEXITY, "ds-" + run, Map.of("contextLength",
+                256, "stride", 512), 40.0, 6));
+        publish(result("a7-" + run, "c-base-" + run, suite, EvalTask.CLASSIFICATION, "ds-" + run, Map.of(), 0.5, 7));
+        publish(result("a8-" + run, "c-data-" + run, suite, EvalTask.CLASSIFICATION, other, Map.of(), 0.9, 8));
+
+        JsonNode board = awaitJson("/v1/leaderboard?suite=" + suite, b -> b.path("groups").size() == 7).body();
+        List<String> groups = new ArrayList<>();
+        board.path("groups").forEach(g -> groups.add(g.path("task").asText() + " " + g.path("datasetId").asText()
+                + " " + g.path("tokenizerId").asText("-") + " " + g.path("contextLength").asText("-") + " "
+                + g.path("stride").asText("-") + ": " + ids(g, "modelId")));
+        // Ordered by task, then dataset, tokenizer, context and stride.
+        assertEquals(List.of(
+                "perplexity ds-" + run + " bytes-" + run + " 256 512: [p-tok-" + run + "]",
+                "perplexity ds-" + run + " " + TOKENIZER + " 256 64: [p-stride-" + run + "]",
+                "perplexity ds-" + run + " " + TOKENIZER + " 256 512: [p-base-" + run + ", p-own-" + run + "]",
+                "perplexity ds-" + run + " " + TOKENIZER + " 1024 512: [p-ctx-" + run + "]",
+                "perplexity " + other + " " + TOKENIZER + " 256 512: [p-data-" + run + "]",
+                "classification ds-" + run + " - - -: [c-base-" + run + "]",
+                "classification " + other + " - - -: [c-data-" + run + "]"), groups);
+        for (JsonNode group : board.path("groups")) {
+            assertEquals("1", ids(group, "rank").getFirst(), group.toString());
+        }
     }
 
     @Test
@@ -313,11 +365,24 @@ class EvalsApiTest implements UsesMeshInfra {
 
     private EvalResult result(String evalId, String modelId, String suite, EvalTask task, Map<String, Double> metrics,
                               long examples, int minute) {
+        return result(evalId, modelId, suite, task, "ds-" + run, Map.of("tokenizerId", TOKENIZER, "contextLength", 256,
+                "stride", 512), metrics, examples, minute);
+    }
+
+    /** A result whose primary metric is {@code figure}, over 100 examples. */
+    private EvalResult result(String evalId, String modelId, String suite, EvalTask task, String datasetId,
+                              Map<String, Object> parameters, double figure, int minute) {
+        return result(evalId, modelId, suite, task, datasetId, parameters, Map.of(task.primaryMetric(), figure), 100,
+                minute);
+    }
+
+    private EvalResult result(String evalId, String modelId, String suite, EvalTask task, String datasetId,
+                              Map<String, Object> parameters, Map<String, Double> metrics, long examples, int minute) {
         String metric = task.primaryMetric();
         Map<String, EvalResult.Interval> intervals = metrics.containsKey(metric) ? Map.of(metric,
                 new EvalResult.Interval(metrics.get(metric) * 0.95, metrics.get(metric) * 1.05, 0.95)) : Map.of();
-        return new EvalResult(EvalResult.TYPE, EvalResult.SCHEMA_VERSION, evalId, modelId, suite, task, "ds-" + run,
-                metrics, intervals, examples, 0, Map.of("stride", 512), Json.LENIENT.createObjectNode()
+        return new EvalResult(EvalResult.TYPE, EvalResult.SCHEMA_VERSION, evalId, modelId, suite, task, datasetId,
+                metrics, intervals, examples, 0, parameters, Json.LENIENT.createObjectNode()
                 .put("note", "scored windows"), Instant.parse("2026-12-02T10:00:00Z").plusSeconds(60L * minute));
     }
 
@@ -338,7 +403,7 @@ class EvalsApiTest implements UsesMeshInfra {
     }
 
     private void publishModel(String modelId, ModelKind kind) throws Exception {
-        var model = ModelAnnouncement.base(modelId, Map.of("layers", 2), "gpt2", "models/" + modelId + "/", "job-"
+        var model = ModelAnnouncement.base(modelId, Map.of("layers", 2), TOKENIZER, "models/" + modelId + "/", "job-"
                 + modelId, Map.of(), Instant.now()).withKind(kind);
         KafkaProbe.send(Topics.MODELS, modelId, Json.bytes(model));
         awaitJson("/v1/models/" + modelId, b -> true);
