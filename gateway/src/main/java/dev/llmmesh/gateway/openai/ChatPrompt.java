@@ -1,20 +1,21 @@
 package dev.llmmesh.gateway.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.mesh.eval.AlpacaPrompt;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Chat messages as one prompt in the Alpaca format, which the instruction-tuned models of llm-mesh are trained on
- * (a base model simply continues it). A system message replaces the preamble; the prompt ends where the
- * assistant's answer begins, and the next {@code ### } header ends the answer.
+ * Chat messages as one prompt in the {@link AlpacaPrompt} format, which the instruction-tuned models of llm-mesh are
+ * trained on (a base model simply continues it): a user message is an instruction, an assistant message a response,
+ * and a system message replaces the preamble. The prompt ends where the assistant's answer begins, and the next
+ * {@code ### } header ends the answer.
  */
 final class ChatPrompt {
-    static final String PREAMBLE = "Below is an instruction that describes a task. Write a response that "
-            + "appropriately completes the request.";
     /** Where the model would start a new turn by itself: the answer is over. */
-    static final List<String> STOPS = List.of("\n### ");
+    static final List<String> STOPS = List.of(AlpacaPrompt.STOP);
 
     private ChatPrompt() {
     }
@@ -38,23 +39,21 @@ final class ChatPrompt {
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             throw OpenAiException.invalid("messages", "'messages' must be a non-empty array of {role, content}");
         }
-        StringBuilder prompt = new StringBuilder();
-        String preamble = PREAMBLE;
-        StringBuilder turns = new StringBuilder();
+        String preamble = AlpacaPrompt.PREAMBLE;
+        List<AlpacaPrompt.Section> turns = new ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
             JsonNode message = messages.get(i);
             String role = message.path("role").asText("");
             String content = content(message.get("content"), i);
             switch (role) {
                 case "system", "developer" -> preamble = content;
-                case "user" -> turns.append("### Instruction:\n").append(content).append("\n\n");
-                case "assistant" -> turns.append("### Response:\n").append(content).append("\n\n");
+                case "user" -> turns.add(AlpacaPrompt.Section.instruction(content));
+                case "assistant" -> turns.add(AlpacaPrompt.Section.response(content));
                 default -> throw OpenAiException.invalid("messages[" + i + "].role", "messages[" + i + "].role must be "
                         + "system, developer, user or assistant, got '" + role + "'");
             }
         }
-        prompt.append(preamble).append("\n\n").append(turns).append("### Response:\n");
-        return prompt.toString();
+        return AlpacaPrompt.sections(preamble, turns);
     }
 
     /** A string, or OpenAI's array of content parts of which only text parts are understood here. */
