@@ -13,6 +13,7 @@ import dev.llmmesh.gateway.jobs.ReplayBarrier;
 import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.datasets.ArtifactLines;
 import dev.llmmesh.mesh.eval.EvalResult;
 import dev.llmmesh.mesh.eval.EvalTask;
 import dev.llmmesh.mesh.jobs.EvalJob;
@@ -189,9 +190,9 @@ public class EvalsController {
         if (limit < 1 || limit > 1000) {
             throw ProblemException.badField("limit", "limit must be between 1 and 1000, got " + limit);
         }
-        Optional<EvalSamples.Page> page = files.page(id, offset, limit);
+        Optional<ArtifactLines.Page<JsonNode>> page = files.page(id, offset, limit);
         if (page.isPresent()) {
-            List<Map<String, Object>> samples = page.get().samples().stream()
+            List<Map<String, Object>> samples = page.get().items().stream()
                     .map(s -> Json.LENIENT.<Map<String, Object>>convertValue(s, new TypeReference<>() {
                     })).toList();
             return new SampleList("list", samples, offset, limit, page.get().total());

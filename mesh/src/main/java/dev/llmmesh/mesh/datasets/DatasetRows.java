@@ -7,17 +7,15 @@ import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.ArtifactStore;
 import dev.llmmesh.mesh.Json;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A dataset's rows, read from the artifact store by whoever needs them (the gateway's preview, the trainer, the
  * evaluator), each an object with its format's fields ({@code {"text": ...}} for each line of a text dataset).
- * Rows are read in order from the start; a page far into a large dataset costs a scan of the rows before it.
+ * Rows are read in order from the start ({@link ArtifactLines}); a page far into a large dataset costs a scan of the
+ * rows before it.
  */
 public final class DatasetRows {
     private final ArtifactStore artifacts;
@@ -38,10 +36,7 @@ public final class DatasetRows {
 
     /** Rows {@code [offset, offset + limit)}; fewer (or none) at the end. */
     public List<ObjectNode> page(long offset, int limit) throws IOException {
-        if (offset < 0 || limit < 0) {
-            throw new IllegalArgumentException("offset and limit must be 0 or more, got " + offset + " and " + limit);
-        }
-        List<ObjectNode> page = new ArrayList<>(Math.min(limit, 1024));
+        List<ObjectNode> page = new ArrayList<>(Math.clamp(limit, 0, 1024));
         visit(offset, limit, (index, row) -> page.add(row));
         return page;
     }
@@ -59,29 +54,15 @@ public final class DatasetRows {
 
     private void visit(long offset, long limit, Visitor visitor) throws IOException {
         DatasetFormat format = info.datasetFormat();
-        String key = ArtifactKeys.datasetText(info.id());
-        boolean legacy = false;
-        if (format.storesRows()) {
-            key = ArtifactKeys.datasetRows(info.id());
-            legacy = !artifacts.exists(key);
-            key = legacy ? ArtifactKeys.datasetJsonl(info.id()) : key;
+        if (!format.storesRows()) {
+            ArtifactLines.text(artifacts, ArtifactKeys.datasetText(info.id())).visit(offset, limit,
+                    (index, line, text) -> visitor.row(index, row(format, text, false, line)));
+            return;
         }
-        long end = limit > Long.MAX_VALUE - offset ? Long.MAX_VALUE : offset + limit;
-        try (var reader = new BufferedReader(new InputStreamReader(artifacts.open(key), StandardCharsets.UTF_8),
-                64 * 1024)) {
-            long index = 0;
-            long line = 0;
-            for (String text; index < end && (text = reader.readLine()) != null; ) {
-                line++;
-                if (format.storesRows() && text.isBlank()) {
-                    continue;
-                }
-                if (index >= offset) {
-                    visitor.row(index, row(format, text, legacy, line));
-                }
-                index++;
-            }
-        }
+        String key = ArtifactKeys.datasetRows(info.id());
+        boolean legacy = !artifacts.exists(key);
+        ArtifactLines.jsonl(artifacts, legacy ? ArtifactKeys.datasetJsonl(info.id()) : key).visit(offset, limit,
+                (index, line, text) -> visitor.row(index, row(format, text, legacy, line)));
     }
 
     private static ObjectNode row(DatasetFormat format, String text, boolean legacy, long line) throws IOException {
