@@ -10,6 +10,7 @@ import dev.llmmesh.gateway.openai.OpenAiException;
 import dev.llmmesh.gateway.tokenizers.TokenizerProxy;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.jobs.EvalJob;
 import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -103,7 +104,11 @@ public class HarnessController {
     @ApiResponse(responseCode = "200", description = "the completion (see POST /v1/completions)", content = {
             @Content(mediaType = MediaType.APPLICATION_JSON),
             @Content(mediaType = MediaType.TEXT_EVENT_STREAM)})
-    public Mono<HttpResponse<?>> complete(@PathVariable String model, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiSchemas.Completion.class))) @Body byte[] body) {
+    public Mono<HttpResponse<?>> complete(@PathVariable String model,
+                                          @RequestBody(required = true, content = @Content(
+                                                  mediaType = MediaType.APPLICATION_JSON,
+                                                  schema = @Schema(implementation = ApiSchemas.Completion.class)))
+                                          @Body byte[] body) {
         return completions.completeFor(model, body);
     }
 
@@ -121,11 +126,14 @@ public class HarnessController {
 
     /** {@code add_special_tokens} is taken and has nothing to do: the mesh's tokenizers add no tokens of their own. */
     @Post(value = "/tokenize", consumes = MediaType.APPLICATION_JSON)
-    @Operation(summary = "Text to the model's token ids: {\"prompt\", \"add_special_tokens\"?} -> {\"tokens\", \"count\"}")
+    @Operation(summary = "Text to the model's token ids: {\"prompt\", \"add_special_tokens\"?} -> "
+            + "{\"tokens\", \"count\"}")
     @OpenAiErrors
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = Tokens.class)))
-    public Tokens tokenize(@PathVariable String model, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TokenizeBody.class))) @Body byte[] body) {
+    public Tokens tokenize(@PathVariable String model,
+                           @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                                   schema = @Schema(implementation = TokenizeBody.class))) @Body byte[] body) {
         JsonNode request = object(body, TOKENIZE_FIELDS);
         JsonNode prompt = request.get("prompt");
         if (prompt == null || !prompt.isTextual()) {
@@ -152,7 +160,9 @@ public class HarnessController {
     @OpenAiErrors
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = Text.class)))
-    public Text detokenize(@PathVariable String model, @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DetokenizeBody.class))) @Body byte[] body) {
+    public Text detokenize(@PathVariable String model,
+                           @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                                   schema = @Schema(implementation = DetokenizeBody.class))) @Body byte[] body) {
         JsonNode tokens = object(body, DETOKENIZE_FIELDS).get("tokens");
         if (tokens == null || !tokens.isArray()) {
             throw OpenAiException.invalid("tokens", "'tokens' must be an array of token ids");
@@ -173,9 +183,13 @@ public class HarnessController {
         return models.find(model, ModelRegistry.CATCH_UP).orElseThrow(() -> CompletionsController.unknownModel(model));
     }
 
+    /**
+     * The model's context as eval-service reads it ({@link EvalJob.Evaluate#contextLength}), or none: its "no
+     * limit" for a config without one is no length to tell the harness, which then keeps its own default.
+     */
     private static Integer contextLength(ModelAnnouncement announcement) {
-        Object context = announcement.config() == null ? null : announcement.config().get("contextLength");
-        return context instanceof Number number ? number.intValue() : null;
+        int context = EvalJob.Evaluate.contextLength(announcement);
+        return context == Integer.MAX_VALUE ? null : context;
     }
 
     private static JsonNode object(byte[] body, Set<String> known) {
