@@ -44,14 +44,11 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * Evaluations: ask for one (an {@code evaluate} job), list them, look at one and at its scored examples. An
@@ -132,21 +129,33 @@ public class EvalsController {
         }
         EvalTask wanted = task == null ? null : task(task);
         awaitReplay();
-        Predicate<EvalView> filter = v -> (modelId == null || modelId.equals(v.modelId()))
-                && (wanted == null || wanted == v.task()) && (suite == null || suite.equals(v.suite()));
-        List<EvalView> all = new ArrayList<>();
-        Set<String> finished = new HashSet<>();
-        for (EvalResult r : evals.results()) {
-            finished.add(r.evalId());
-            all.add(EvalView.finished(r, false));
-        }
+        // Filtered before any view is built, and at most limit taken from each source: both come newest first, so
+        // the newest limit of the two together are among them.
+        List<EvalView> finished = evals.results(r -> matches(modelId, wanted, suite, r.modelId(), r.task(), r.suite()))
+                .stream().limit(limit).map(r -> EvalView.finished(r, false)).toList();
         // A SUCCEEDED job without a current result was re-measured (its figure replaced) or is about to publish.
-        jobBoard.list(j -> EVALUATE.equals(j.type()) && j.state() != JobState.SUCCEEDED
-                        && !finished.contains(j.id()), Integer.MAX_VALUE)
-                .forEach(j -> all.add(EvalView.pending(j, evals.request(j.id()))));
+        List<EvalView> pending = jobBoard.list(j -> EVALUATE.equals(j.type()) && j.state() != JobState.SUCCEEDED
+                        && evals.result(j.id()).isEmpty() && pendingMatches(j.id(), modelId, wanted, suite), limit)
+                .stream().map(j -> EvalView.pending(j, evals.request(j.id()))).toList();
         Comparator<EvalView> newestFirst = Comparator.comparing(EvalView::createdAt,
                 Comparator.nullsLast(Comparator.<Instant>reverseOrder()));
-        return new EvalList("list", all.stream().filter(filter).sorted(newestFirst).limit(limit).toList());
+        return new EvalList("list", Stream.concat(finished.stream(), pending.stream()).sorted(newestFirst)
+                .limit(limit).toList());
+    }
+
+    /** An unfinished evaluation is filtered by what was asked; one whose request is not known matches no filter. */
+    private boolean pendingMatches(String id, String modelId, EvalTask task, String suite) {
+        if (modelId == null && task == null && suite == null) {
+            return true;
+        }
+        return evals.request(id).filter(r -> matches(modelId, task, suite, r.modelId(), r.task(), r.suite()))
+                .isPresent();
+    }
+
+    private static boolean matches(String modelId, EvalTask task, String suite, String itsModelId, EvalTask itsTask,
+                                   String itsSuite) {
+        return (modelId == null || modelId.equals(itsModelId)) && (task == null || task == itsTask)
+                && (suite == null || suite.equals(itsSuite));
     }
 
     @Get("/{id}")

@@ -221,6 +221,11 @@ class EvalsApiTest implements UsesMeshInfra {
                 .path("value").asDouble() == 40.0);
         assertEquals(List.of("auto2-" + run, "asked-" + run), ids(get("/v1/models/" + model + "/evals").body(),
                 "evalId"));
+        // The newest first, a limit taken across finished and unfinished evaluations alike.
+        assertEquals(List.of("auto2-" + run), ids(get("/v1/evals?modelId=" + model + "&limit=1").body(), "id"));
+        assertEquals(List.of("auto2-" + run, "asked-" + run), ids(get("/v1/evals?modelId=" + model + "&limit=2")
+                .body(), "id"));
+        assertEquals(List.of("auto2-" + run), ids(get("/v1/evals?modelId=" + model + "&suite=" + suite).body(), "id"));
         Reply old = get("/v1/evals/auto1-" + run);
         assertEquals(200, old.status(), old.text());
         assertEquals(50.0, old.body().path("metrics").path("perplexity").asDouble());
@@ -293,6 +298,12 @@ class EvalsApiTest implements UsesMeshInfra {
         assertEquals("RUNNING", listed.get(0).path("state").asText());
         assertEquals(1, get("/v1/evals?task=perplexity&modelId=" + model).body().path("data").size());
         assertEquals(0, get("/v1/evals?task=generation&modelId=" + model).body().path("data").size());
+        // An older finished evaluation of the model: the limit is taken across both, newest first.
+        publish(result("older-" + run, model, null, EvalTask.PERPLEXITY, Map.of("perplexity", 30.0), 10,
+                -10_000_000));
+        awaitJson("/v1/evals?modelId=" + model, b -> b.path("data").size() == 2);
+        assertEquals(List.of(id, "older-" + run), ids(get("/v1/evals?modelId=" + model).body(), "id"));
+        assertEquals(List.of(id), ids(get("/v1/evals?modelId=" + model + "&limit=1").body(), "id"));
 
         EvalResult done = result(id, model, null, EvalTask.PERPLEXITY, Map.of("perplexity", 12.5, "loss",
                 Math.log(12.5), "tokens", 6400.0), 64, 5);
@@ -306,7 +317,8 @@ class EvalsApiTest implements UsesMeshInfra {
         assertEquals("/v1/evals/" + id + "/samples", finished.path("samples").asText());
         assertEquals("scored windows", finished.path("details").path("note").asText(), "details on the single view");
         JsonNode after = get("/v1/evals?modelId=" + model).body().path("data");
-        assertEquals(1, after.size(), "the finished eval replaces its running entry: " + after);
+        assertEquals(2, after.size(), "the finished eval replaces its running entry: " + after);
+        assertEquals("SUCCEEDED", after.get(0).path("state").asText(), after.toString());
         assertFalse(after.get(0).has("details"), "the list leaves details out");
 
         Reply first = get("/v1/evals/" + id + "/samples");
