@@ -26,8 +26,9 @@ import java.util.function.Function;
  * One evaluation running: the job, its model, and the shared loop every task scores its examples with: up to
  * {@code inFlight} requests at the replicas at once, each example's {@link EvalSample} written in example order,
  * progress (examples/s, ETA) after each batch, a stop (cancel, shutdown) or a vanished model checked between
- * batches. An example whose request the replicas refuse as such (its prompt does not fit) is skipped and counted;
- * a model that cannot be served ends the job FAILED with the reason.
+ * batches (the evaluated model, the judge and a pairwise baseline). An example whose request the replicas refuse as
+ * such (its prompt does not fit) or that the task cannot score ({@link UnscorableExampleException}) is skipped and
+ * counted; a model that cannot be served ends the job FAILED with the reason, and so does any other failure.
  */
 public final class EvalRun {
     private final EvalJob.Evaluate job;
@@ -106,10 +107,17 @@ public final class EvalRun {
             if (job.judgeModelId() != null) {
                 stillPublished(job.judgeModelId(), "judgeModelId");
             }
+            if (parameters.baselineModelId() != null) {
+                stillPublished(parameters.baselineModelId(), "parameters.baselineModelId");
+            }
             List<Example<T>> batch = examples.subList(from, Math.min(examples.size(), from + inFlight));
             List<CompletableFuture<EvalSample>> futures = new ArrayList<>(batch.size());
             for (Example<T> example : batch) {
-                futures.add(scoring.score(example));
+                try {
+                    futures.add(scoring.score(example));
+                } catch (UnscorableExampleException e) {
+                    futures.add(CompletableFuture.failedFuture(e));
+                }
             }
             for (CompletableFuture<EvalSample> future : futures) {
                 EvalSample sample = await(future);
@@ -139,8 +147,7 @@ public final class EvalRun {
                 throw new JobFailedException(field(scoring.modelId()), "model '" + scoring.modelId() + "' could not "
                         + "score the examples: " + scoring.getMessage());
             }
-            if (cause instanceof IllegalArgumentException bad) {
-                // the example cannot be scored as the task needs (e.g. a window of fewer than two tokens)
+            if (cause instanceof UnscorableExampleException) {
                 skipped++;
                 return null;
             }
