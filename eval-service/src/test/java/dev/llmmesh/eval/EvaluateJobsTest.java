@@ -24,6 +24,7 @@ import dev.llmmesh.mesh.datasets.DatasetFormat;
 import dev.llmmesh.mesh.datasets.DatasetWriter;
 import dev.llmmesh.mesh.eval.EvalResult;
 import dev.llmmesh.mesh.eval.EvalSample;
+import dev.llmmesh.mesh.eval.EvalTask;
 import dev.llmmesh.servicekit.models.ModelRegistry;
 import dev.llmmesh.testkit.KafkaProbe;
 import dev.llmmesh.testkit.MeshInfra;
@@ -477,5 +478,20 @@ class EvaluateJobsTest {
         EvalResult after = evaluate(again, job.formatted(again, model, run, 16));
         assertEquals(before.key(), after.key());
         assertEquals(again, service.getBean(EvalResults.class).find(after.key()).orElseThrow().evalId());
+    }
+
+    /** Read your writes, and another replica's: a result published a moment ago is known to the next question. */
+    @Test
+    void aResultAnotherReplicaJustPublishedIsSeenByTheNextQuestion() throws Exception {
+        EvalResults results = service.getBean(EvalResults.class);
+        for (int i = 0; i < 5; i++) {
+            String evalId = "elsewhere-" + i + "-" + run;
+            EvalResult elsewhere = new EvalResult(EvalResult.TYPE, EvalResult.SCHEMA_VERSION, evalId, model, null,
+                    EvalTask.PERPLEXITY, "text-" + run, Map.of("perplexity", 2.0 + i), null, 1, 0, null, null,
+                    Instant.now());
+            KafkaProbe.send(Topics.EVAL_RESULTS, elsewhere.key(), Json.bytes(elsewhere));
+            assertEquals(evalId, results.find(elsewhere.key()).map(EvalResult::evalId).orElse("nothing"));
+        }
+        assertEquals("reading", results.state());
     }
 }
