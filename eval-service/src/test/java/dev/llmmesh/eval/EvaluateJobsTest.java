@@ -494,4 +494,27 @@ class EvaluateJobsTest {
         }
         assertEquals("reading", results.state());
     }
+
+    /** A job that fails with requests still at the replicas cancels them there, so they stop generating. */
+    @Test
+    void theRequestsAJobLeavesInFlightWhenItFailsAreCancelledAtTheReplicas() throws Exception {
+        String stuck = "stuck-" + run;
+        // The first row fails; the other two of its batch are never answered.
+        answers.put(stuck, prompt -> prompt.contains("Say one.") ? ScriptedReplica.FAIL : ScriptedReplica.SILENT);
+        announce(stuck);
+        awaitPublished(stuck, true);
+        String jobId = "stuck-eval-" + run;
+        KafkaProbe.send(Topics.EVAL_JOBS, jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"generation","datasetId":"long-%s"}"""
+                .formatted(jobId, stuck, run));
+        JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
+        assertEquals(JobState.FAILED, last.state(), last.toString());
+        assertEquals("modelId", last.field());
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!(replica.silent().size() == 2 && replica.cancelled().containsAll(replica.silent()))) {
+            assertTrue(System.nanoTime() < deadline, "in flight " + replica.silent() + ", cancelled "
+                    + replica.cancelled());
+            Thread.sleep(20);
+        }
+    }
 }

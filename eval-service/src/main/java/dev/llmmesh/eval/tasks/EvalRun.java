@@ -35,7 +35,7 @@ public final class EvalRun {
     private final ModelAnnouncement model;
     private final EvalParameters parameters;
     private final JobRun jobRun;
-    private final InferenceScorer scorer;
+    private final InferenceScorer.Session scorer;
     private final SampleFile samples;
     private final ModelRegistry registry;
     private final int inFlight;
@@ -47,7 +47,7 @@ public final class EvalRun {
         this.model = model;
         this.parameters = EvalParameters.of(job.task(), job.parameters());
         this.jobRun = jobRun;
-        this.scorer = scorer;
+        this.scorer = scorer.session();
         this.samples = samples;
         this.registry = registry;
         this.inFlight = inFlight;
@@ -65,7 +65,8 @@ public final class EvalRun {
         return parameters;
     }
 
-    public InferenceScorer scorer() {
+    /** The run's requests to the replicas; those still outstanding when {@link #score} ends are cancelled. */
+    public InferenceScorer.Session scorer() {
         return scorer;
     }
 
@@ -95,6 +96,17 @@ public final class EvalRun {
      */
     public <T> Optional<List<EvalSample>> score(List<Example<T>> examples, Scorer<T> scoring,
                                                 Function<List<EvalSample>, Map<String, Double>> running)
+            throws IOException, JobFailedException, InterruptedException {
+        try {
+            return scoreAll(examples, scoring, running);
+        } finally {
+            // A failed example, a vanished model or a stop leaves requests at the replicas: they stop too.
+            scorer.close();
+        }
+    }
+
+    private <T> Optional<List<EvalSample>> scoreAll(List<Example<T>> examples, Scorer<T> scoring,
+                                                    Function<List<EvalSample>, Map<String, Double>> running)
             throws IOException, JobFailedException, InterruptedException {
         List<EvalSample> scored = new ArrayList<>(examples.size());
         jobRun.reporter().progress(0, examples.size(), "examples", "scoring", Map.of(), true);
