@@ -2,7 +2,14 @@ package dev.llmmesh.eval;
 
 import dev.llmmesh.core.eval.ClassificationMetrics;
 import dev.llmmesh.core.eval.MultipleChoice;
+import dev.llmmesh.core.eval.text.Bleu;
+import dev.llmmesh.core.eval.text.BleuOptions;
+import dev.llmmesh.core.eval.text.BleuScore;
+import dev.llmmesh.core.eval.text.ExactMatch;
+import dev.llmmesh.core.eval.text.Rouge;
+import dev.llmmesh.core.eval.text.RougeScore;
 import dev.llmmesh.core.tokenizer.SpecialTokenPolicy;
+import dev.llmmesh.eval.results.EvalResults;
 import dev.llmmesh.eval.tasks.ClassificationRunner;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.FileArtifactStore;
@@ -17,6 +24,8 @@ import dev.llmmesh.mesh.datasets.DatasetFormat;
 import dev.llmmesh.mesh.datasets.DatasetWriter;
 import dev.llmmesh.mesh.eval.EvalResult;
 import dev.llmmesh.mesh.eval.EvalSample;
+import dev.llmmesh.mesh.eval.EvalTask;
+import dev.llmmesh.servicekit.models.ModelRegistry;
 import dev.llmmesh.testkit.KafkaProbe;
 import dev.llmmesh.testkit.MeshInfra;
 import io.micronaut.context.ApplicationContext;
@@ -31,10 +40,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,8 +55,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * eval-service on the real broker against a {@link ScriptedReplica}: figures computed from scripted log
  * probabilities and replies, which the test knows in advance; a judge's unreadable reply counted, never 0; the
- * pairwise order swap turning a judge's liking for position A into ties; a model the replicas do not know fails
- * the job naming the field.
+ * pairwise order swap turning a judge's liking for position A into ties; generation figures recomputed with core's
+ * BLEU, ROUGE and exact match; a model the replicas do not know, or a model, judge or baseline withdrawn mid-run,
+ * fails the job naming the field; a published evaluation is run once (a redelivery is passed over, a newer
+ * default-suite job replaces the figure).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EvaluateJobsTest {
@@ -57,6 +71,9 @@ class EvaluateJobsTest {
     private final String model = "scripted-" + run;
     private final String baseline = "baseline-" + run;
     private final String judge = "judge-" + run;
+    /** Answers the generation rows with known texts, so the figures can be computed beside the service. */
+    private final String writer = "writer-" + run;
+    private final Map<String, Function<String, String>> answers = new ConcurrentHashMap<>();
     private Path dir;
     private FileArtifactStore artifacts;
     private ApplicationContext service;
@@ -83,21 +100,49 @@ class EvaluateJobsTest {
                 "{\"text\":\"The inn was warm.\",\"label\":\"land\"}",
                 "{\"text\":\"Waves broke over the bow.\",\"label\":\"sea\"}",
                 "{\"text\":\"The chapel was cold.\",\"label\":\"land\"}")));
-        for (String id : List.of(model, baseline, judge)) {
-            var announcement = ModelAnnouncement.base(id, Map.of("contextLength", 64), "gpt2", "models/" + id + "/",
-                    "job-" + id, Map.of(), Instant.now());
-            KafkaProbe.send(Topics.MODELS, id, Json.bytes(announcement));
+        datasets.upload("long-" + run, null, DatasetFormat.ALPACA, stream(String.join("\n",
+                "{\"instruction\":\"Say one.\",\"output\":\"one\"}",
+                "{\"instruction\":\"Say two.\",\"output\":\"two\"}",
+                "{\"instruction\":\"Say three.\",\"output\":\"three\"}",
+                "{\"instruction\":\"Say four.\",\"output\":\"four\"}",
+                "{\"instruction\":\"Say five.\",\"output\":\"five\"}")));
+        for (String id : List.of(model, baseline, judge, writer)) {
+            announce(id);
         }
-        Map<String, Function<String, String>> answers = new HashMap<>();
         answers.put(model, prompt -> "alpha");
         answers.put(baseline, prompt -> "beta");
         answers.put(judge, EvaluateJobsTest::judgeReply);
+        answers.put(writer, EvaluateJobsTest::writerReply);
         replica = new ScriptedReplica(answers).awaitAssigned();
         Map<String, Object> props = new HashMap<>(MeshInfra.get().properties());
         props.put("llm.artifacts.dir", dir.toString());
         props.put("llm.eval.automatic", "false");
         props.put("llm.eval.in-flight", "3");
         service = ApplicationContext.run(props, "test");
+    }
+
+    private static void announce(String id) throws Exception {
+        KafkaProbe.send(Topics.MODELS, id, Json.bytes(ModelAnnouncement.base(id, Map.of("contextLength", 64),
+                "gpt2", "models/" + id + "/", "job-" + id, Map.of(), Instant.now())));
+    }
+
+    /** Waits until eval-service's registry has read that the model is published ({@code true}) or withdrawn. */
+    private void awaitPublished(String id, boolean published) throws InterruptedException {
+        ModelRegistry registry = service.getBean(ModelRegistry.class);
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (registry.find(id).isPresent() != published) {
+            assertTrue(System.nanoTime() < deadline, "eval-service never read model " + id + " "
+                    + (published ? "published" : "withdrawn"));
+            Thread.sleep(20);
+        }
+    }
+
+    /** The whale answered exactly, the captain at length, the story's teller partly. */
+    private static String writerReply(String prompt) {
+        if (prompt.contains("Name the whale")) {
+            return "Moby Dick";
+        }
+        return prompt.contains("Name the captain") ? " Captain Ahab of the Pequod\n" : "Ishmael tells it";
     }
 
     /**
@@ -274,10 +319,10 @@ class EvaluateJobsTest {
     @Test
     void aModelTheReplicasDoNotServeFailsTheJobNamingTheField() throws Exception {
         String gone = "gone-" + run;
-        KafkaProbe.send(Topics.MODELS, gone, Json.bytes(ModelAnnouncement.base(gone, Map.of("contextLength", 64),
-                "gpt2", "models/" + gone + "/", "job-" + gone, Map.of(), Instant.now())));
+        announce(gone);
         String jobId = "gone-eval-" + run;
-        Thread.sleep(1_000);
+        // Known to eval-service (the job passes its checks) but not to the replicas.
+        awaitPublished(gone, true);
         KafkaProbe.send(Topics.EVAL_JOBS, jobId, """
                 {"type":"evaluate","jobId":"%s","modelId":"%s","task":"generation","datasetId":"alpaca-%s"}"""
                 .formatted(jobId, gone, run));
@@ -285,5 +330,191 @@ class EvaluateJobsTest {
         assertEquals(JobState.FAILED, last.state(), last.toString());
         assertEquals("modelId", last.field());
         assertTrue(last.message().contains("does not exist"), last.message());
+    }
+
+    @Test
+    void generationFiguresAreCoresBleuRougeAndExactMatchOfTheAnswers() throws Exception {
+        String jobId = "gen-" + run;
+        EvalResult result = evaluate(jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"generation","datasetId":"alpaca-%s"}"""
+                .formatted(jobId, writer, run));
+        // The rows in order (the one without an instruction skipped), each answered by writerReply, stripped.
+        List<String> references = List.of("Moby Dick", "Ahab", "Ishmael");
+        List<String> hypotheses = List.of("Moby Dick", "Captain Ahab of the Pequod", "Ishmael tells it");
+        assertEquals(3, result.examples(), result.toString());
+        assertEquals(1, result.skipped());
+        BleuScore bleu = Bleu.corpus(hypotheses, references.stream().map(List::of).toList(), BleuOptions.DEFAULT);
+        assertEquals(bleu.score(), result.metrics().get("bleu"), 1e-9, result.toString());
+        assertEquals(bleu.signature(), result.details().get("bleuSignature").textValue());
+        Rouge rouge = new Rouge(List.of("rouge1", "rouge2", "rougeL"), false);
+        for (String type : List.of("rouge1", "rouge2", "rougeL")) {
+            double f = 0;
+            double precision = 0;
+            double recall = 0;
+            for (int i = 0; i < references.size(); i++) {
+                RougeScore score = rouge.score(references.get(i), hypotheses.get(i)).get(type);
+                f += score.fmeasure() / references.size();
+                precision += score.precision() / references.size();
+                recall += score.recall() / references.size();
+            }
+            assertEquals(f, result.metrics().get(type), 1e-12, type);
+            assertEquals(precision, result.metrics().get(type + "Precision"), 1e-12, type);
+            assertEquals(recall, result.metrics().get(type + "Recall"), 1e-12, type);
+        }
+        double exact = 0;
+        for (int i = 0; i < references.size(); i++) {
+            exact += ExactMatch.matches(hypotheses.get(i), List.of(references.get(i)), false, false) ? 1 : 0;
+        }
+        assertEquals(exact / references.size(), result.metrics().get("exactMatch"), 1e-12);
+        assertTrue(result.metrics().get("exactMatch") > 0 && result.metrics().get("rougeL") < 1, result.toString());
+
+        // The samples hold the answers and add up to the figures.
+        List<EvalSample> samples = new ArrayList<>();
+        for (String line : Files.readAllLines(artifacts.path(ArtifactKeys.evalSamples(jobId)))) {
+            samples.add(Json.LENIENT.readValue(line, EvalSample.class));
+        }
+        assertEquals(hypotheses, samples.stream().map(x -> x.output().get("text").textValue()).toList());
+        assertEquals(references, samples.stream().map(x -> x.reference().textValue()).toList());
+        for (String name : List.of("rouge1", "rouge2", "rougeL", "exactMatch")) {
+            double mean = samples.stream().mapToDouble(x -> x.scores().get(name)).sum() / samples.size();
+            assertEquals(result.metrics().get(name), mean, 1e-12, name);
+        }
+    }
+
+    /** A model withdrawn on llm.models while its evaluation runs ends the job FAILED, naming the field. */
+    private void withdrawnMidRun(String withdrawn, String field, String job) throws Exception {
+        announce(withdrawn);
+        awaitPublished(withdrawn, true);
+        AtomicBoolean first = new AtomicBoolean(true);
+        answers.put(withdrawn, prompt -> {
+            // After its first answer (the first batch of 3 of 5 rows is under way) the model is withdrawn.
+            if (first.getAndSet(false)) {
+                try {
+                    KafkaProbe.send(Topics.MODELS, withdrawn, (byte[]) null);
+                    awaitPublished(withdrawn, false);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return "one";
+        });
+        String jobId = "withdrawn-" + withdrawn;
+        KafkaProbe.send(Topics.EVAL_JOBS, jobId, job.formatted(jobId));
+        List<JobEvent> events = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT);
+        JobEvent last = events.getLast();
+        assertEquals(JobState.FAILED, last.state(), events.toString());
+        assertEquals(field, last.field(), last.toString());
+        assertTrue(last.message().contains("'" + withdrawn + "' was withdrawn"), last.message());
+        assertTrue(!Files.exists(artifacts.path(ArtifactKeys.evalSummary(jobId))), "nothing was published");
+    }
+
+    @Test
+    void aModelWithdrawnMidRunFailsTheJobWithTheReason() throws Exception {
+        String doomed = "doomed-" + run;
+        withdrawnMidRun(doomed, "modelId", """
+                {"type":"evaluate","jobId":"%%s","modelId":"%s","task":"generation","datasetId":"long-%s"}"""
+                .formatted(doomed, run));
+    }
+
+    @Test
+    void aJudgeWithdrawnMidRunFailsTheJobWithTheReason() throws Exception {
+        String doomed = "doomed-judge-" + run;
+        withdrawnMidRun(doomed, "judgeModelId", """
+                {"type":"evaluate","jobId":"%%s","modelId":"%s","task":"judge","datasetId":"long-%s",
+                 "judgeModelId":"%s"}""".formatted(model, run, doomed));
+    }
+
+    @Test
+    void aPairwiseBaselineWithdrawnMidRunFailsTheJobWithTheReason() throws Exception {
+        String doomed = "doomed-baseline-" + run;
+        withdrawnMidRun(doomed, "parameters.baselineModelId", """
+                {"type":"evaluate","jobId":"%%s","modelId":"%s","task":"judge","datasetId":"long-%s",
+                 "judgeModelId":"%s","parameters":{"pairwise":true,"baselineModelId":"%s"}}"""
+                .formatted(model, run, judge, doomed));
+    }
+
+    /**
+     * A record of an evaluation that already succeeded (a redelivery) is passed over before it is checked: its
+     * model has gone since, yet it gets no second terminal event.
+     */
+    @Test
+    void aRedeliveredEvaluationThatSucceededIsNotCheckedOrRunAgain() throws Exception {
+        String once = "once-" + run;
+        answers.put(once, prompt -> "");
+        announce(once);
+        awaitPublished(once, true);
+        String jobId = "once-eval-" + run;
+        String job = """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"perplexity","datasetId":"text-%s",
+                 "parameters":{"contextLength":16}}""".formatted(jobId, once, run);
+        evaluate(jobId, job);
+        KafkaProbe.send(Topics.MODELS, once, (byte[]) null);
+        awaitPublished(once, false);
+        KafkaProbe.send(Topics.EVAL_JOBS, jobId, job);
+        // Same key, so the same partition, after the redelivery: once it has ended, the redelivery was handled.
+        String marker = "once-marker-" + run;
+        KafkaProbe.send(Topics.EVAL_JOBS, jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"perplexity","datasetId":"text-%s",
+                 "parameters":{"contextLength":16}}""".formatted(marker, model, run));
+        KafkaProbe.eventsUntilTerminal(marker, TIMEOUT);
+        List<JobEvent> events = KafkaProbe.events(KafkaProbe.readUntil(Topics.JOB_EVENTS, TIMEOUT, seen -> true),
+                jobId);
+        assertEquals(List.of(JobState.SUCCEEDED), events.stream().map(JobEvent::state).filter(JobState::terminal)
+                .toList(), events.toString());
+    }
+
+    /**
+     * An automatic figure is the job's own: a later default-suite job of the model (its weights trained again)
+     * is run and replaces it under the model's key, where a figure of another job would have stopped it.
+     */
+    @Test
+    void aNewDefaultSuiteJobReplacesTheModelsEarlierFigure() throws Exception {
+        String job = """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"perplexity","datasetId":"text-%s",
+                 "suite":"default","parameters":{"contextLength":%d}}""";
+        String first = "eval-default-" + model + "-first";
+        EvalResult before = evaluate(first, job.formatted(first, model, run, 8));
+        String again = "eval-default-" + model + "-again";
+        EvalResult after = evaluate(again, job.formatted(again, model, run, 16));
+        assertEquals(before.key(), after.key());
+        assertEquals(again, service.getBean(EvalResults.class).find(after.key()).orElseThrow().evalId());
+    }
+
+    /** Read your writes, and another replica's: a result published a moment ago is known to the next question. */
+    @Test
+    void aResultAnotherReplicaJustPublishedIsSeenByTheNextQuestion() throws Exception {
+        EvalResults results = service.getBean(EvalResults.class);
+        for (int i = 0; i < 5; i++) {
+            String evalId = "elsewhere-" + i + "-" + run;
+            EvalResult elsewhere = new EvalResult(EvalResult.TYPE, EvalResult.SCHEMA_VERSION, evalId, model, null,
+                    EvalTask.PERPLEXITY, "text-" + run, Map.of("perplexity", 2.0 + i), null, 1, 0, null, null,
+                    Instant.now());
+            KafkaProbe.send(Topics.EVAL_RESULTS, elsewhere.key(), Json.bytes(elsewhere));
+            assertEquals(evalId, results.find(elsewhere.key()).map(EvalResult::evalId).orElse("nothing"));
+        }
+        assertEquals("reading", results.state());
+    }
+
+    /** A job that fails with requests still at the replicas cancels them there, so they stop generating. */
+    @Test
+    void theRequestsAJobLeavesInFlightWhenItFailsAreCancelledAtTheReplicas() throws Exception {
+        String stuck = "stuck-" + run;
+        // The first row fails; the other two of its batch are never answered.
+        answers.put(stuck, prompt -> prompt.contains("Say one.") ? ScriptedReplica.FAIL : ScriptedReplica.SILENT);
+        announce(stuck);
+        awaitPublished(stuck, true);
+        String jobId = "stuck-eval-" + run;
+        KafkaProbe.send(Topics.EVAL_JOBS, jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"generation","datasetId":"long-%s"}"""
+                .formatted(jobId, stuck, run));
+        JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
+        assertEquals(JobState.FAILED, last.state(), last.toString());
+        assertEquals("modelId", last.field());
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!(replica.silent().size() == 2 && replica.cancelled().containsAll(replica.silent()))) {
+            assertTrue(System.nanoTime() < deadline, "in flight " + replica.silent() + ", cancelled "
+                    + replica.cancelled());
+            Thread.sleep(20);
+        }
     }
 }

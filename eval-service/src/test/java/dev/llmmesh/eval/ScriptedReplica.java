@@ -2,6 +2,7 @@ package dev.llmmesh.eval;
 
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.inference.CancelCompletion;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionChunk.InferenceError;
 import dev.llmmesh.mesh.inference.CompletionChunk.TokenInfo;
@@ -32,10 +33,17 @@ import java.util.function.Function;
  * An inference replica with scripted answers, on the real broker, speaking the replicas' protocol: prompt tokens
  * are echoed with the log probability {@link #logprob} of each token (so a test knows every figure in advance),
  * generations are what {@code answers} says for the model and prompt, an unknown model is a 404, and a model's
- * first request is answered {@code model_loading} once (as a replica loading it does).
+ * first request is answered {@code model_loading} once (as a replica loading it does). An answer of {@link #SILENT}
+ * is never sent (the request stays at the replica, see {@link #silent}), one of {@link #FAIL} is a 500; the
+ * cancels it reads are in {@link #cancelled}.
  */
 final class ScriptedReplica implements AutoCloseable {
+    static final String SILENT = "<silent>";
+    static final String FAIL = "<fail>";
+
     private final Map<String, Function<String, String>> answers;
+    private final Set<String> silent = ConcurrentHashMap.newKeySet();
+    private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
     private final Set<String> loaded = ConcurrentHashMap.newKeySet();
     private final Set<Object> assigned = ConcurrentHashMap.newKeySet();
     private final KafkaConsumer<String, byte[]> consumer;
@@ -62,6 +70,16 @@ final class ScriptedReplica implements AutoCloseable {
         return -(0.25f + (token % 10) * 0.5f);
     }
 
+    /** Ids of the requests answered {@link #SILENT}: still in flight as far as their sender knows. */
+    Set<String> silent() {
+        return silent;
+    }
+
+    /** Ids of the requests a {@code CancelCompletion} was read for. */
+    Set<String> cancelled() {
+        return cancelled;
+    }
+
     /** Blocks until the consumer has its partitions, so no request sent afterwards is missed. */
     ScriptedReplica awaitAssigned() throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -78,6 +96,8 @@ final class ScriptedReplica implements AutoCloseable {
                     InferenceCommand command = Json.LENIENT.readValue(record.value(), InferenceCommand.class);
                     if (command instanceof CompletionRequest request) {
                         answer(request);
+                    } else if (command instanceof CancelCompletion cancel) {
+                        cancelled.add(cancel.requestId());
                     }
                 }
                 assigned.addAll(consumer.assignment());
@@ -111,7 +131,14 @@ final class ScriptedReplica implements AutoCloseable {
             }
             send(request, echo, List.of(), "", null);
         } else {
-            send(request, null, List.of(new TokenInfo(1, "x", null, null)), model.apply(request.prompt()), null);
+            String text = model.apply(request.prompt());
+            if (SILENT.equals(text)) {
+                silent.add(request.requestId());
+            } else if (FAIL.equals(text)) {
+                send(request, null, null, null, new InferenceError(500, "internal_error", null, "scripted failure"));
+            } else {
+                send(request, null, List.of(new TokenInfo(1, "x", null, null)), text, null);
+            }
         }
     }
 

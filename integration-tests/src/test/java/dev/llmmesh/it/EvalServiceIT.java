@@ -125,7 +125,8 @@ class EvalServiceIT {
         assertEquals(4 * 2, result.examples(), "the trainer's evalBatches x batchSize windows");
 
         // Both replicas started the suite; it ran once: one result, one terminal event.
-        String jobId = Suites.jobId(modelId, Suites.DEFAULT);
+        String jobId = result.evalId();
+        assertTrue(Suites.automaticJobId(jobId), jobId);
         List<JobEvent> events = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT);
         Thread.sleep(5_000);
         List<ConsumerRecord<String, byte[]>> later = KafkaProbe.readUntil(Topics.JOB_EVENTS, TIMEOUT,

@@ -26,8 +26,9 @@ import java.util.concurrent.Executors;
 
 /**
  * Every model announced on {@code llm.models} gets its kind's default suite ({@link Suites}): an {@code evaluate}
- * job with an id fixed by model and suite, put on {@code llm.eval.jobs} like a client's (QUEUED first) unless
- * {@code llm.eval.results} already holds the figure. Every replica does this for every model, and a restart does
+ * job with an id fixed by model, suite and the job that trained it, put on {@code llm.eval.jobs} like a client's
+ * (QUEUED first) unless {@code llm.eval.results} already holds that job's figure (a model trained again under
+ * the same id is measured again; its figure replaces the old one). Every replica does this for every model, and a restart does
  * it again: they all start the same job, keyed by its id onto one partition, and {@code EvaluateRunner} runs it
  * only while its result is not yet published, so the figure is measured and published once.
  */
@@ -84,8 +85,9 @@ public class DefaultSuites implements ApplicationEventListener<ServerStartupEven
         }
         EvalJob.Evaluate job = Suites.job(model, Suites.DEFAULT, suite.get());
         try {
-            if (results.find(EvalResult.key(model.modelId(), Suites.DEFAULT, job.jobId())).isPresent()
-                    || !started.add(job.jobId())) {
+            boolean published = results.find(EvalResult.key(model.modelId(), Suites.DEFAULT, job.jobId()))
+                    .filter(r -> job.jobId().equals(r.evalId())).isPresent();
+            if (published || !started.add(job.jobId())) {
                 return;
             }
             producer.send(Topics.JOB_EVENTS, job.jobId(), Json.bytes(JobEvent.queued(job.jobId(), job.jobType())));

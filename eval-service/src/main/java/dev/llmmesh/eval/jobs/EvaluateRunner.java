@@ -33,9 +33,7 @@ import java.util.Optional;
  * {@code summary.json} and {@code samples.jsonl} under {@code evals/{id}/}, and the record on
  * {@code llm.eval.results}) and reports success.
  *
- * <p>Once per job and per (model, suite): a job whose result is already on {@code llm.eval.results} under its key
- * and id has ended before (a redelivery after its replica published, or the second of two replicas that started
- * the same automatic suite) and is not run again; nothing more is reported for it.
+ * <p>Once per job: {@link EvalJobListener} asks {@link #alreadyPublished} before the job is checked or run.
  */
 @Singleton
 public class EvaluateRunner {
@@ -61,14 +59,19 @@ public class EvaluateRunner {
         this.inFlight = Math.max(1, inFlight);
     }
 
-    public void run(EvalJob.Evaluate job) throws Exception {
+    /**
+     * Whether the job's result is on {@code llm.eval.results} under its key and its own id: it has ended and is not
+     * run again (nothing more is reported for it). An automatic figure under the same key from another job is an
+     * earlier announcement's (weights trained again under the same id): the job runs and replaces it.
+     */
+    public boolean alreadyPublished(EvalJob.Evaluate job) throws InterruptedException {
         String key = EvalResult.key(job.modelId(), job.suite(), job.jobId());
-        Optional<EvalResult> published = results.find(key);
-        if (published.isPresent() && (job.suite() != null || job.jobId().equals(published.get().evalId()))) {
-            LOG.info("job {}: {} already has its result (eval {}); not run again", job.jobId(), key,
-                    published.get().evalId());
-            return;
-        }
+        Optional<EvalResult> published = results.find(key).filter(r -> job.jobId().equals(r.evalId()));
+        published.ifPresent(r -> LOG.info("job {}: {} already has its result; not run again", job.jobId(), key));
+        return published.isPresent();
+    }
+
+    public void run(EvalJob.Evaluate job) throws Exception {
         Optional<JobRun> started = lifecycle.start(job);
         if (started.isEmpty()) {
             return;

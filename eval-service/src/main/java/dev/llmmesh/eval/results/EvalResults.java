@@ -7,6 +7,7 @@ import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.eval.EvalResult;
 import dev.llmmesh.servicekit.KafkaClientProperties;
 import dev.llmmesh.servicekit.MeshProducer;
+import dev.llmmesh.servicekit.jobs.JobInterruptedException;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -26,27 +27,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The finished evaluations: {@code llm.eval.results} (compacted, one record per {@link EvalResult#key()}) read
  * whole from its start and followed, as every replica needs every result to know what not to run again; and the
  * one place results are published, summary file first, so a reader of the topic finds the file.
+ *
+ * <p>A question is answered only once the topic has been read up to where it ended when the question was asked
+ * (read your writes, and everyone else's): a job is started after another replica published it (a partition moved
+ * while it ran), a restart, or a slow broker, and answering from a partial read would run it twice. A reader that
+ * fails reads the topic again from its start, as the model registry does; the question waits meanwhile.
  */
 @Singleton
 public class EvalResults {
     private static final Logger LOG = LoggerFactory.getLogger(EvalResults.class);
-    /** How long a question about past results waits for the startup read. */
-    public static final Duration CATCH_UP = Duration.ofSeconds(30);
+    /** How often a question still waiting for the reader says so in the log. */
+    private static final Duration WARN_EVERY = Duration.ofSeconds(30);
 
     private final Map<String, EvalResult> results = new ConcurrentHashMap<>();
+    /** Where the reader stands, per partition, after its last poll (absent: not assigned yet). */
+    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
     private final FileArtifactStore artifacts;
     private final MeshProducer producer;
     private final KafkaConsumer<String, byte[]> consumer;
-    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    /** Only asks for end offsets (the reader's consumer belongs to its thread); guarded by itself. */
+    private final KafkaConsumer<String, byte[]> ends;
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile String state = "starting";
 
     public EvalResults(FileArtifactStore artifacts, MeshProducer producer, KafkaClientProperties kafka) {
         this.artifacts = artifacts;
@@ -55,15 +63,20 @@ public class EvalResults {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.remove(ConsumerConfig.CLIENT_ID_CONFIG);
         this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        this.ends = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         this.thread = Thread.ofPlatform().daemon().name("eval-results").start(this::run);
     }
 
-    /** The result under {@code key}, once everything published before this replica started has been read. */
+    /**
+     * The result under {@code key}, once the topic has been read up to where it ends now; waits as long as that
+     * takes (it never answers from a partial read).
+     *
+     * @throws JobInterruptedException when this replica stops meanwhile: the job asking stays uncommitted
+     */
     public Optional<EvalResult> find(String key) throws InterruptedException {
-        if (!caughtUp.await(CATCH_UP.toMillis(), TimeUnit.MILLISECONDS)) {
-            LOG.warn("{} not read to its end within {}; answering from what was read", Topics.EVAL_RESULTS, CATCH_UP);
-        }
+        awaitRead();
         return Optional.ofNullable(results.get(key));
     }
 
@@ -75,28 +88,90 @@ public class EvalResults {
         results.put(result.key(), result);
     }
 
-    private void run() {
-        try {
-            List<TopicPartition> partitions = partitions();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (running) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    apply(record);
+    /** For {@code /health}: reading, starting, or the reader's last failure (it reads again after a pause). */
+    public String state() {
+        return state;
+    }
+
+    /** Results read so far. */
+    public int size() {
+        return results.size();
+    }
+
+    private void awaitRead() throws InterruptedException {
+        Map<TopicPartition, Long> end = endOffsetsNow();
+        long started = System.nanoTime();
+        long warned = started;
+        while (!end.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue())) {
+            if (!running) {
+                throw new JobInterruptedException(Topics.EVAL_RESULTS + " not read: this replica is stopping");
+            }
+            if (System.nanoTime() - warned > WARN_EVERY.toNanos()) {
+                warned = System.nanoTime();
+                LOG.warn("still waiting to read {} to its end {} ({} s; reader {}, at {})", Topics.EVAL_RESULTS, end,
+                        Duration.ofNanos(warned - started).toSeconds(), state, positions);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private Map<TopicPartition, Long> endOffsetsNow() throws InterruptedException {
+        while (true) {
+            if (!running) {
+                throw new JobInterruptedException(Topics.EVAL_RESULTS + " not read: this replica is stopping");
+            }
+            try {
+                synchronized (ends) {
+                    var infos = ends.partitionsFor(Topics.EVAL_RESULTS, Duration.ofSeconds(10));
+                    if (infos != null && !infos.isEmpty()) {
+                        return ends.endOffsets(infos.stream()
+                                .map(p -> new TopicPartition(p.topic(), p.partition())).toList(),
+                                Duration.ofSeconds(30));
+                    }
                 }
-                if (caughtUp.getCount() > 0
-                        && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-                    LOG.info("{} read: {} result(s)", Topics.EVAL_RESULTS, results.size());
-                    caughtUp.countDown();
+            } catch (RuntimeException e) {
+                LOG.warn("asking where {} ends failed ({}); asking again", Topics.EVAL_RESULTS, e.toString());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Reads until closed; a failure reads the topic again from its start after a pause. */
+    private void run() {
+        long pauseMillis = 500;
+        try {
+            while (running) {
+                try {
+                    read();
+                } catch (WakeupException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    state = "failed (" + e + "); reading again";
+                    LOG.warn("reading {} failed; reading it again in {} ms", Topics.EVAL_RESULTS, pauseMillis, e);
+                    positions.clear();
+                    Thread.sleep(pauseMillis);
+                    pauseMillis = Math.min(30_000, pauseMillis * 2);
                 }
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            LOG.error("reading {} failed; results published from now on are not seen", Topics.EVAL_RESULTS, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void read() {
+        List<TopicPartition> partitions = partitions();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        state = "reading";
+        while (running) {
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                apply(record);
+            }
+            for (TopicPartition partition : partitions) {
+                positions.put(partition, consumer.position(partition));
+            }
         }
     }
 
@@ -137,5 +212,8 @@ public class EvalResults {
         running = false;
         consumer.wakeup();
         thread.join(10_000);
+        synchronized (ends) {
+            ends.close(Duration.ofSeconds(5));
+        }
     }
 }

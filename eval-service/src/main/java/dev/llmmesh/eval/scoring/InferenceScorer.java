@@ -4,6 +4,7 @@ import dev.llmmesh.core.generate.SamplingParams;
 import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.inference.CancelCompletion;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionChunk.InferenceError;
 import dev.llmmesh.mesh.inference.CompletionChunk.TokenInfo;
@@ -32,6 +33,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -39,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Scores through the inference replicas with the gateway's protocol: a {@link CompletionRequest} on
@@ -80,27 +84,41 @@ public class InferenceScorer {
 
     /** Log probabilities of every token of {@code prompt} but the first, each given the tokens before it. */
     public CompletableFuture<double[]> promptLogprobs(String modelId, int[] prompt, long seed) {
+        return complete(promptRequest(modelId, prompt, seed)).thenApply(c -> c.promptLogprobs(1));
+    }
+
+    /** Greedy (temperature 0) text after {@code prompt}, up to {@code maxTokens} tokens or a stop text. */
+    public CompletableFuture<Completion> generate(String modelId, String prompt, int maxTokens, List<String> stop,
+                                                  long seed) {
+        return complete(generateRequest(modelId, prompt, maxTokens, stop, seed));
+    }
+
+    private static CompletionRequest promptRequest(String modelId, int[] prompt, long seed) {
         List<Integer> tokens = new ArrayList<>(prompt.length);
         for (int token : prompt) {
             tokens.add(token);
         }
         SamplingParams sampling = SamplingParams.builder().maxTokens(0).temperature(0).echo(true).logprobs(1)
                 .seed(seed).build();
-        return complete(request(modelId, null, tokens, sampling)).thenApply(c -> c.promptLogprobs(1));
+        return request(modelId, null, tokens, sampling);
     }
 
-    /** Greedy (temperature 0) text after {@code prompt}, up to {@code maxTokens} tokens or a stop text. */
-    public CompletableFuture<Completion> generate(String modelId, String prompt, int maxTokens, List<String> stop,
-                                                  long seed) {
+    private static CompletionRequest generateRequest(String modelId, String prompt, int maxTokens, List<String> stop,
+                                                     long seed) {
         SamplingParams sampling = SamplingParams.builder().maxTokens(maxTokens).temperature(0).stop(stop).seed(seed)
                 .build();
-        return complete(request(modelId, prompt, null, sampling));
+        return request(modelId, prompt, null, sampling);
     }
 
     private static CompletionRequest request(String modelId, String prompt, List<Integer> tokens,
                                              SamplingParams sampling) {
         return new CompletionRequest(InferenceCommand.SCHEMA_VERSION, Ids.random("eval"), null, modelId, prompt,
                 tokens, sampling, false, USER, null, false);
+    }
+
+    /** A scope for one evaluation's requests: what it leaves outstanding when it ends is cancelled. */
+    public Session session() {
+        return new Session();
     }
 
     public CompletableFuture<Completion> complete(CompletionRequest request) {
@@ -116,7 +134,12 @@ public class InferenceScorer {
             return pending.future;
         }
         waiting.put(request.requestId(), pending);
-        pending.future.whenComplete((c, e) -> waiting.remove(request.requestId()));
+        pending.future.whenComplete((c, e) -> {
+            waiting.remove(request.requestId());
+            if (pending.future.isCancelled()) {
+                cancel(request);
+            }
+        });
         send(pending);
         return pending.future;
     }
@@ -135,6 +158,21 @@ public class InferenceScorer {
                     });
         } catch (RuntimeException e) {
             failed.accept(e);
+        }
+    }
+
+    /** Tells the replica working on the request to stop (as the gateway does when its client goes away). */
+    private void cancel(CompletionRequest request) {
+        var command = new CancelCompletion(InferenceCommand.SCHEMA_VERSION, request.requestId(), request.routingKey());
+        try {
+            producer.send(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, request.routingKey(), Json.bytes(command)),
+                    (metadata, e) -> {
+                        if (e != null) {
+                            LOG.warn("could not cancel scoring request {}: {}", request.requestId(), e.toString());
+                        }
+                    });
+        } catch (RuntimeException e) {
+            LOG.warn("could not cancel scoring request {}: {}", request.requestId(), e.toString());
         }
     }
 
@@ -170,7 +208,11 @@ public class InferenceScorer {
         if (InferenceError.MODEL_LOADING.equals(error.code())) {
             long pause = error.retryAfterSeconds() == null ? 1 : Math.max(1, error.retryAfterSeconds());
             pending.reset();
-            timer.schedule(() -> send(pending), pause, TimeUnit.SECONDS);
+            timer.schedule(() -> {
+                if (!pending.future.isDone()) {
+                    send(pending);
+                }
+            }, pause, TimeUnit.SECONDS);
             return;
         }
         pending.future.completeExceptionally(new ScoringException(pending.request.modelId(), error.message(), error));
@@ -233,6 +275,57 @@ public class InferenceScorer {
         timer.shutdownNow();
         consumer.wakeup();
         thread.join(10_000);
+    }
+
+    /**
+     * The requests of one evaluation. When it ends (done, failed, stopped) {@link #close} cancels every request
+     * not answered yet, here and at the replicas, so they stop generating for a job that is over; a request asked
+     * after that fails at once.
+     */
+    public final class Session implements AutoCloseable {
+        private final Set<CompletableFuture<Completion>> outstanding = ConcurrentHashMap.newKeySet();
+        private volatile boolean closed;
+
+        private Session() {
+        }
+
+        /** {@link InferenceScorer#promptLogprobs}, cancelled with the session. */
+        public CompletableFuture<double[]> promptLogprobs(String modelId, int[] prompt, long seed) {
+            return track(() -> InferenceScorer.this.promptRequest(modelId, prompt, seed))
+                    .thenApply(c -> c.promptLogprobs(1));
+        }
+
+        /** {@link InferenceScorer#generate}, cancelled with the session. */
+        public CompletableFuture<Completion> generate(String modelId, String prompt, int maxTokens, List<String> stop,
+                                                      long seed) {
+            return track(() -> InferenceScorer.this.generateRequest(modelId, prompt, maxTokens, stop, seed));
+        }
+
+        private CompletableFuture<Completion> track(Supplier<CompletionRequest> request) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new CancellationException("the evaluation has ended"));
+            }
+            CompletableFuture<Completion> future = complete(request.get());
+            outstanding.add(future);
+            future.whenComplete((c, e) -> outstanding.remove(future));
+            if (closed) {
+                future.cancel(false);
+            }
+            return future;
+        }
+
+        /** How many requests are still unanswered. */
+        public int outstanding() {
+            return outstanding.size();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            for (CompletableFuture<Completion> future : List.copyOf(outstanding)) {
+                future.cancel(false);
+            }
+        }
     }
 
     /** A request's first choice so far, by position: a replica that took it over repeats what came before. */

@@ -66,11 +66,8 @@ public class ClassificationRunner implements TaskRunner {
         Optional<List<EvalSample>> scored = run.score(drawn, example -> {
             Labeled row = example.value();
             var choices = new MultipleChoice.Row(prompt(row.text()), labels, labels.indexOf(row.label()));
-            return TaskData.logLikelihoods(run, MultipleChoice.requests(choices, tokenizer)).thenApply(lls -> {
-                int best = 0;
-                for (int i = 1; i < lls.length; i++) {
-                    best = lls[i] > lls[best] ? i : best;
-                }
+            return TaskData.logLikelihoods(run, TaskData.requests(choices, tokenizer)).thenApply(lls -> {
+                int best = MultipleChoice.score(choices, lls).predicted();
                 ObjectNode likelihoods = JsonNodeFactory.instance.objectNode();
                 for (int i = 0; i < lls.length; i++) {
                     likelihoods.put(labels.get(i), lls[i]);

@@ -26,15 +26,16 @@ import java.util.function.Function;
  * One evaluation running: the job, its model, and the shared loop every task scores its examples with: up to
  * {@code inFlight} requests at the replicas at once, each example's {@link EvalSample} written in example order,
  * progress (examples/s, ETA) after each batch, a stop (cancel, shutdown) or a vanished model checked between
- * batches. An example whose request the replicas refuse as such (its prompt does not fit) is skipped and counted;
- * a model that cannot be served ends the job FAILED with the reason.
+ * batches (the evaluated model, the judge and a pairwise baseline). An example whose request the replicas refuse as
+ * such (its prompt does not fit) or that the task cannot score ({@link UnscorableExampleException}) is skipped and
+ * counted; a model that cannot be served ends the job FAILED with the reason, and so does any other failure.
  */
 public final class EvalRun {
     private final EvalJob.Evaluate job;
     private final ModelAnnouncement model;
     private final EvalParameters parameters;
     private final JobRun jobRun;
-    private final InferenceScorer scorer;
+    private final InferenceScorer.Session scorer;
     private final SampleFile samples;
     private final ModelRegistry registry;
     private final int inFlight;
@@ -46,7 +47,7 @@ public final class EvalRun {
         this.model = model;
         this.parameters = EvalParameters.of(job.task(), job.parameters());
         this.jobRun = jobRun;
-        this.scorer = scorer;
+        this.scorer = scorer.session();
         this.samples = samples;
         this.registry = registry;
         this.inFlight = inFlight;
@@ -64,7 +65,8 @@ public final class EvalRun {
         return parameters;
     }
 
-    public InferenceScorer scorer() {
+    /** The run's requests to the replicas; those still outstanding when {@link #score} ends are cancelled. */
+    public InferenceScorer.Session scorer() {
         return scorer;
     }
 
@@ -95,6 +97,17 @@ public final class EvalRun {
     public <T> Optional<List<EvalSample>> score(List<Example<T>> examples, Scorer<T> scoring,
                                                 Function<List<EvalSample>, Map<String, Double>> running)
             throws IOException, JobFailedException, InterruptedException {
+        try {
+            return scoreAll(examples, scoring, running);
+        } finally {
+            // A failed example, a vanished model or a stop leaves requests at the replicas: they stop too.
+            scorer.close();
+        }
+    }
+
+    private <T> Optional<List<EvalSample>> scoreAll(List<Example<T>> examples, Scorer<T> scoring,
+                                                    Function<List<EvalSample>, Map<String, Double>> running)
+            throws IOException, JobFailedException, InterruptedException {
         List<EvalSample> scored = new ArrayList<>(examples.size());
         jobRun.reporter().progress(0, examples.size(), "examples", "scoring", Map.of(), true);
         for (int from = 0; from < examples.size(); from += inFlight) {
@@ -106,10 +119,17 @@ public final class EvalRun {
             if (job.judgeModelId() != null) {
                 stillPublished(job.judgeModelId(), "judgeModelId");
             }
+            if (parameters.baselineModelId() != null) {
+                stillPublished(parameters.baselineModelId(), "parameters.baselineModelId");
+            }
             List<Example<T>> batch = examples.subList(from, Math.min(examples.size(), from + inFlight));
             List<CompletableFuture<EvalSample>> futures = new ArrayList<>(batch.size());
             for (Example<T> example : batch) {
-                futures.add(scoring.score(example));
+                try {
+                    futures.add(scoring.score(example));
+                } catch (UnscorableExampleException e) {
+                    futures.add(CompletableFuture.failedFuture(e));
+                }
             }
             for (CompletableFuture<EvalSample> future : futures) {
                 EvalSample sample = await(future);
@@ -139,8 +159,7 @@ public final class EvalRun {
                 throw new JobFailedException(field(scoring.modelId()), "model '" + scoring.modelId() + "' could not "
                         + "score the examples: " + scoring.getMessage());
             }
-            if (cause instanceof IllegalArgumentException bad) {
-                // the example cannot be scored as the task needs (e.g. a window of fewer than two tokens)
+            if (cause instanceof UnscorableExampleException) {
                 skipped++;
                 return null;
             }

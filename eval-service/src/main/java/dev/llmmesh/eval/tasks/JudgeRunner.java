@@ -103,10 +103,14 @@ public class JudgeRunner implements TaskRunner {
                 run.seed());
     }
 
-    /** The judge's reply to a prompt, asked as an instruction (chat judges read the Alpaca format). */
+    /**
+     * The judge's reply to {@link JudgePrompt}'s prompt, sent as it is: it ends with the line the reply continues
+     * ("Grade: "), which a wrapper (the Alpaca format's Response header) would no longer leave last, and
+     * {@code details.prompt} is then exactly what every judge read.
+     */
     private static CompletableFuture<String> judge(EvalRun run, String prompt) {
-        return run.scorer().generate(run.job().judgeModelId(), AlpacaPrompt.of(prompt, ""), JUDGE_TOKENS,
-                List.of(AlpacaPrompt.STOP), run.seed()).thenApply(Completion::text);
+        return run.scorer().generate(run.job().judgeModelId(), prompt, JUDGE_TOKENS, List.of(AlpacaPrompt.STOP),
+                run.seed()).thenApply(Completion::text);
     }
 
     private static CompletableFuture<EvalSample> single(EvalRun run, Example<Instruction> example) {

@@ -43,7 +43,7 @@ public class MultipleChoiceRunner implements TaskRunner {
         run.skip(examples.malformed());
         Optional<List<EvalSample>> scored = run.score(examples.list(), example -> {
             MultipleChoice.Row row = example.value();
-            return TaskData.logLikelihoods(run, MultipleChoice.requests(row, tokenizer)).thenApply(lls -> {
+            return TaskData.logLikelihoods(run, TaskData.requests(row, tokenizer)).thenApply(lls -> {
                 MultipleChoice.Score score = MultipleChoice.score(row, lls);
                 ObjectNode input = JsonNodeFactory.instance.objectNode().put("context", row.context());
                 input.set("choices", EvalRun.json(row.choices()));

@@ -2,6 +2,7 @@ package dev.llmmesh.eval.tasks;
 
 import dev.llmmesh.core.eval.MultipleChoice;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
+import dev.llmmesh.core.tokenizer.Tokenizer;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.datasets.DatasetRows;
@@ -35,6 +36,18 @@ public class TaskData {
         String id = run.model().tokenizerId();
         return tokenizers.find(id).orElseThrow(() -> new JobFailedException("modelId", "tokenizer '" + id
                 + "' of model '" + run.job().modelId() + "' not found"));
+    }
+
+    /**
+     * Each choice as its context and continuation tokens ({@link MultipleChoice#requests}); a row the tokenizer
+     * cannot make requests of (an empty context with no BOS token) is an {@link UnscorableExampleException}.
+     */
+    public static List<MultipleChoice.ChoiceRequest> requests(MultipleChoice.Row row, Tokenizer tokenizer) {
+        try {
+            return MultipleChoice.requests(row, tokenizer);
+        } catch (IllegalArgumentException e) {
+            throw new UnscorableExampleException(e.getMessage(), e);
+        }
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.MalformedJobException;
 import dev.llmmesh.mesh.MeshJob;
 import dev.llmmesh.mesh.Topics;
+import dev.llmmesh.mesh.eval.Suites;
 import dev.llmmesh.mesh.jobs.EvalJob;
 import dev.llmmesh.mesh.jobs.InvalidJobException;
 import dev.llmmesh.mesh.jobs.JobContext;
@@ -57,6 +58,12 @@ public class JobSubmitter {
             // A suite's figure is keyed by model and suite: a client's evaluation naming one would replace it.
             throw ProblemException.badField("suite", "suite is set by eval-service on the evaluations it runs itself; "
                     + "leave it out (a requested evaluation is kept under its own id, beside the suites' figures)");
+        }
+        JsonNode jobId = body.get("jobId");
+        if (jobId != null && jobId.isTextual() && Suites.automaticJobId(jobId.textValue())) {
+            // eval-service would take the job for its own automatic evaluation and never run the model's suite.
+            throw ProblemException.badField("jobId", "job ids starting with '" + Suites.AUTOMATIC_PREFIX + "' are "
+                    + "eval-service's automatic evaluations; choose another id, or leave jobId out to get a fresh one");
         }
         ObjectNode message = body.deepCopy();
         if (!message.hasNonNull("jobId")) {

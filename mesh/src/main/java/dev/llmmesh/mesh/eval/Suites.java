@@ -28,6 +28,8 @@ public final class Suites {
     public static final String TEST_SPLIT = "test";
     /** Seeds the sample of examples of an automatic evaluation, so a rerun scores the same ones. */
     public static final long SEED = 0;
+    /** How the id of every automatic evaluation starts; a client's job may not take one (the gateway refuses it). */
+    public static final String AUTOMATIC_PREFIX = "eval-" + DEFAULT + "-";
 
     private Suites() {
     }
@@ -54,17 +56,25 @@ public final class Suites {
     }
 
     /**
-     * The evaluation job of a model's suite, with an id fixed by model and suite: every replica, and every restart,
-     * that starts it starts the same job, and the one that runs second finds its result.
+     * The evaluation job of a model's suite, with an id fixed by model, suite and the job that trained the weights
+     * announced: every replica, and every restart, that starts it starts the same job, and the one that runs second
+     * finds its result; a model trained again under the same id is new weights, so a new job and a new figure.
      */
     public static EvalJob.Evaluate job(ModelAnnouncement model, String suite, Entry entry) {
-        return new EvalJob.Evaluate(EvalJob.SCHEMA_VERSION, jobId(model.modelId(), suite), model.modelId(),
-                entry.task(), entry.datasetId(), suite, null, SEED, null, entry.parameters());
+        return new EvalJob.Evaluate(EvalJob.SCHEMA_VERSION, jobId(model.modelId(), suite, model.jobId()),
+                model.modelId(), entry.task(), entry.datasetId(), suite, null, SEED, null, entry.parameters());
     }
 
-    public static String jobId(String modelId, String suite) {
-        String id = "eval-" + suite + "-" + modelId;
-        return Ids.valid(id) ? id : "eval-" + suite + "-" + digest(modelId + "/" + suite);
+    /** @param trainedBy the job id the model's announcement names (null when it names none) */
+    public static String jobId(String modelId, String suite, String trainedBy) {
+        String weights = "-" + digest(String.valueOf(trainedBy)).substring(0, 12);
+        String id = "eval-" + suite + "-" + modelId + weights;
+        return Ids.valid(id) ? id : "eval-" + suite + "-" + digest(modelId + "/" + suite) + weights;
+    }
+
+    /** Whether {@code jobId} is one eval-service gives its automatic evaluations ({@link #AUTOMATIC_PREFIX}). */
+    public static boolean automaticJobId(String jobId) {
+        return jobId != null && jobId.startsWith(AUTOMATIC_PREFIX);
     }
 
     private static Optional<String> test(ModelAnnouncement model) {

@@ -139,10 +139,32 @@ class EvalJobRulesTest {
         assertEquals(Optional.empty(), Suites.defaultSuite(BASE.withKind(ModelKind.CHAT)));
 
         EvalJob.Evaluate job = Suites.job(TRAINED, Suites.DEFAULT, Suites.defaultSuite(TRAINED).orElseThrow());
-        assertEquals(Suites.jobId("m", Suites.DEFAULT), job.jobId());
+        assertEquals(Suites.jobId("m", Suites.DEFAULT, TRAINED.jobId()), job.jobId());
+        assertTrue(Suites.automaticJobId(job.jobId()), job.jobId());
         assertEquals("m/default", EvalResult.key(job.modelId(), job.suite(), job.jobId()));
         String longId = "m".repeat(128);
-        assertTrue(Ids.valid(Suites.jobId(longId, Suites.DEFAULT)));
-        assertNotEquals(Suites.jobId(longId, Suites.DEFAULT), Suites.jobId(longId, "other"));
+        assertTrue(Ids.valid(Suites.jobId(longId, Suites.DEFAULT, "job-1")));
+        assertNotEquals(Suites.jobId(longId, Suites.DEFAULT, "job-1"), Suites.jobId(longId, "other", "job-1"));
+    }
+
+    /** The same id trained again is other weights: its default suite is another job, so it is measured again. */
+    @Test
+    void aModelTrainedAgainUnderTheSameIdGetsANewDefaultJob() {
+        Suites.Entry entry = Suites.defaultSuite(TRAINED).orElseThrow();
+        EvalJob.Evaluate first = Suites.job(trainedBy("pretrain-1"), Suites.DEFAULT, entry);
+        EvalJob.Evaluate again = Suites.job(trainedBy("pretrain-1"), Suites.DEFAULT, entry);
+        EvalJob.Evaluate retrained = Suites.job(trainedBy("pretrain-2"), Suites.DEFAULT, entry);
+        assertEquals(first.jobId(), again.jobId(), "replicas and restarts start the same job");
+        assertNotEquals(first.jobId(), retrained.jobId());
+        assertEquals(EvalResult.key(first.modelId(), first.suite(), first.jobId()),
+                EvalResult.key(retrained.modelId(), retrained.suite(), retrained.jobId()),
+                "the new figure replaces the old one under the model's key");
+        assertTrue(Suites.automaticJobId(Suites.jobId("m".repeat(128), Suites.DEFAULT, null)));
+        assertTrue(!Suites.automaticJobId("job-1") && !Suites.automaticJobId("eval-mine"));
+    }
+
+    private static ModelAnnouncement trainedBy(String jobId) {
+        return ModelAnnouncement.base("m", Map.of("contextLength", 64), "gpt2", "models/m/", jobId, Map.of(),
+                Instant.EPOCH).withValidation(TRAINED.validation());
     }
 }
