@@ -499,7 +499,7 @@ class EvaluateJobsTest {
     @Test
     void theRequestsAJobLeavesInFlightWhenItFailsAreCancelledAtTheReplicas() throws Exception {
         String stuck = "stuck-" + run;
-        // The first row fails; the other two of its batch are never answered.
+        // The first row fails; the others of its batch are never answered.
         answers.put(stuck, prompt -> prompt.contains("Say one.") ? ScriptedReplica.FAIL : ScriptedReplica.SILENT);
         announce(stuck);
         awaitPublished(stuck, true);
@@ -511,7 +511,9 @@ class EvaluateJobsTest {
         assertEquals(JobState.FAILED, last.state(), last.toString());
         assertEquals("modelId", last.field());
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!(replica.silent().size() == 2 && replica.cancelled().containsAll(replica.silent()))) {
+        // How many of the batch's other rows were sent before the failure ended the job depends on timing; every
+        // one that was must be cancelled.
+        while (!(!replica.silent().isEmpty() && replica.cancelled().containsAll(replica.silent()))) {
             assertTrue(System.nanoTime() < deadline, "in flight " + replica.silent() + ", cancelled "
                     + replica.cancelled());
             Thread.sleep(20);
