@@ -7,6 +7,7 @@ import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.eval.EvalResult;
 import dev.llmmesh.servicekit.KafkaClientProperties;
 import dev.llmmesh.servicekit.MeshProducer;
+import dev.llmmesh.servicekit.TopicFollower;
 import dev.llmmesh.servicekit.jobs.JobInterruptedException;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -14,7 +15,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,16 +44,11 @@ public class EvalResults {
     private static final Duration WARN_EVERY = Duration.ofSeconds(30);
 
     private final Map<String, EvalResult> results = new ConcurrentHashMap<>();
-    /** Where the reader stands, per partition, after its last poll (absent: not assigned yet). */
-    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
     private final FileArtifactStore artifacts;
     private final MeshProducer producer;
-    private final KafkaConsumer<String, byte[]> consumer;
-    /** Only asks for end offsets (the reader's consumer belongs to its thread); guarded by itself. */
+    /** Only asks for end offsets (the follower's consumer belongs to its thread); guarded by itself. */
     private final KafkaConsumer<String, byte[]> ends;
-    private final Thread thread;
-    private volatile boolean running = true;
-    private volatile String state = "starting";
+    private final TopicFollower follower;
 
     public EvalResults(FileArtifactStore artifacts, MeshProducer producer, KafkaClientProperties kafka) {
         this.artifacts = artifacts;
@@ -64,9 +58,11 @@ public class EvalResults {
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.remove(ConsumerConfig.CLIENT_ID_CONFIG);
-        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         this.ends = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-        this.thread = Thread.ofPlatform().daemon().name("eval-results").start(this::run);
+        // From the start, again after a failure: results are replaced by key, so re-reading them is harmless, and
+        // the follower forgets its positions meanwhile, so the barrier waits for the new read.
+        this.follower = new TopicFollower("eval-results", kafka.consumer(Map.of()), Topics.EVAL_RESULTS,
+                TopicFollower.From.BEGINNING, this::apply);
     }
 
     /**
@@ -90,7 +86,7 @@ public class EvalResults {
 
     /** For {@code /health}: reading, starting, or the reader's last failure (it reads again after a pause). */
     public String state() {
-        return state;
+        return follower.state();
     }
 
     /** Results read so far. */
@@ -102,14 +98,14 @@ public class EvalResults {
         Map<TopicPartition, Long> end = endOffsetsNow();
         long started = System.nanoTime();
         long warned = started;
-        while (!end.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue())) {
-            if (!running) {
+        while (!TopicFollower.reached(follower.positions(), end)) {
+            if (!follower.running()) {
                 throw new JobInterruptedException(Topics.EVAL_RESULTS + " not read: this replica is stopping");
             }
             if (System.nanoTime() - warned > WARN_EVERY.toNanos()) {
                 warned = System.nanoTime();
                 LOG.warn("still waiting to read {} to its end {} ({} s; reader {}, at {})", Topics.EVAL_RESULTS, end,
-                        Duration.ofNanos(warned - started).toSeconds(), state, positions);
+                        Duration.ofNanos(warned - started).toSeconds(), follower.state(), follower.positions());
             }
             Thread.sleep(20);
         }
@@ -117,7 +113,7 @@ public class EvalResults {
 
     private Map<TopicPartition, Long> endOffsetsNow() throws InterruptedException {
         while (true) {
-            if (!running) {
+            if (!follower.running()) {
                 throw new JobInterruptedException(Topics.EVAL_RESULTS + " not read: this replica is stopping");
             }
             try {
@@ -133,45 +129,6 @@ public class EvalResults {
                 LOG.warn("asking where {} ends failed ({}); asking again", Topics.EVAL_RESULTS, e.toString());
             }
             Thread.sleep(200);
-        }
-    }
-
-    /** Reads until closed; a failure reads the topic again from its start after a pause. */
-    private void run() {
-        long pauseMillis = 500;
-        try {
-            while (running) {
-                try {
-                    read();
-                } catch (WakeupException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    state = "failed (" + e + "); reading again";
-                    LOG.warn("reading {} failed; reading it again in {} ms", Topics.EVAL_RESULTS, pauseMillis, e);
-                    positions.clear();
-                    Thread.sleep(pauseMillis);
-                    pauseMillis = Math.min(30_000, pauseMillis * 2);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-        }
-    }
-
-    private void read() {
-        List<TopicPartition> partitions = partitions();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        state = "reading";
-        while (running) {
-            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                apply(record);
-            }
-            for (TopicPartition partition : partitions) {
-                positions.put(partition, consumer.position(partition));
-            }
         }
     }
 
@@ -191,27 +148,9 @@ public class EvalResults {
         }
     }
 
-    private List<TopicPartition> partitions() {
-        while (running) {
-            var infos = consumer.partitionsFor(Topics.EVAL_RESULTS, Duration.ofSeconds(10));
-            if (infos != null && !infos.isEmpty()) {
-                return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new WakeupException();
-    }
-
     @PreDestroy
     void close() throws InterruptedException {
-        running = false;
-        consumer.wakeup();
-        thread.join(10_000);
+        follower.close();
         synchronized (ends) {
             ends.close(Duration.ofSeconds(5));
         }

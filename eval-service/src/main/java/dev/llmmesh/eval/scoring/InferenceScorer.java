@@ -11,26 +11,21 @@ import dev.llmmesh.mesh.inference.CompletionChunk.TokenInfo;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.mesh.inference.InferenceCommand;
 import dev.llmmesh.servicekit.KafkaClientProperties;
+import dev.llmmesh.servicekit.TopicFollower;
 import io.micronaut.configuration.kafka.annotation.KafkaClient;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,8 +45,8 @@ import java.util.function.Supplier;
  * keyed by their id, so they spread over the partitions (hence the replicas, which batch them), and a replica
  * that takes one over regenerates the same tokens: what a choice already has is kept by position.
  *
- * <p>This replica reads every partition of the events from the end (assigned, no group: only its own requests
- * matter, and nothing is left behind per instance). A model being loaded answers {@code model_loading}: the
+ * <p>This replica follows every partition of the events from the end ({@link TopicFollower}: only its own
+ * requests matter). A model being loaded answers {@code model_loading}: the
  * request is sent again after the pause it names.
  */
 @Singleton
@@ -60,26 +55,33 @@ public class InferenceScorer {
     private static final String USER = "eval-service";
 
     private final Producer<String, byte[]> producer;
-    private final KafkaConsumer<String, byte[]> consumer;
     private final Duration timeout;
     private final Map<String, Pending> waiting = new ConcurrentHashMap<>();
     private final CountDownLatch ready = new CountDownLatch(1);
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("scoring-timer").factory());
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final TopicFollower follower;
 
     public InferenceScorer(@KafkaClient("eval-inference") Producer<String, byte[]> producer,
                            KafkaClientProperties kafka, @Value("${llm.eval.request-timeout:300s}") Duration timeout) {
         this.producer = producer;
         this.timeout = timeout;
-        Map<String, Object> config = new HashMap<>(kafka.consumer(Map.of()));
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-        this.thread = Thread.ofPlatform().daemon().name("scoring-events").start(this::run);
         timer.scheduleAtFixedRate(this::expire, 1, 1, TimeUnit.SECONDS);
+        // From the end: only requests sent from now on matter. A restart after a failure reads from the end again;
+        // chunks published in between are lost, and the requests they answered fail when they time out.
+        this.follower = new TopicFollower("scoring-events", kafka.consumer(Map.of()), Topics.INFERENCE_EVENTS,
+                TopicFollower.From.END, new TopicFollower.Reader() {
+                    @Override
+                    public void started(Map<TopicPartition, Long> ends) {
+                        // The end is resolved now: a request sent after this is answered after it.
+                        ready.countDown();
+                    }
+
+                    @Override
+                    public void record(ConsumerRecord<String, byte[]> record) {
+                        receive(record);
+                    }
+                });
     }
 
     /** Log probabilities of every token of {@code prompt} but the first, each given the tokens before it. */
@@ -231,50 +233,10 @@ public class InferenceScorer {
         }
     }
 
-    private void run() {
-        try {
-            List<TopicPartition> partitions = partitions();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            // Resolves "the end" now: a request sent after this is answered after it.
-            partitions.forEach(consumer::position);
-            ready.countDown();
-            while (running) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    receive(record);
-                }
-            }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            LOG.error("reading {} failed; scoring stops", Topics.INFERENCE_EVENTS, e);
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-        }
-    }
-
-    private List<TopicPartition> partitions() {
-        while (running) {
-            var infos = consumer.partitionsFor(Topics.INFERENCE_EVENTS, Duration.ofSeconds(10));
-            if (infos != null && !infos.isEmpty()) {
-                return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new WakeupException();
-    }
-
     @PreDestroy
     void close() throws InterruptedException {
-        running = false;
         timer.shutdownNow();
-        consumer.wakeup();
-        thread.join(10_000);
+        follower.close();
     }
 
     /**

@@ -5,23 +5,18 @@ import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.ModelDirectory;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.servicekit.KafkaClientProperties;
+import dev.llmmesh.servicekit.TopicFollower;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The published models, in every service: reads the whole model registry ({@code llm.models}, compacted: one record
- * per model) from its start and keeps following it. It assigns itself every partition instead of joining a consumer
- * group: each instance needs every announcement, nothing is committed, and no group is left behind per instance.
+ * per model) from its start and keeps following it with a {@link TopicFollower}, so each instance has every
+ * announcement.
  *
  * <p>What was published before a service started is known once {@link #awaitCaughtUp} returns true: a service that
  * answers "no such model" must wait for that first. Other beans follow changes with {@link #subscribe}.
@@ -60,10 +55,8 @@ public class ModelRegistry implements ModelDirectory {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     /** Held while a change is applied and told, and while a subscriber is told the state so far. */
     private final Object changes = new Object();
-    private final KafkaConsumer<String, byte[]> consumer;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final TopicFollower follower;
 
     @Inject
     public ModelRegistry(KafkaClientProperties kafka) {
@@ -72,14 +65,30 @@ public class ModelRegistry implements ModelDirectory {
 
     /** @param consumerConfig the Kafka consumer settings (bootstrap servers, security); the rest is set here */
     public ModelRegistry(Map<String, Object> consumerConfig) {
-        Map<String, Object> config = new HashMap<>(consumerConfig);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // A registry created by accident would not be compacted: MeshTopics creates it.
-        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "models-" + Integer.toHexString(System.identityHashCode(this)));
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-        this.thread = Thread.ofPlatform().daemon().name("model-registry").start(this::run);
+        // From the start, again after a failure: every service answers "no such model" from what it read, and
+        // announcing a model again is harmless (listeners see the same files).
+        this.follower = new TopicFollower("model-registry", consumerConfig, Topics.MODELS,
+                TopicFollower.From.BEGINNING, new TopicFollower.Reader() {
+                    private Map<TopicPartition, Long> ends = Map.of();
+
+                    @Override
+                    public void started(Map<TopicPartition, Long> endsNow) {
+                        ends = endsNow;
+                    }
+
+                    @Override
+                    public void record(ConsumerRecord<String, byte[]> record) {
+                        apply(record);
+                    }
+
+                    @Override
+                    public void polled(Map<TopicPartition, Long> positions) {
+                        if (caughtUp.getCount() > 0 && TopicFollower.reached(positions, ends)) {
+                            LOG.info("model registry read: {} model(s) published", models.size());
+                            caughtUp.countDown();
+                        }
+                    }
+                });
     }
 
     @Override
@@ -137,67 +146,6 @@ public class ModelRegistry implements ModelDirectory {
         return caughtUp.getCount() == 0;
     }
 
-    /**
-     * Reads until closed. A failure (a broker slow to answer at startup, a lost connection) does not end it: it
-     * reads the topic again from its start after a pause, since every service answers "no such model" from what
-     * it read. Announcing a model again is harmless: listeners see the same files.
-     */
-    private void run() {
-        long pauseMillis = 500;
-        try {
-            while (running) {
-                try {
-                    read();
-                } catch (WakeupException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    LOG.warn("reading {} failed ({}); reading it again in {} ms", Topics.MODELS, e.toString(),
-                            pauseMillis);
-                    Thread.sleep(pauseMillis);
-                    pauseMillis = Math.min(30_000, pauseMillis * 2);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-        }
-    }
-
-    private void read() {
-        List<TopicPartition> partitions = partitions();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-        while (running) {
-            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                apply(record);
-            }
-            if (caughtUp.getCount() > 0
-                    && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-                LOG.info("model registry read: {} model(s) published", models.size());
-                caughtUp.countDown();
-            }
-        }
-    }
-
-    /** The registry topic may not exist yet when the first service starts: wait for it. */
-    private List<TopicPartition> partitions() {
-        while (running) {
-            var infos = consumer.partitionsFor(Topics.MODELS, Duration.ofSeconds(10));
-            if (infos != null && !infos.isEmpty()) {
-                return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new WakeupException();
-    }
-
     private void apply(ConsumerRecord<String, byte[]> record) {
         if (record.key() == null) {
             LOG.warn("ignoring a model record without key at {}@{}", record.partition(), record.offset());
@@ -243,8 +191,6 @@ public class ModelRegistry implements ModelDirectory {
 
     @PreDestroy
     void close() throws InterruptedException {
-        running = false;
-        consumer.wakeup();
-        thread.join(10_000);
+        follower.close();
     }
 }
