@@ -5,15 +5,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
-import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.Json;
-import dev.llmmesh.mesh.ModelAnnouncement;
-import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.Topics;
-import dev.llmmesh.testkit.KafkaProbe;
 import dev.llmmesh.testkit.MeshInfra;
 import dev.llmmesh.testkit.ServiceJvm;
 import org.junit.jupiter.api.AfterAll;
@@ -28,7 +23,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -100,9 +94,10 @@ class HarnessConformanceIT {
         for (ServiceJvm service : services) {
             service.awaitHealthy();
         }
-        awaitOk(replica.baseUrl() + "/v1/models", text -> text.contains("\"state\":\"ready\""));
+        ServedModels.awaitOk(http, replica.baseUrl() + "/v1/models",
+                    text -> text.contains("\"state\":\"ready\""));
         gateway = new GatewayClient(gatewayJvm.port());
-        awaitOk(gateway.base() + "/v1/models/" + modelId, text -> true);
+        ServedModels.awaitOk(http, gateway.base() + "/v1/models/" + modelId, text -> true);
         for (List<String> pair : REQUESTS) {
             contexts.add(tokenize(pair.get(0)));
             continuations.add(tokenize(pair.get(1)));
@@ -437,27 +432,8 @@ class HarnessConformanceIT {
         return best;
     }
 
-    private void awaitOk(String url, java.util.function.Predicate<String> ready) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        HttpRequest get = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build();
-        while (true) {
-            HttpResponse<String> response = http.send(get, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200 && ready.test(response.body())) {
-                return;
-            }
-            assertTrue(System.nanoTime() < deadline, url + " answered " + response.statusCode() + ": "
-                    + response.body());
-            Thread.sleep(250);
-        }
-    }
 
     private void publishModel(Path artifacts) throws Exception {
-        String artifact = ArtifactKeys.modelDir(modelId);
-        GptCheckpoint.save(reference, artifacts.resolve(artifact));
-        @SuppressWarnings("unchecked")
-        Map<String, Object> shape = Json.LENIENT.convertValue(MODEL, Map.class);
-        var announcement = ModelAnnouncement.base(modelId, shape, TokenizerRegistry.GPT2, artifact, "harness-it",
-                Map.of(), Instant.now());
-        KafkaProbe.send(Topics.MODELS, modelId, Json.bytes(announcement));
+        ServedModels.publish(reference, MODEL, modelId, "harness-it", artifacts);
     }
 }

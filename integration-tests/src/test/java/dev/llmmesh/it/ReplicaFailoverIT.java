@@ -2,13 +2,9 @@ package dev.llmmesh.it;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
-import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.Json;
-import dev.llmmesh.mesh.ModelAnnouncement;
-import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.testkit.KafkaProbe;
@@ -29,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -89,25 +84,12 @@ class ReplicaFailoverIT {
         gateway.awaitHealthy();
         for (ServiceJvm replica : replicas.values()) {
             replica.awaitHealthy();
-            awaitOk(replica.baseUrl() + "/v1/models", text -> text.contains("\"state\":\"ready\""));
+            ServedModels.awaitOk(http, replica.baseUrl() + "/v1/models",
+                    text -> text.contains("\"state\":\"ready\""));
         }
-        awaitOk("http://localhost:" + gateway.port() + "/v1/models/" + modelId, text -> true);
+        ServedModels.awaitOk(http, "http://localhost:" + gateway.port() + "/v1/models/" + modelId, text -> true);
     }
 
-    /** Polls {@code url} until it answers 200 with a body {@code ready} accepts (a model loaded, listed). */
-    private void awaitOk(String url, Predicate<String> ready) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        HttpRequest get = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build();
-        while (true) {
-            HttpResponse<String> response = http.send(get, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200 && ready.test(response.body())) {
-                return;
-            }
-            assertTrue(System.nanoTime() < deadline, url + " answered " + response.statusCode() + ": "
-                    + response.body());
-            Thread.sleep(250);
-        }
-    }
 
     @AfterAll
     void stop() {
@@ -233,14 +215,8 @@ class ReplicaFailoverIT {
     }
 
     private void publishModel(Path artifacts) throws Exception {
-        String artifact = ArtifactKeys.modelDir(modelId);
         try (GptModel model = GptModel.initialize(MODEL, Device.cpu(), 11)) {
-            GptCheckpoint.save(model, artifacts.resolve(artifact));
+            ServedModels.publish(model, MODEL, modelId, "failover-it", artifacts);
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> shape = Json.LENIENT.convertValue(MODEL, Map.class);
-        var announcement = ModelAnnouncement.base(modelId, shape, TokenizerRegistry.GPT2, artifact, "failover-it",
-                Map.of(), Instant.now());
-        KafkaProbe.send(Topics.MODELS, modelId, Json.bytes(announcement));
     }
 }
