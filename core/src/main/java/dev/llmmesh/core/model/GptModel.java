@@ -215,10 +215,31 @@ public final class GptModel implements LanguageModel {
     public NDArray forward(NDArray tokenIds, boolean training) {
         NDManager caller = tokenIds.getManager();
         try (NDManager scope = caller.newSubManager(manager.getDevice())) {
-            NDArray logits = run(tokenIds, training, scope);
+            NDArray logits = lmHead(run(tokenIds, training, scope));
             logits.attach(caller);
             return logits;
         }
+    }
+
+    /**
+     * The transformer without its LM head: the final LayerNorm's output [B, T, C] for {@code tokenIds} [B, T]. What a
+     * task head (a classifier's, reading the last real token) reads instead of the vocabulary logits; the
+     * {@link #forward(NDArray, boolean) forward} pass is this followed by {@link #lmHead}. Attached to the manager of
+     * {@code tokenIds}; differentiable when gradients are recorded.
+     */
+    public NDArray hidden(NDArray tokenIds, boolean training) {
+        NDManager caller = tokenIds.getManager();
+        try (NDManager scope = caller.newSubManager(manager.getDevice())) {
+            NDArray hidden = run(tokenIds, training, scope);
+            hidden.attach(caller);
+            return hidden;
+        }
+    }
+
+    /** The LM head tied to the token embedding: {@code hidden} [.., C] to vocabulary logits [.., V]. */
+    public NDArray lmHead(NDArray hidden) {
+        // Tied head: x @ wte^T, which is exactly what linear() computes with wte as its [out, in] weight.
+        return Linear.linear(hidden, tokenEmbedding).singletonOrThrow();
     }
 
     /** A zeroed cache for {@code slots} sequences of up to {@code capacity} tokens, on the model's device. */
@@ -283,7 +304,7 @@ public final class GptModel implements LanguageModel {
             if (lastOnly && time > 1) {
                 x = x.get(new NDIndex(":, -1:, :"));
             }
-            NDArray logits = head(x);
+            NDArray logits = lmHead(finalNorm(x));
             for (int b = 0; b < batch; b++) {
                 cache.advance(slots[b], time);
             }
@@ -427,7 +448,7 @@ public final class GptModel implements LanguageModel {
         });
     }
 
-    /** The forward pass proper; every array it makes is attached to {@code scope} or below. */
+    /** The forward pass up to the final LayerNorm; every array it makes is attached to {@code scope} or below. */
     private NDArray run(NDArray tokenIds, boolean training, NDManager scope) {
         Shape shape = tokenIds.getShape();
         if (shape.dimension() != 2) {
@@ -449,15 +470,12 @@ public final class GptModel implements LanguageModel {
         for (int layer = 0; layer < blocks.size(); layer++) {
             x = block(x, layer, mask, training, null, scope);
         }
-        return head(x);
+        return finalNorm(x);
     }
 
-    /** Final LayerNorm, then the LM head tied to the token embedding. */
-    private NDArray head(NDArray x) {
-        NDArray normed = LayerNorm.layerNorm(x, normShape, finalNormWeight, finalNormBias,
-                (float) config.layerNormEps()).singletonOrThrow();
-        // Tied head: x @ wte^T, which is exactly what linear() computes with wte as its [out, in] weight.
-        return Linear.linear(normed, tokenEmbedding).singletonOrThrow();
+    private NDArray finalNorm(NDArray x) {
+        return LayerNorm.layerNorm(x, normShape, finalNormWeight, finalNormBias, (float) config.layerNormEps())
+                .singletonOrThrow();
     }
 
     /**
