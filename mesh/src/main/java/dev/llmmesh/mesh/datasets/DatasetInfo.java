@@ -22,12 +22,18 @@ import java.util.Map;
  * @param fractions for a split: every split's fraction of the parent, in order
  * @param tokens    tokens per tokenizer, for each tokenizer the dataset was tokenized with (never stored: counted
  *                  from the token manifests when the dataset is looked at)
+ * @param method    for a dataset cut from {@code parent}: how, when not a plain shuffled split: {@value #STRATIFIED}
+ *                  (each label's rows split by the fractions on their own) or {@value #BALANCED} (every label
+ *                  down-sampled to the rarest's count)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DatasetInfo(String id, String object, String name, String format, long bytes, long lines,
                           @JsonAlias("documents") long rows, long textBytes, String parent, String split, Long seed,
-                          Map<String, Double> fractions, Map<String, Long> tokens, Instant createdAt) {
+                          Map<String, Double> fractions, Map<String, Long> tokens, Instant createdAt,
+                          String method) {
     public static final String OBJECT = "dataset";
+    public static final String STRATIFIED = "stratified";
+    public static final String BALANCED = "balanced";
 
     public DatasetInfo {
         format = DatasetFormat.named(format).apiName();
@@ -39,12 +45,20 @@ public record DatasetInfo(String id, String object, String name, String format, 
         tokens = tokens == null ? null : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(tokens));
     }
 
+    /** A dataset made by no {@link #method}: an upload or a plain split. */
+    public DatasetInfo(String id, String object, String name, String format, long bytes, long lines, long rows,
+                       long textBytes, String parent, String split, Long seed, Map<String, Double> fractions,
+                       Map<String, Long> tokens, Instant createdAt) {
+        this(id, object, name, format, bytes, lines, rows, textBytes, parent, split, seed, fractions, tokens, createdAt,
+                null);
+    }
+
     public DatasetFormat datasetFormat() {
         return DatasetFormat.named(format);
     }
 
     public DatasetInfo withTokens(Map<String, Long> counted) {
         return new DatasetInfo(id, object, name, format, bytes, lines, rows, textBytes, parent, split, seed, fractions,
-                counted, createdAt);
+                counted, createdAt, method);
     }
 }

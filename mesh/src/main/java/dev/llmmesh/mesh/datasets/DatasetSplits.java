@@ -9,6 +9,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -52,20 +54,39 @@ public final class DatasetSplits {
      * @throws java.nio.file.NoSuchFileException when there is no dataset {@code datasetId}
      */
     public Map<String, String> write(String datasetId, Map<String, Double> fractions, long seed) throws IOException {
+        return write(datasetId, fractions, seed, null);
+    }
+
+    /**
+     * Writes the stratified splits of labeled dataset {@code datasetId} that are not written yet: each label's rows
+     * are cut by the fractions on their own ({@link #stratifiedSizes}), so every split has the labels in the parent's
+     * proportions (to within a row per label). The splits are named as {@link #write}'s and record method
+     * {@value DatasetInfo#STRATIFIED}.
+     *
+     * @throws IllegalArgumentException naming {@code splits} when the fractions are unusable or leave a split without
+     *                                  rows, or when the dataset is not {@code jsonl-labeled}
+     */
+    public Map<String, String> writeStratified(String datasetId, Map<String, Double> fractions, long seed)
+            throws IOException {
+        return write(datasetId, fractions, seed, DatasetInfo.STRATIFIED);
+    }
+
+    private Map<String, String> write(String datasetId, Map<String, Double> fractions, long seed, String method)
+            throws IOException {
         check(fractions);
         DatasetRows rows = datasets.rows(datasetId).orElseThrow(() -> new java.nio.file.NoSuchFileException(
                 "datasets/" + datasetId, null, "no dataset '" + datasetId + "' to split"));
         DatasetInfo parent = rows.info();
         List<String> names = List.copyOf(fractions.keySet());
-        int[] sizes = sizes(datasetId, parent.rows(), fractions);
-        byte[] splitOf = assign(sizes, seed);
+        byte[] splitOf = method == null ? assign(sizes(datasetId, parent.rows(), fractions), seed)
+                : stratify(datasetId, rows, fractions, seed);
         Map<String, String> ids = new LinkedHashMap<>();
         for (int s = 0; s < names.size(); s++) {
             String name = names.get(s);
             String id = splitId(datasetId, name, fractions, seed);
             ids.put(name, id);
             DatasetInfo wanted = new DatasetInfo(id, DatasetInfo.OBJECT, parent.name() + " / " + name, parent.format(),
-                    0, 0, 0, 0, datasetId, name, seed, fractions, null, null);
+                    0, 0, 0, 0, datasetId, name, seed, fractions, null, null, method);
             if (written(wanted)) {
                 continue;
             }
@@ -84,6 +105,77 @@ public final class DatasetSplits {
         return ids;
     }
 
+    /**
+     * Row index to split, label by label: the row indexes of each label (labels sorted) are shuffled by one
+     * {@link Random}{@code (seed)} and cut into runs of {@link #stratifiedSizes}.
+     */
+    private static byte[] stratify(String datasetId, DatasetRows rows, Map<String, Double> fractions, long seed)
+            throws IOException {
+        DatasetLabels.requireLabeled(rows.info());
+        Map<String, List<Integer>> byLabel = new TreeMap<>();
+        rows.forEach((index, row) -> byLabel.computeIfAbsent(DatasetLabels.of(row), l -> new ArrayList<>())
+                .add(Math.toIntExact(index)));
+        Map<String, Long> counts = new TreeMap<>();
+        byLabel.forEach((label, indexes) -> counts.put(label, (long) indexes.size()));
+        Map<String, int[]> sizes = stratifiedSizes(datasetId, counts, fractions);
+        byte[] splitOf = new byte[Math.toIntExact(rows.total())];
+        Random random = new Random(seed);
+        for (var e : byLabel.entrySet()) {
+            List<Integer> indexes = e.getValue();
+            Collections.shuffle(indexes, random);
+            int at = 0;
+            int[] labelSizes = sizes.get(e.getKey());
+            for (int s = 0; s < labelSizes.length; s++) {
+                for (int k = 0; k < labelSizes[s]; k++) {
+                    splitOf[indexes.get(at++)] = (byte) s;
+                }
+            }
+        }
+        return splitOf;
+    }
+
+    /**
+     * Rows per split for each label: {@code floor(fraction * labelRows)} for all but the first split, which takes the
+     * rest, as {@link #sizes} does for a whole dataset. A label may leave a split empty; a split no label fills is
+     * refused.
+     *
+     * @param counts rows per label
+     * @return label to rows per split, in the order of {@code fractions}
+     * @throws IllegalArgumentException naming {@code splits} when a split would get no rows
+     */
+    public static Map<String, int[]> stratifiedSizes(String datasetId, Map<String, Long> counts,
+                                                     Map<String, Double> fractions) {
+        check(fractions);
+        List<Double> f = new ArrayList<>(fractions.values());
+        int[] totals = new int[f.size()];
+        Map<String, int[]> sizes = new LinkedHashMap<>();
+        for (var e : counts.entrySet()) {
+            long rows = e.getValue();
+            int[] labelSizes = new int[f.size()];
+            long rest = rows;
+            for (int i = 1; i < labelSizes.length; i++) {
+                // The epsilon keeps 0.29 * 100 (28.999999999999996 in doubles) at 29.
+                labelSizes[i] = (int) Math.floor(f.get(i) * rows + 1e-6);
+                rest -= labelSizes[i];
+            }
+            labelSizes[0] = (int) rest;
+            for (int i = 0; i < labelSizes.length; i++) {
+                totals[i] += labelSizes[i];
+            }
+            sizes.put(e.getKey(), labelSizes);
+        }
+        List<String> names = List.copyOf(fractions.keySet());
+        for (int i = 0; i < totals.length; i++) {
+            if (totals[i] <= 0) {
+                throw new IllegalArgumentException(FIELD + ": split '" + names.get(i) + "' (" + f.get(i) + ") of the "
+                        + counts.values().stream().mapToLong(Long::longValue).sum() + " rows of dataset '" + datasetId
+                        + "' would get no rows of any label " + counts.keySet() + "; use a larger fraction or a "
+                        + "larger dataset");
+            }
+        }
+        return sizes;
+    }
+
     /** Whether the split is stored already; refuses a dataset of that id that is something else. */
     private boolean written(DatasetInfo wanted) throws IOException {
         Optional<DatasetInfo> found = datasets.find(wanted.id());
@@ -92,16 +184,22 @@ public final class DatasetSplits {
         }
         DatasetInfo f = found.get();
         if (!Objects.equals(f.parent(), wanted.parent()) || !Objects.equals(f.split(), wanted.split())
-                || !Objects.equals(f.seed(), wanted.seed()) || !Objects.equals(f.fractions(), wanted.fractions())) {
+                || !Objects.equals(f.seed(), wanted.seed()) || !Objects.equals(f.fractions(), wanted.fractions())
+                || !Objects.equals(f.method(), wanted.method())) {
             throw new IllegalStateException("dataset '" + wanted.id() + "' exists but is not split '" + wanted.split()
                     + "' of '" + wanted.parent() + "' by " + wanted.fractions() + " with seed " + wanted.seed()
-                    + " (it is " + (f.parent() == null ? "an upload" : "split '" + f.split() + "' of '" + f.parent()
-                    + "' by " + f.fractions() + " with seed " + f.seed()) + "); use another seed");
+                    + how(wanted) + " (it is " + (f.parent() == null ? "an upload" : "split '" + f.split() + "' of '"
+                    + f.parent() + "' by " + f.fractions() + " with seed " + f.seed() + how(f)) + "); use another seed");
         }
         return true;
     }
 
-    static void check(Map<String, Double> fractions) {
+    private static String how(DatasetInfo info) {
+        return info.method() == null ? "" : " (" + info.method() + ")";
+    }
+
+    /** Refuses unusable fractions, naming {@value #FIELD}. */
+    public static void check(Map<String, Double> fractions) {
         if (fractions == null || fractions.size() < 2 || fractions.size() > 100) {
             throw new IllegalArgumentException(FIELD + " must name 2 to 100 splits with their fractions, e.g. "
                     + "{\"train\": 0.8, \"test\": 0.2}, got " + fractions);

@@ -92,7 +92,7 @@ public final class DatasetWriter {
         String stored = format.storesRows() ? ArtifactKeys.datasetRows(id) : ArtifactKeys.datasetText(id);
         return record(new DatasetInfo(id, DatasetInfo.OBJECT, template.name(), format.apiName(), artifacts.size(stored),
                 rows[0], rows[0], artifacts.size(ArtifactKeys.datasetText(id)), template.parent(), template.split(),
-                template.seed(), template.fractions(), null, Instant.now()));
+                template.seed(), template.fractions(), null, Instant.now(), template.method()));
     }
 
     private static long fill(RowSink sink, RowSource source) throws IOException {

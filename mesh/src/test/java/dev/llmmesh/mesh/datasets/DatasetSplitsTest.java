@@ -181,4 +181,51 @@ class DatasetSplitsTest {
         var e = assertThrows(IllegalStateException.class, () -> new DatasetSplits(store()).write("p", SEVENTY_TEN_TWENTY, 5));
         assertTrue(e.getMessage().contains("exists but is not split 'train' of 'p'"), e.getMessage());
     }
+
+    @Test
+    void aStratifiedSplitCutsEachLabelByTheFractionsAndRecordsHow() throws Exception {
+        // 300 rows: label 0 on every third row, label 1 on the rest (100 and 200 rows).
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            body.append("{\"text\":\"row ").append(i).append("\",\"label\":").append(i % 3 == 0 ? 0 : 1).append("}\n");
+        }
+        new DatasetWriter(store()).upload("strat", "strat", DatasetFormat.JSONL_LABELED,
+                new ByteArrayInputStream(body.toString().getBytes(StandardCharsets.UTF_8)));
+        Map<String, String> ids = new DatasetSplits(store()).writeStratified("strat", SEVENTY_TEN_TWENTY, 42);
+        assertEquals(DatasetSplits.splitId("strat", "test", SEVENTY_TEN_TWENTY, 42), ids.get("test"));
+        Map<String, int[]> expected = Map.of("train", new int[]{70, 140}, "validation", new int[]{10, 20},
+                "test", new int[]{20, 40});
+        Set<String> all = new HashSet<>();
+        for (var e : ids.entrySet()) {
+            List<String> rows = texts(e.getValue());
+            long zeros = rows.stream().filter(t -> Integer.parseInt(t.substring(4)) % 3 == 0).count();
+            assertArrayEquals(expected.get(e.getKey()), new int[]{(int) zeros, (int) (rows.size() - zeros)},
+                    e.getKey() + " holds each label in the parent's proportion");
+            all.addAll(rows);
+            DatasetInfo info = new Datasets(store()).find(e.getValue()).orElseThrow();
+            assertEquals(DatasetInfo.STRATIFIED, info.method());
+            assertEquals("strat", info.parent());
+            assertEquals(42L, info.seed());
+        }
+        assertEquals(300, all.size(), "every row lands in exactly one split");
+        // Again (a redelivered job): the same ids, the same rows.
+        List<String> test = texts(ids.get("test"));
+        assertEquals(ids, new DatasetSplits(store()).writeStratified("strat", SEVENTY_TEN_TWENTY, 42));
+        assertEquals(test, texts(ids.get("test")));
+        assertNotEquals(test, texts(new DatasetSplits(store()).writeStratified("strat", SEVENTY_TEN_TWENTY, 43).get("test")));
+        // A plain split of the same name is another cut: refused, not mistaken for it.
+        var e = assertThrows(IllegalStateException.class, () -> new DatasetSplits(store()).write("strat", SEVENTY_TEN_TWENTY, 42));
+        assertTrue(e.getMessage().contains("(stratified)"), e.getMessage());
+    }
+
+    @Test
+    void stratifiedSizesFloorEachLabelAndRefuseASplitNoLabelFills() {
+        Map<String, int[]> sizes = DatasetSplits.stratifiedSizes("d", new java.util.TreeMap<>(Map.of("a", 15L, "b", 4L)),
+                SEVENTY_TEN_TWENTY);
+        assertArrayEquals(new int[]{11, 1, 3}, sizes.get("a"));
+        assertArrayEquals(new int[]{4, 0, 0}, sizes.get("b"));
+        var e = assertThrows(IllegalArgumentException.class, () -> DatasetSplits.stratifiedSizes("d",
+                Map.of("a", 4L, "b", 4L), SEVENTY_TEN_TWENTY));
+        assertTrue(e.getMessage().startsWith("splits: split 'validation'"), e.getMessage());
+    }
 }
