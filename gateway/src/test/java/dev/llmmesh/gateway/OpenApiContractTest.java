@@ -158,13 +158,13 @@ class OpenApiContractTest implements UsesMeshInfra {
         assertDocumented(upload, dataset, spec.documentedSuccess(upload));
 
         // Every kind of job the document describes, and a tokenizer: the tokenizer and tokenize-dataset examples
-        // are complete jobs; a pretrain example names a dataset not yet tokenized, and delete-model and evaluate
-        // examples a model never published, which are the documented 400s.
+        // are complete jobs; a pretrain example names a dataset not yet tokenized, and delete-model, evaluate and
+        // finetune-classifier examples a model never published, which are the documented 400s.
         ApiSpec.Operation jobs = spec.operation("POST", "/v1/jobs");
         List<JsonNode> bodies = new ArrayList<>(spec.alternatives(spec.jsonRequestSchema(jobs)));
         assertEquals(JobTypes.all().stream().filter(JobType::submittable).count(), bodies.size());
         Map<String, String> refusedField = Map.of("pretrain", "datasetId", "delete-model", "modelId",
-                "evaluate", "modelId");
+                "evaluate", "modelId", "finetune-classifier", "baseModelId");
         for (JsonNode alternative : bodies) {
             JsonNode body = spec.example(alternative);
             String field = refusedField.get(body.path("type").asText());

@@ -30,6 +30,12 @@ public final class JobReporter {
      * @param force send even if the last progress event was less than a second ago (first and last steps)
      */
     public void progress(long done, long total, String unit, String stage, Map<String, Double> metrics, boolean force) {
+        progress(done, total, unit, stage, metrics, null, force);
+    }
+
+    /** @param details what {@link Progress#details()} carries; null for none */
+    public void progress(long done, long total, String unit, String stage, Map<String, Double> metrics,
+                         Map<String, Object> details, boolean force) {
         long now = System.nanoTime();
         if (!force && now - lastProgressNanos < MIN_INTERVAL_NANOS) {
             return;
@@ -38,7 +44,7 @@ public final class JobReporter {
         double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
         double rate = done / seconds;
         Long eta = rate > 0 && total >= done ? Math.round((total - done) / rate) : null;
-        running(new Progress(done, total, unit, stage, rate, eta, metrics));
+        running(new Progress(done, total, unit, stage, rate, eta, metrics, details));
     }
 
     public void succeeded(String message, Map<String, Object> result) {

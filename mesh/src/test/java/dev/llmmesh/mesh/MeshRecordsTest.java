@@ -37,6 +37,18 @@ class MeshRecordsTest {
     }
 
     @Test
+    void progressDetailsSurviveTheWireAndAreLeftOutWhenThereAreNone() throws Exception {
+        var details = Map.<String, Object>of("worst", java.util.List.of(Map.of("text", "win a prize", "gold", "ham",
+                "probabilities", Map.of("ham", 0.1, "spam", 0.9))));
+        var event = JobEvent.running("job-1", "finetune-classifier",
+                new Progress(2, 5, "epochs", "epoch 2 of 5", 0.1, 30L, Map.of("validationLoss", 0.4), details));
+        assertEquals(event, Json.LENIENT.readValue(Json.bytes(event), JobEvent.class));
+        String plain = new String(Json.bytes(new Progress(1, 2, "x", "s", 0, null, Map.of())),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(plain.contains("details"), plain);
+    }
+
+    @Test
     void strictJsonRejectsUnknownFieldsAndLenientIgnoresThem() throws Exception {
         String json = "{\"done\":1,\"total\":2,\"unit\":\"x\",\"stage\":\"s\",\"perSecond\":0,\"surprise\":true}";
         assertThrows(UnrecognizedPropertyException.class, () -> Json.STRICT.readValue(json, Progress.class));

@@ -110,11 +110,11 @@ public final class ApiSchemas {
 
     /** POST /v1/jobs takes one of these, told apart by {@code type}; an unknown field is refused, naming it. */
     @Schema(name = "JobRequest", description = "POST /v1/jobs: a job of one of the types, told apart by `type`",
-            oneOf = {TrainTokenizerJob.class, TokenizeDatasetJob.class, PretrainJob.class, DeleteModelJob.class,
-                    EvaluateJob.class},
+            oneOf = {TrainTokenizerJob.class, TokenizeDatasetJob.class, PretrainJob.class,
+                    FinetuneClassifierJob.class, DeleteModelJob.class, EvaluateJob.class},
             discriminatorProperty = "type")
-    public sealed interface Job permits TrainTokenizerJob, TokenizeDatasetJob, PretrainJob, DeleteModelJob,
-            EvaluateJob {
+    public sealed interface Job permits TrainTokenizerJob, TokenizeDatasetJob, PretrainJob, FinetuneClassifierJob,
+            DeleteModelJob, EvaluateJob {
     }
 
     @Schema(name = "TrainTokenizerJob")
@@ -152,6 +152,35 @@ public final class ApiSchemas {
             @Schema(description = "training settings (TrainConfig fields)") Map<String, Object> hyperparameters,
             @Schema(description = "optimizer steps") Long maxSteps,
             @Schema(description = "alternatively, training tokens") Long maxTokens,
+            @Schema(description = "default: a fresh id") String jobId) implements Job {
+    }
+
+    @Schema(name = "FinetuneClassifierJob", description = "fine-tunes a base model into a classifier of a "
+            + "jsonl-labeled dataset's labels; the job's result has the test accuracy, per-class figures, the "
+            + "confusion matrix and a naive Bayes baseline's accuracy on the same split")
+    public record FinetuneClassifierJob(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "finetune-classifier") String type,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby-gpt",
+                    description = "a published base model (not an adapter, classifier or chat model)") String baseModelId,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "moby",
+                    description = "a jsonl-labeled dataset of {\"text\", \"label\"} rows") String datasetId,
+            @Schema(description = "the published classifier's id; default: the job id") String modelId,
+            @Schema(description = "the class names in the head's order; default: the data's labels, sorted")
+            List<String> labels,
+            @Schema(description = "down-sample every label to the rarest's count before splitting; default true")
+            Boolean balance,
+            @Schema(description = "with testDatasetId: held-out datasets instead of a split of datasetId")
+            String validationDatasetId,
+            @Schema(description = "with validationDatasetId") String testDatasetId,
+            @Schema(description = "fractions of the stratified split; default {\"train\": 0.7, \"validation\": 0.1, "
+                    + "\"test\": 0.2}") Map<String, Double> splits,
+            @Schema(description = "of the split, balancing, head initialization and shuffling; default 42") Long seed,
+            @Schema(description = "tokens read of an example (longer ones are truncated); default: the longest "
+                    + "example's, at most the base model's context") Integer maxLength,
+            @Schema(description = "default last-block", allowableValues = {"head", "last-block", "all"})
+            String trainable,
+            @Schema(description = "epochs, batchSize, learningRate, weightDecay, gradClip, earlyStoppingPatience")
+            Map<String, Object> hyperparameters,
             @Schema(description = "default: a fresh id") String jobId) implements Job {
     }
 

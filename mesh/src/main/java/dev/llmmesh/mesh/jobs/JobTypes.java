@@ -21,6 +21,7 @@ public final class JobTypes {
             TokenizerJob.TokenizeDataset.TYPE,
             TokenizerJob.TokenizeShard.TYPE,
             TrainerJob.Pretrain.TYPE,
+            TrainerJob.FinetuneClassifier.TYPE,
             TrainerJob.DeleteModel.TYPE,
             EvalJob.Evaluate.TYPE);
 

@@ -11,6 +11,11 @@ import dev.llmmesh.mesh.MeshJob;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.Topics;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /** A message on {@code llm.trainer.jobs}: jobs that make or remove models. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 public sealed interface TrainerJob extends MeshJob {
@@ -86,6 +91,74 @@ public sealed interface TrainerJob extends MeshJob {
             GptConfig model = base == null ? PretrainSettings.model(shape, vocabSize)
                     : PretrainSettings.continued(base, tokenizerId);
             return new Plan(model, PretrainSettings.training(hyperparameters, maxSteps, maxTokens, model), base);
+        }
+    }
+
+    /**
+     * Fine-tunes a published base model into a classifier of a {@code jsonl-labeled} dataset's labels: the LM head
+     * replaced by a head over the labels read at the last real token. See {@link FinetuneSettings} for the rules.
+     *
+     * @param modelId             id of the published classifier; defaults to the job id
+     * @param baseModelId         a published full-precision base model (not an adapter, classifier or chat model)
+     * @param datasetId           a {@code jsonl-labeled} dataset
+     * @param labels              the class names in the head's order; default the distinct labels of the data, sorted
+     * @param balance             down-sample every label to the rarest's count (seeded) before splitting; default true
+     * @param validationDatasetId with {@code testDatasetId}: explicit held-out datasets instead of a split
+     * @param splits              fractions {@code train}, {@code validation}, {@code test} of the stratified split;
+     *                            default 0.7 / 0.1 / 0.2
+     * @param seed                of the split, the balancing, the head's initialization and the shuffling; default 42
+     * @param maxLength           tokens read of an example (truncate, pad); default the longest example's, capped
+     *                            by the base model's context
+     * @param trainable           {@code head}, {@code last-block} (default) or {@code all}
+     * @param hyperparameters     FinetuneConfig fields; left-out ones take its defaults
+     */
+    record FinetuneClassifier(Integer schemaVersion, String jobId, String modelId, String baseModelId,
+                              String datasetId, List<String> labels, Boolean balance,
+                              String validationDatasetId, String testDatasetId,
+                              Map<String, Double> splits, Long seed, Integer maxLength, String trainable,
+                              JsonNode hyperparameters) implements TrainerJob {
+        public static final JobType<FinetuneClassifier> TYPE = JobType.submitted("finetune-classifier",
+                FinetuneClassifier.class, Topics.TRAINER_JOBS, true);
+
+        public FinetuneClassifier {
+            schemaVersion = SchemaVersions.check(schemaVersion, SCHEMA_VERSION);
+            Ids.require("jobId", jobId);
+            modelId = Ids.require("modelId", modelId == null ? jobId : modelId);
+            if (baseModelId == null) {
+                throw new IllegalArgumentException("baseModelId is required: the published base model to fine-tune");
+            }
+            Ids.require("baseModelId", baseModelId);
+            if (datasetId == null) {
+                throw new IllegalArgumentException("datasetId is required: a jsonl-labeled dataset");
+            }
+            Ids.require("datasetId", datasetId);
+            labels = labels == null ? null : List.copyOf(labels);
+            balance = balance == null || balance;
+            if (validationDatasetId != null) {
+                Ids.require("validationDatasetId", validationDatasetId);
+            }
+            if (testDatasetId != null) {
+                Ids.require("testDatasetId", testDatasetId);
+            }
+            splits = splits == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(splits));
+            seed = seed == null ? FinetuneSettings.DEFAULT_SEED : seed;
+            trainable = trainable == null ? FinetuneSettings.DEFAULT_TRAINABLE : trainable;
+        }
+
+        @Override
+        public String jobType() {
+            return TYPE.name();
+        }
+
+        @Override
+        public void validate(JobContext context) throws InvalidJobException {
+            context.newModel("modelId", modelId, jobId);
+            FinetuneSettings.plan(this, context);
+        }
+
+        /** Whether the job names its validation and test datasets instead of splitting its dataset. */
+        public boolean explicitSplits() {
+            return validationDatasetId != null || testDatasetId != null;
         }
     }
 

@@ -55,13 +55,13 @@ class JobTypesTest {
         var e = assertThrows(MalformedJobException.class, () -> JobMessages.parse(
                 "{\"type\":\"tokenize-shard\",\"jobId\":\"j\"}".getBytes(), TrainerJob.class));
         assertEquals("type", e.field().orElseThrow());
-        assertTrue(e.getMessage().endsWith("valid types: pretrain, delete-model"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("valid types: pretrain, finetune-classifier, delete-model"), e.getMessage());
     }
 
     @Test
     void internalTypesAreNotSubmittableAndOnlyLongJobsAreCancellable() {
         assertTrue(JobTypes.submittable("tokenize-shard").isEmpty());
-        assertEquals("train-tokenizer, tokenize-dataset, pretrain, delete-model, evaluate",
+        assertEquals("train-tokenizer, tokenize-dataset, pretrain, finetune-classifier, delete-model, evaluate",
                 JobTypes.submittableNames());
         assertTrue(JobTypes.cancellable("pretrain"));
         assertTrue(JobTypes.cancellable("evaluate"));

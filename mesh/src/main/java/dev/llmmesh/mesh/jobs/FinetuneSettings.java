@@ -1,0 +1,214 @@
+package dev.llmmesh.mesh.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.ModelKind;
+import dev.llmmesh.mesh.datasets.DatasetFormat;
+import dev.llmmesh.mesh.datasets.DatasetInfo;
+import dev.llmmesh.mesh.datasets.DatasetLabels;
+import dev.llmmesh.mesh.datasets.DatasetRows;
+import dev.llmmesh.mesh.datasets.DatasetSplits;
+import dev.llmmesh.mesh.datasets.Datasets;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The rules of a {@code finetune-classifier} job, checked by the gateway before its 202 and by the trainer before any
+ * work, against the models and datasets as they are: every refusal names the job's field. What passes is a
+ * {@link Plan}, which the trainer runs as it is.
+ */
+public final class FinetuneSettings {
+    public static final long DEFAULT_SEED = 42;
+    public static final String DEFAULT_TRAINABLE = "last-block";
+    /** The book's split (chapter 6): 70% train, 10% validation, 20% test. */
+    public static final Map<String, Double> DEFAULT_SPLITS = splits(0.7, 0.1, 0.2);
+    public static final List<String> SPLIT_NAMES = List.of("train", "validation", "test");
+
+    private FinetuneSettings() {
+    }
+
+    /**
+     * What the run does, as validation found it.
+     *
+     * @param base          the published base model
+     * @param contextLength the base model's context, the most {@code maxLength} may be
+     * @param labels        the class names in the head's order
+     * @param labelCounts   rows per label of the job's dataset (before balancing)
+     * @param splits        the fractions of the stratified split; null when the job names its validation and test
+     *                      datasets
+     * @param hyperparameters the job's, checked; null for the defaults
+     */
+    public record Plan(ModelAnnouncement base, int contextLength, List<String> labels, Map<String, Long> labelCounts,
+                       Map<String, Double> splits, String trainable, JsonNode hyperparameters) {
+    }
+
+    public static Plan plan(TrainerJob.FinetuneClassifier job, JobContext context) throws InvalidJobException {
+        ModelAnnouncement base = base(context, job.baseModelId());
+        int contextLength = contextLength(base);
+        if (!FinetuneHyperparameters.TRAINABLE.contains(job.trainable())) {
+            throw new InvalidJobException("trainable", "trainable must be one of " + FinetuneHyperparameters.TRAINABLE
+                    + ", got '" + job.trainable() + "'");
+        }
+        if (job.maxLength() != null && (job.maxLength() < 1 || job.maxLength() > contextLength)) {
+            throw new InvalidJobException("maxLength", "maxLength must be between 1 and the base model's context ("
+                    + contextLength + "), got " + job.maxLength());
+        }
+        Map<String, Double> splits = splits(job);
+        Datasets datasets = new Datasets(context.artifacts());
+        Map<String, Long> counts = labelCounts(datasets, "datasetId", job.datasetId());
+        List<String> labels = labels(job.labels(), counts, job.datasetId());
+        if (job.explicitSplits()) {
+            for (String field : List.of("validationDatasetId", "testDatasetId")) {
+                String id = field.equals("testDatasetId") ? job.testDatasetId() : job.validationDatasetId();
+                for (String label : labelCounts(datasets, field, id).keySet()) {
+                    if (!labels.contains(label)) {
+                        throw new InvalidJobException(field, "dataset '" + id + "' has label '" + label + "', which "
+                                + "is not among the labels " + labels + " of the training data");
+                    }
+                }
+            }
+        } else {
+            try {
+                DatasetSplits.stratifiedSizes(job.datasetId(), job.balance() ? balanced(counts) : counts, splits);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidJobException("splits", e.getMessage()
+                        + (job.balance() ? " (after balancing to " + balanced(counts).values().iterator().next()
+                        + " rows per label)" : ""));
+            }
+        }
+        FinetuneHyperparameters.check(job.hyperparameters());
+        return new Plan(base, contextLength, labels, counts, splits, job.trainable(), job.hyperparameters());
+    }
+
+    private static ModelAnnouncement base(JobContext context, String baseModelId) throws InvalidJobException {
+        ModelAnnouncement base = context.model("baseModelId", baseModelId);
+        String id = "model '" + baseModelId + "'";
+        if (base.adapter()) {
+            throw new InvalidJobException("baseModelId", id + " is an adapter; fine-tune its base '" + base.parent()
+                    + "'");
+        }
+        if (base.kind() != ModelKind.BASE) {
+            throw new InvalidJobException("baseModelId", id + " is a " + base.kind().wireName() + " model; a "
+                    + "classifier is fine-tuned from a base (language) model");
+        }
+        if (base.quantization() != null) {
+            throw new InvalidJobException("baseModelId", id + " has " + base.quantization() + " weights, which do "
+                    + "not train; fine-tune the full-precision model it was made from");
+        }
+        return base;
+    }
+
+    private static int contextLength(ModelAnnouncement base) throws InvalidJobException {
+        Object value = base.config() == null ? null : base.config().get("contextLength");
+        if (!(value instanceof Number n) || n.intValue() < 1) {
+            throw new InvalidJobException("baseModelId", "model '" + base.modelId() + "' has no contextLength in its "
+                    + "record");
+        }
+        return n.intValue();
+    }
+
+    private static Map<String, Double> splits(TrainerJob.FinetuneClassifier job) throws InvalidJobException {
+        if (job.explicitSplits()) {
+            if (job.validationDatasetId() == null || job.testDatasetId() == null) {
+                String missing = job.validationDatasetId() == null ? "validationDatasetId" : "testDatasetId";
+                throw new InvalidJobException(missing, "give validationDatasetId and testDatasetId together, or "
+                        + "neither to split datasetId; " + missing + " is missing");
+            }
+            if (job.splits() != null) {
+                throw new InvalidJobException("splits", "splits must be left out when validationDatasetId and "
+                        + "testDatasetId are given");
+            }
+            return null;
+        }
+        Map<String, Double> splits = job.splits() == null ? DEFAULT_SPLITS : job.splits();
+        if (!Set.copyOf(SPLIT_NAMES).equals(new HashSet<>(splits.keySet()))) {
+            throw new InvalidJobException("splits", "splits must give fractions for exactly " + SPLIT_NAMES + ", got "
+                    + splits.keySet());
+        }
+        Map<String, Double> ordered = new LinkedHashMap<>();
+        SPLIT_NAMES.forEach(name -> ordered.put(name, splits.get(name)));
+        try {
+            DatasetSplits.check(ordered);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobException("splits", e.getMessage());
+        }
+        return Collections.unmodifiableMap(ordered);
+    }
+
+    private static Map<String, Long> labelCounts(Datasets datasets, String field, String datasetId)
+            throws InvalidJobException {
+        try {
+            DatasetRows rows = datasets.rows(datasetId).orElseThrow(() -> new InvalidJobException(field, "no dataset '"
+                    + datasetId + "'; upload one with POST /v1/datasets?format=jsonl-labeled (GET /v1/datasets lists "
+                    + "them)"));
+            DatasetInfo info = rows.info();
+            if (info.datasetFormat() != DatasetFormat.JSONL_LABELED) {
+                throw new InvalidJobException(field, "dataset '" + datasetId + "' is " + info.format() + "; a "
+                        + "classifier trains on " + DatasetFormat.JSONL_LABELED.apiName() + " rows "
+                        + DatasetFormat.JSONL_LABELED.schema());
+            }
+            return DatasetLabels.count(rows);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> labels(List<String> given, Map<String, Long> counts, String datasetId)
+            throws InvalidJobException {
+        if (given == null) {
+            if (counts.size() < 2) {
+                throw new InvalidJobException("datasetId", "dataset '" + datasetId + "' has " + counts.size()
+                        + " label(s) " + counts.keySet() + "; a classifier needs at least 2");
+            }
+            return List.copyOf(counts.keySet());
+        }
+        if (given.size() < 2) {
+            throw new InvalidJobException("labels", "labels must name at least 2 classes, got " + given);
+        }
+        Set<String> seen = new HashSet<>();
+        for (String label : given) {
+            if (label == null || label.isEmpty()) {
+                throw new InvalidJobException("labels", "labels must be non-empty strings, got " + given);
+            }
+            if (!seen.add(label)) {
+                throw new InvalidJobException("labels", "label '" + label + "' is given twice in " + given);
+            }
+            if (!counts.containsKey(label)) {
+                throw new InvalidJobException("labels", "label '" + label + "' does not occur in dataset '" + datasetId
+                        + "', whose labels are " + counts.keySet());
+            }
+        }
+        List<String> unlisted = new ArrayList<>(counts.keySet());
+        unlisted.removeAll(given);
+        if (!unlisted.isEmpty()) {
+            throw new InvalidJobException("labels", "dataset '" + datasetId + "' has labels " + unlisted + " that "
+                    + "labels " + given + " leaves out; list every label of the data");
+        }
+        return List.copyOf(given);
+    }
+
+    /** Every label at the rarest's count, as balancing leaves them. */
+    public static Map<String, Long> balanced(Map<String, Long> counts) {
+        long min = counts.values().stream().mapToLong(Long::longValue).min().orElse(0);
+        Map<String, Long> balanced = new TreeMap<>();
+        counts.keySet().forEach(label -> balanced.put(label, min));
+        return balanced;
+    }
+
+    private static Map<String, Double> splits(double train, double validation, double test) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("train", train);
+        m.put("validation", validation);
+        m.put("test", test);
+        return Collections.unmodifiableMap(m);
+    }
+}
