@@ -1,6 +1,8 @@
 package dev.llmmesh.mesh.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.core.finetune.FinetuneConfig;
+import dev.llmmesh.core.finetune.Trainable;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.ModelKind;
 import dev.llmmesh.mesh.datasets.DatasetFormat;
@@ -28,7 +30,7 @@ import java.util.TreeMap;
  */
 public final class FinetuneSettings {
     public static final long DEFAULT_SEED = 42;
-    public static final String DEFAULT_TRAINABLE = "last-block";
+    public static final String DEFAULT_TRAINABLE = Trainable.DEFAULT.wireName();
     /** The book's split (chapter 6): 70% train, 10% validation, 20% test. */
     public static final Map<String, Double> DEFAULT_SPLITS = splits(0.7, 0.1, 0.2);
     public static final List<String> SPLIT_NAMES = List.of("train", "validation", "test");
@@ -45,18 +47,39 @@ public final class FinetuneSettings {
      * @param labelCounts   rows per label of the job's dataset (before balancing)
      * @param splits        the fractions of the stratified split; null when the job names its validation and test
      *                      datasets
-     * @param hyperparameters the job's, checked; null for the defaults
+     * @param training      the job's hyperparameters over FinetuneConfig's defaults, with its trainable and seed
      */
     public record Plan(ModelAnnouncement base, int contextLength, List<String> labels, Map<String, Long> labelCounts,
-                       Map<String, Double> splits, String trainable, JsonNode hyperparameters) {
+                       Map<String, Double> splits, FinetuneConfig training) {
+    }
+
+    /**
+     * The job's {@code hyperparameters} over {@link FinetuneConfig#defaults()}; {@code trainable} and {@code seed}
+     * are the job's own fields, so giving them here is refused rather than one silently winning.
+     */
+    public static FinetuneConfig training(JsonNode hyperparameters, Trainable trainable, long seed)
+            throws InvalidJobException {
+        FinetuneConfig base = FinetuneConfig.defaults().toBuilder().trainable(trainable).seed(seed).build();
+        if (hyperparameters == null || hyperparameters.isNull()) {
+            return base;
+        }
+        for (String own : List.of("trainable", "seed")) {
+            if (hyperparameters.has(own)) {
+                throw new InvalidJobException("hyperparameters." + own, "give " + own + " at the job's top level, "
+                        + "not in hyperparameters");
+            }
+        }
+        return PretrainSettings.overlay("hyperparameters", base, hyperparameters, FinetuneConfig.class);
     }
 
     public static Plan plan(TrainerJob.FinetuneClassifier job, JobContext context) throws InvalidJobException {
         ModelAnnouncement base = base(context, job.baseModelId());
         int contextLength = contextLength(base);
-        if (!FinetuneHyperparameters.TRAINABLE.contains(job.trainable())) {
-            throw new InvalidJobException("trainable", "trainable must be one of " + FinetuneHyperparameters.TRAINABLE
-                    + ", got '" + job.trainable() + "'");
+        Trainable trainable;
+        try {
+            trainable = Trainable.of(job.trainable());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobException("trainable", e.getMessage());
         }
         if (job.maxLength() != null && (job.maxLength() < 1 || job.maxLength() > contextLength)) {
             throw new InvalidJobException("maxLength", "maxLength must be between 1 and the base model's context ("
@@ -85,8 +108,8 @@ public final class FinetuneSettings {
                         + " rows per label)" : ""));
             }
         }
-        FinetuneHyperparameters.check(job.hyperparameters());
-        return new Plan(base, contextLength, labels, counts, splits, job.trainable(), job.hyperparameters());
+        FinetuneConfig training = training(job.hyperparameters(), trainable, job.seed());
+        return new Plan(base, contextLength, labels, counts, splits, training);
     }
 
     private static ModelAnnouncement base(JobContext context, String baseModelId) throws InvalidJobException {

@@ -162,7 +162,7 @@ public final class PretrainSettings {
         }
     }
 
-    private static <T> T overlay(String field, T base, JsonNode spec, Class<T> type) throws InvalidJobException {
+    static <T> T overlay(String field, T base, JsonNode spec, Class<T> type) throws InvalidJobException {
         if (!spec.isObject()) {
             throw new InvalidJobException(field, field + " must be an object of " + type.getSimpleName() + " fields");
         }

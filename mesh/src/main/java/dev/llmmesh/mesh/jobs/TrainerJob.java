@@ -110,7 +110,7 @@ public sealed interface TrainerJob extends MeshJob {
      * @param maxLength           tokens read of an example (truncate, pad); default the longest example's, capped
      *                            by the base model's context
      * @param trainable           {@code head}, {@code last-block} (default) or {@code all}
-     * @param hyperparameters     FinetuneConfig fields; left-out ones take its defaults
+     * @param hyperparameters     FinetuneConfig fields but trainable and seed; left-out ones take its defaults
      */
     record FinetuneClassifier(Integer schemaVersion, String jobId, String modelId, String baseModelId,
                               String datasetId, List<String> labels, Boolean balance,

@@ -1,5 +1,7 @@
 package dev.llmmesh.mesh.jobs;
 
+import dev.llmmesh.core.finetune.FinetuneConfig;
+import dev.llmmesh.core.finetune.Trainable;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.JobMessages;
 import dev.llmmesh.mesh.Json;
@@ -113,7 +115,11 @@ class FinetuneClassifierJobTest {
         var plan = FinetuneSettings.plan(job, context);
         assertEquals(List.of("spam", "ham"), plan.labels());
         assertNull(plan.splits());
-        assertEquals("all", plan.trainable());
+        assertEquals(Trainable.ALL, plan.training().trainable());
+        assertEquals(2, plan.training().epochs());
+        assertEquals(1e-4, plan.training().learningRate());
+        assertEquals(42L, plan.training().seed(), "the job's seed");
+        assertEquals(FinetuneConfig.defaults().batchSize(), plan.training().batchSize(), "left out: the default");
     }
 
     @Test
@@ -133,10 +139,13 @@ class FinetuneClassifierJobTest {
         assertRefused("labels", "given twice", ok + ",\"labels\":[\"ham\",\"ham\"]");
         assertRefused("maxLength", "between 1 and the base model's context (64), got 65", ok + ",\"maxLength\":65");
         assertRefused("maxLength", "got 0", ok + ",\"maxLength\":0");
-        assertRefused("trainable", "must be one of [head, last-block, all], got 'lora'", ok + ",\"trainable\":\"lora\"");
-        assertRefused("hyperparameters.epochs", "must be an integer", ok + ",\"hyperparameters\":{\"epochs\":1.5}");
-        assertRefused("hyperparameters.learningRate", "out of range", ok + ",\"hyperparameters\":{\"learningRate\":0}");
-        assertRefused("hyperparameters.momentum", "unknown", ok + ",\"hyperparameters\":{\"momentum\":0.9}");
+        assertRefused("trainable", "must be one of head, last-block, all; got 'lora'", ok + ",\"trainable\":\"lora\"");
+        assertRefused("hyperparameters.epochs", "", ok + ",\"hyperparameters\":{\"epochs\":1.5}");
+        assertRefused("hyperparameters.learningRate", "learningRate must be positive", ok
+                + ",\"hyperparameters\":{\"learningRate\":0}");
+        assertRefused("hyperparameters.momentum", "unknown hyperparameters field [momentum]", ok
+                + ",\"hyperparameters\":{\"momentum\":0.9}");
+        assertRefused("hyperparameters.seed", "top level", ok + ",\"hyperparameters\":{\"seed\":1}");
         assertRefused("testDatasetId", "together", ok + ",\"validationDatasetId\":\"held-out\"");
         assertRefused("validationDatasetId", "has label 'eggs'", ok
                 + ",\"validationDatasetId\":\"other\",\"testDatasetId\":\"held-out\"");
