@@ -24,11 +24,14 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
         })
 public class TrainerJobListener {
     private final PretrainRunner pretrain;
+    private final FinetuneClassifierRunner finetuneClassifier;
     private final DeleteModelRunner deleteModel;
     private final JobIntake intake;
 
-    public TrainerJobListener(PretrainRunner pretrain, DeleteModelRunner deleteModel, JobIntake intake) {
+    public TrainerJobListener(PretrainRunner pretrain, FinetuneClassifierRunner finetuneClassifier,
+                              DeleteModelRunner deleteModel, JobIntake intake) {
         this.pretrain = pretrain;
+        this.finetuneClassifier = finetuneClassifier;
         this.deleteModel = deleteModel;
         this.intake = intake;
     }
@@ -38,6 +41,7 @@ public class TrainerJobListener {
         intake.accept(record, TrainerJob.class, job -> {
             switch (job) {
                 case TrainerJob.Pretrain p -> pretrain.run(p);
+                case TrainerJob.FinetuneClassifier f -> finetuneClassifier.run(f);
                 case TrainerJob.DeleteModel d -> deleteModel.run(d);
             }
         });

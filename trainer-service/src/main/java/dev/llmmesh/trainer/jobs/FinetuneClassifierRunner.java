@@ -1,0 +1,365 @@
+package dev.llmmesh.trainer.jobs;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import dev.llmmesh.core.eval.ClassificationMetrics;
+import dev.llmmesh.core.eval.Interval;
+import dev.llmmesh.core.finetune.ClassificationData;
+import dev.llmmesh.core.finetune.ClassifierCheckpoint;
+import dev.llmmesh.core.finetune.ClassifierModel;
+import dev.llmmesh.core.finetune.ClassifierTraining;
+import dev.llmmesh.core.finetune.EpochReport;
+import dev.llmmesh.core.finetune.FinetuneResult;
+import dev.llmmesh.core.finetune.NaiveBayesBaseline;
+import dev.llmmesh.core.finetune.Prediction;
+import dev.llmmesh.core.model.GptCheckpoint;
+import dev.llmmesh.core.model.GptModel;
+import dev.llmmesh.core.tokenizer.BpeTokenizer;
+import dev.llmmesh.core.tokenizer.HuggingFaceTokenizerJson;
+import dev.llmmesh.mesh.ArtifactKeys;
+import dev.llmmesh.mesh.FileArtifactStore;
+import dev.llmmesh.mesh.JobReporter;
+import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.TokenizerRegistry;
+import dev.llmmesh.mesh.datasets.DatasetBalance;
+import dev.llmmesh.mesh.datasets.DatasetLabels;
+import dev.llmmesh.mesh.datasets.DatasetSplits;
+import dev.llmmesh.mesh.datasets.Datasets;
+import dev.llmmesh.mesh.jobs.FinetuneSettings;
+import dev.llmmesh.mesh.jobs.InvalidJobException;
+import dev.llmmesh.mesh.jobs.JobContext;
+import dev.llmmesh.mesh.jobs.TrainerJob;
+import dev.llmmesh.servicekit.jobs.JobFailedException;
+import dev.llmmesh.servicekit.jobs.JobLifecycle;
+import dev.llmmesh.servicekit.jobs.JobRun;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code finetune-classifier}: balances and splits the labeled data (each as a dataset of its own), fine-tunes a
+ * classifier head (and the job's trainable part) on the base model, resuming from the job's last checkpoint if a
+ * previous attempt left one, measures it and a naive Bayes baseline on the same test split, then publishes it as a
+ * {@code classifier} whose {@code datasets.test} eval-service evaluates. The job was validated before it got here:
+ * see {@link FinetuneSettings}.
+ */
+@Singleton
+public class FinetuneClassifierRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(FinetuneClassifierRunner.class);
+    /** Characters of an example shown in an epoch's progress, and in the result's misclassified list. */
+    static final int PROGRESS_TEXT = 200;
+    static final int RESULT_TEXT = 300;
+    static final int MISCLASSIFIED_SHOWN = 5;
+
+    private final FileArtifactStore artifacts;
+    private final TokenizerRegistry tokenizers;
+    private final JobLifecycle lifecycle;
+    private final JobContext context;
+
+    public FinetuneClassifierRunner(FileArtifactStore artifacts, TokenizerRegistry tokenizers, JobLifecycle lifecycle,
+                                    JobContext context) {
+        this.artifacts = artifacts;
+        this.tokenizers = tokenizers;
+        this.lifecycle = lifecycle;
+        this.context = context;
+    }
+
+    /** The three splits' data, encoded and cut at the run's maximum length. */
+    private record Splits(Map<String, String> ids, ClassificationData train, ClassificationData validation,
+                          ClassificationData test) {
+    }
+
+    public void run(TrainerJob.FinetuneClassifier job) throws IOException, JobFailedException {
+        Optional<JobRun> started = lifecycle.start(job);
+        if (started.isEmpty()) {
+            return;
+        }
+        JobRun run = started.get();
+        FinetuneSettings.Plan plan;
+        try {
+            plan = FinetuneSettings.plan(job, context);
+        } catch (InvalidJobException e) {
+            throw new JobFailedException(e.field(), e.getMessage());
+        }
+        ModelAnnouncement base = plan.base();
+        BpeTokenizer tokenizer = tokenizers.find(base.tokenizerId()).orElseThrow(() -> new JobFailedException(
+                "baseModelId", "model '" + base.modelId() + "' names tokenizer '" + base.tokenizerId()
+                + "', which is not registered"));
+        int epochs = plan.training().epochs();
+        JobReporter reporter = run.reporter();
+        reporter.progress(0, epochs, "epochs", "splitting", Map.of(), true);
+        Map<String, String> ids = splitIds(job, plan);
+        reporter.progress(0, epochs, "epochs", "encoding", Map.of(), true);
+        Splits splits = encode(job, plan, tokenizer, ids);
+        int maxLength = splits.train().maxLength();
+        LOG.info("job {}: {} train / {} validation / {} test examples of labels {}, maxLength {}, trainable {}",
+                job.jobId(), splits.train().size(), splits.validation().size(), splits.test().size(), plan.labels(),
+                maxLength, plan.training().trainable().wireName());
+
+        GptModel gpt = GptCheckpoint.load(artifacts.path(base.artifact()), Engine.getInstance().defaultDevice());
+        ClassifierModel model;
+        try {
+            model = ClassifierModel.fromBase(gpt, plan.labels(), maxLength, splits.train().padTokenId(), job.seed());
+        } catch (RuntimeException e) {
+            gpt.close();
+            throw e;
+        }
+        try (model; ClassifierTraining training = new ClassifierTraining(model, splits.train(), splits.validation(),
+                plan.training()).checkpointsTo(run.checkpoints())) {
+            Optional<Path> latest = run.latestCheckpoint();
+            if (latest.isPresent()) {
+                training.resumeFrom(latest.get());
+                reporter.progress(0, epochs, "epochs", "resumed from checkpoint " + latest.get().getFileName(),
+                        Map.of(), true);
+            } else {
+                reporter.progress(0, epochs, "epochs", "training", Map.of(), true);
+            }
+            training.onEpoch(report -> report(reporter, plan.labels(), report));
+            FinetuneResult result = training.run(run::stopRequested);
+            if (result.cancelled()) {
+                // The checkpoint's location is this server's business, not the client's.
+                run.stopped("after " + result.epochs() + " of " + epochs + " epochs");
+                return;
+            }
+            reporter.progress(result.epochs(), epochs, "epochs", "testing", Map.of(), true);
+            List<Prediction> validation = training.predict(splits.validation());
+            List<Prediction> test = training.predict(splits.test());
+            reporter.progress(result.epochs(), epochs, "epochs", "baseline", Map.of(), true);
+            ClassificationMetrics baseline = baseline(plan.labels(), splits.train(), splits.test());
+            publish(job, plan, model, tokenizer, splits, result, validation, test, baseline, run);
+        }
+    }
+
+    /** The datasets the run trains, validates and tests on: named by the job, or balanced and split here. */
+    private Map<String, String> splitIds(TrainerJob.FinetuneClassifier job, FinetuneSettings.Plan plan)
+            throws IOException, JobFailedException {
+        try {
+            String source = job.balance() ? new DatasetBalance(artifacts).write(job.datasetId(), job.seed())
+                    .datasetId() : job.datasetId();
+            if (job.explicitSplits()) {
+                return Map.of("train", source, "validation", job.validationDatasetId(), "test", job.testDatasetId());
+            }
+            return new DatasetSplits(artifacts).writeStratified(source, plan.splits(), job.seed());
+        } catch (IllegalArgumentException e) {
+            throw new JobFailedException("splits", e.getMessage());
+        } catch (IllegalStateException e) {
+            // A dataset of the id the split would take exists and is something else.
+            throw new JobFailedException("seed", e.getMessage());
+        }
+    }
+
+    private Splits encode(TrainerJob.FinetuneClassifier job, FinetuneSettings.Plan plan, BpeTokenizer tokenizer,
+                          Map<String, String> ids) throws IOException, JobFailedException {
+        List<ClassificationData.Example> train = examples(ids.get("train"), plan.labels());
+        List<ClassificationData.Example> validation = examples(ids.get("validation"), plan.labels());
+        List<ClassificationData.Example> test = examples(ids.get("test"), plan.labels());
+        int maxLength = job.maxLength() != null ? job.maxLength()
+                : ClassificationData.longest(train, tokenizer, plan.contextLength());
+        String field = "datasetId";
+        try {
+            ClassificationData trainData = ClassificationData.of(train, plan.labels(), tokenizer, maxLength);
+            field = job.explicitSplits() ? "validationDatasetId" : field;
+            ClassificationData validationData = ClassificationData.of(validation, plan.labels(), tokenizer, maxLength);
+            field = job.explicitSplits() ? "testDatasetId" : field;
+            ClassificationData testData = ClassificationData.of(test, plan.labels(), tokenizer, maxLength);
+            return new Splits(ids, trainData, validationData, testData);
+        } catch (IllegalArgumentException e) {
+            throw new JobFailedException(field, e.getMessage());
+        }
+    }
+
+    private List<ClassificationData.Example> examples(String datasetId, List<String> labels)
+            throws IOException, JobFailedException {
+        var rows = new Datasets(artifacts).rows(datasetId).orElseThrow(() -> new JobFailedException("datasetId",
+                "dataset '" + datasetId + "' is gone"));
+        List<ClassificationData.Example> examples = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        rows.forEach((index, row) -> {
+            int label = labels.indexOf(DatasetLabels.of(row));
+            if (label < 0) {
+                unknown.add("row " + index + " has label '" + DatasetLabels.of(row) + "'");
+            } else {
+                examples.add(new ClassificationData.Example(row.get("text").textValue(), label));
+            }
+        });
+        if (!unknown.isEmpty()) {
+            // Validation saw every label; only a dataset replaced since could get here.
+            throw new JobFailedException("datasetId", "dataset '" + datasetId + "': " + unknown.getFirst()
+                    + ", not one of " + labels);
+        }
+        return examples;
+    }
+
+    private static ClassificationMetrics baseline(List<String> labels, ClassificationData train,
+                                                  ClassificationData test) {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+            texts.add(train.example(i).text());
+        }
+        NaiveBayesBaseline bayes = NaiveBayesBaseline.train(texts, train.goldLabels(), labels.size());
+        int[] predicted = new int[test.size()];
+        for (int i = 0; i < predicted.length; i++) {
+            predicted[i] = bayes.predict(test.example(i).text());
+        }
+        return ClassificationMetrics.of(labels, test.goldLabels(), predicted);
+    }
+
+    private static void report(JobReporter reporter, List<String> labels, EpochReport epoch) {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("epoch", (double) epoch.epoch());
+        metrics.put("epochs", (double) epoch.epochs());
+        metrics.put("steps", (double) epoch.steps());
+        metrics.put("trainLoss", epoch.trainLoss());
+        metrics.put("trainAccuracy", epoch.trainAccuracy());
+        metrics.put("validationLoss", epoch.validationLoss());
+        metrics.put("validationAccuracy", epoch.validationAccuracy());
+        metrics.put("bestSoFar", epoch.best() ? 1.0 : 0.0);
+        metrics.put("seconds", epoch.seconds());
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("best", shown(epoch.bestPredictions(), labels, PROGRESS_TEXT));
+        details.put("worst", shown(epoch.worstPredictions(), labels, PROGRESS_TEXT));
+        reporter.progress(epoch.epoch(), epoch.epochs(), "epochs", "epoch " + epoch.epoch() + " of " + epoch.epochs(),
+                metrics, details, true);
+    }
+
+    /** Predictions as a person reads them: the text (cut), label names and each label's probability. */
+    static List<Map<String, Object>> shown(List<Prediction> predictions, List<String> labels, int chars) {
+        List<Map<String, Object>> shown = new ArrayList<>();
+        for (Prediction p : predictions) {
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("text", cut(p.text(), chars));
+            item.put("gold", labels.get(p.gold()));
+            item.put("predicted", labels.get(p.predicted()));
+            Map<String, Double> probabilities = new LinkedHashMap<>();
+            for (int c = 0; c < labels.size(); c++) {
+                probabilities.put(labels.get(c), (double) p.probabilities()[c]);
+            }
+            item.put("probabilities", probabilities);
+            shown.add(item);
+        }
+        return shown;
+    }
+
+    static String cut(String text, int chars) {
+        if (text.length() <= chars) {
+            return text;
+        }
+        // Not between the two halves of a surrogate pair.
+        int end = Character.isHighSurrogate(text.charAt(chars - 1)) ? chars - 1 : chars;
+        return text.substring(0, end) + "…";
+    }
+
+    /** Mean cross-entropy of the predictions: minus the log of the probability each gave its right label. */
+    static double loss(List<Prediction> predictions) {
+        double sum = 0;
+        for (Prediction p : predictions) {
+            sum -= Math.log(Math.max(p.goldProbability(), Float.MIN_VALUE));
+        }
+        return sum / predictions.size();
+    }
+
+    static ClassificationMetrics metrics(List<String> labels, List<Prediction> predictions) {
+        int[] gold = predictions.stream().mapToInt(Prediction::gold).toArray();
+        int[] predicted = predictions.stream().mapToInt(Prediction::predicted).toArray();
+        return ClassificationMetrics.of(labels, gold, predicted);
+    }
+
+    private void publish(TrainerJob.FinetuneClassifier job, FinetuneSettings.Plan plan, ClassifierModel model,
+                         BpeTokenizer tokenizer, Splits splits, FinetuneResult result, List<Prediction> validation,
+                         List<Prediction> test, ClassificationMetrics baseline, JobRun run) throws IOException {
+        List<String> labels = plan.labels();
+        ClassificationMetrics testMetrics = metrics(labels, test);
+        ClassificationMetrics validationMetrics = metrics(labels, validation);
+        String artifact = ArtifactKeys.modelDir(job.modelId());
+        Path dir = artifacts.path(artifact);
+        ClassifierCheckpoint.save(model, dir);
+        HuggingFaceTokenizerJson.write(tokenizer.model(), dir.resolve("tokenizer.json"));
+
+        long trainableParameters = plan.training().trainable().select(model).values().stream()
+                .mapToLong(a -> a.getShape().size()).sum();
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("testAccuracy", testMetrics.accuracy());
+        metrics.put("testLoss", loss(test));
+        metrics.put("macroF1", testMetrics.macroF1());
+        metrics.put("validationLoss", loss(validation));
+        metrics.put("validationAccuracy", validationMetrics.accuracy());
+        metrics.put("baselineAccuracy", baseline.accuracy());
+        metrics.put("epochs", (double) result.epochs());
+        metrics.put("bestEpoch", (double) result.bestEpoch());
+        metrics.put("steps", (double) result.steps());
+        metrics.put("trainExamples", (double) splits.train().size());
+        metrics.put("validationExamples", (double) splits.validation().size());
+        metrics.put("testExamples", (double) splits.test().size());
+        metrics.put("maxLength", (double) model.maxLength());
+        metrics.put("parameters", (double) model.parameters().values().stream().mapToLong(a -> a.getShape().size())
+                .sum());
+        metrics.put("trainableParameters", (double) trainableParameters);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);
+        var announcement = ModelAnnouncement.base(job.modelId(), shape, plan.base().tokenizerId(), artifact,
+                job.jobId(), metrics, Instant.now()).asClassifier(labels).withParent(job.baseModelId())
+                .withDatasets(splits.ids());
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("modelId", job.modelId());
+        summary.put("artifact", artifact);
+        summary.put("labels", labels);
+        summary.put("trainable", plan.training().trainable().wireName());
+        summary.put("maxLength", model.maxLength());
+        summary.put("epochs", result.epochs());
+        summary.put("bestEpoch", result.bestEpoch());
+        summary.put("datasets", splits.ids());
+        summary.put("trainExamples", splits.train().size());
+        summary.put("validationExamples", splits.validation().size());
+        summary.put("testExamples", splits.test().size());
+        summary.put("testAccuracy", testMetrics.accuracy());
+        summary.put("testAccuracyCi", interval(testMetrics.accuracyCi()));
+        summary.put("testLoss", metrics.get("testLoss"));
+        summary.put("macroF1", testMetrics.macroF1());
+        summary.put("classes", classes(testMetrics));
+        summary.put("confusion", testMetrics.confusion());
+        summary.put("validationLoss", metrics.get("validationLoss"));
+        summary.put("validationAccuracy", validationMetrics.accuracy());
+        summary.put("baselineAccuracy", baseline.accuracy());
+        summary.put("baselineAccuracyCi", interval(baseline.accuracyCi()));
+        summary.put("misclassified", shown(test.stream().filter(p -> !p.correct())
+                .sorted(Comparator.comparingDouble(Prediction::goldProbability)).limit(MISCLASSIFIED_SHOWN).toList(),
+                labels, RESULT_TEXT));
+        run.publish(announcement, "fine-tuned " + job.modelId() + " for " + result.epochs() + " epochs: test accuracy "
+                + "%.4f".formatted(testMetrics.accuracy()) + " (naive Bayes baseline "
+                + "%.4f".formatted(baseline.accuracy()) + ")", summary);
+    }
+
+    private static Map<String, Double> interval(Interval ci) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("low", ci.low());
+        m.put("high", ci.high());
+        return m;
+    }
+
+    private static List<Map<String, Object>> classes(ClassificationMetrics metrics) {
+        List<Map<String, Object>> classes = new ArrayList<>();
+        for (ClassificationMetrics.ClassScores c : metrics.classes()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("label", c.label());
+            m.put("precision", c.precision());
+            m.put("recall", c.recall());
+            m.put("f1", c.f1());
+            m.put("support", c.support());
+            m.put("predicted", c.predicted());
+            classes.add(m);
+        }
+        return classes;
+    }
+}
