@@ -78,6 +78,13 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
      */
     @BeforeAll
     void baseModelAndMail() throws Exception {
+        publishBase(artifacts, baseId);
+        uploadMail(artifacts, mail);
+        awaitKnown(baseId);
+    }
+
+    /** A random tiny base model, its tokenizer registered, announced on llm.models. */
+    static void publishBase(FileArtifactStore artifacts, String baseId) throws Exception {
         Fixtures.tokenizer(artifacts);
         String artifact = ArtifactKeys.modelDir(baseId);
         try (GptModel base = GptModel.initialize(SHAPE, Device.cpu(), 7)) {
@@ -87,6 +94,13 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
         Map<String, Object> shape = Json.LENIENT.convertValue(SHAPE, Map.class);
         KafkaProbe.send(Topics.MODELS, baseId, Json.bytes(ModelAnnouncement.base(baseId, shape, Fixtures.TOKENIZER,
                 artifact, "made-elsewhere", Map.of(), Instant.now())));
+    }
+
+    /**
+     * 100 ham and 60 spam mails, so balancing keeps 60 of each. What the model reads at the last token tells the
+     * classes apart even through random weights: spam ends in "prize!", ham in "Ishmael.".
+     */
+    static void uploadMail(FileArtifactStore artifacts, String datasetId) throws Exception {
         StringBuilder rows = new StringBuilder();
         String[] hamWords = {"the whale", "a ship", "the sea", "our captain", "the harpoon"};
         String[] spamWords = {"cash", "money", "a gift card", "free credit", "a cruise"};
@@ -98,9 +112,8 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
                         .append(", claim your prize!\",\"label\":\"spam\"}\n");
             }
         }
-        new DatasetWriter(artifacts).upload(mail, mail, DatasetFormat.JSONL_LABELED,
+        new DatasetWriter(artifacts).upload(datasetId, datasetId, DatasetFormat.JSONL_LABELED,
                 new ByteArrayInputStream(rows.toString().getBytes(StandardCharsets.UTF_8)));
-        awaitKnown(baseId);
     }
 
     @Test
@@ -226,6 +239,10 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
     }
 
     private void awaitKnown(String modelId) throws InterruptedException {
+        awaitKnown(models, modelId);
+    }
+
+    static void awaitKnown(ModelDirectory models, String modelId) throws InterruptedException {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (models.find(modelId).isEmpty()) {
             assertTrue(System.nanoTime() < deadline, "the trainer never read model " + modelId);
