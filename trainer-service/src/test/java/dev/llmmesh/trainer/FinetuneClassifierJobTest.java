@@ -210,6 +210,35 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
     }
 
     @Test
+    void explicitValidationAndTestDatasetsAreUsedAsGivenWithTheGivenLabelOrder() throws Exception {
+        String held = "held-" + shortId();
+        new DatasetWriter(artifacts).upload(held, held, DatasetFormat.JSONL_LABELED, new ByteArrayInputStream("""
+                {"text":"You won cash number 500, claim your prize!","label":"spam"}
+                {"text":"Call me about the whale at 500, Ishmael.","label":"ham"}
+                {"text":"Call me about the sea at 501, Ishmael.","label":"ham"}
+                """.getBytes(StandardCharsets.UTF_8)));
+        String jobId = "finetune-" + shortId();
+        KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """
+                {"type":"finetune-classifier","jobId":"%s","modelId":"%s-clf","baseModelId":"%s","datasetId":"%s",
+                 "labels":["spam","ham"],"balance":false,"validationDatasetId":"%s","testDatasetId":"%s",
+                 "trainable":"head","maxLength":16,"hyperparameters":{"epochs":1}}
+                """.formatted(jobId, jobId, baseId, mail, held, held));
+        JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
+        assertEquals(JobState.SUCCEEDED, last.state(), last.message());
+        JsonNode result = Json.LENIENT.valueToTree(last.result());
+        assertEquals(Map.of("train", mail, "validation", held, "test", held),
+                Json.LENIENT.convertValue(result.path("datasets"), Map.class));
+        assertEquals(List.of("spam", "ham"), Json.LENIENT.convertValue(result.path("labels"), List.class));
+        assertEquals(160, result.path("trainExamples").asInt(), "not balanced");
+        assertEquals(3, result.path("testExamples").asInt());
+        assertEquals(16, result.path("maxLength").asInt());
+        assertEquals("head", result.path("trainable").asText());
+        assertEquals(1, result.path("classes").path(0).path("support").asInt(), "spam first, as given");
+        awaitKnown(jobId + "-clf");
+        assertEquals(List.of("spam", "ham"), models.find(jobId + "-clf").orElseThrow().labels());
+    }
+
+    @Test
     void aCancelledFineTuneStopsBetweenStepsAndSaysSo() throws Exception {
         String jobId = "finetune-" + shortId();
         KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """

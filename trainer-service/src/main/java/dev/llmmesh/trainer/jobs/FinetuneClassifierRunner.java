@@ -148,7 +148,11 @@ public class FinetuneClassifierRunner {
             String source = job.balance() ? new DatasetBalance(artifacts).write(job.datasetId(), job.seed())
                     .datasetId() : job.datasetId();
             if (job.explicitSplits()) {
-                return Map.of("train", source, "validation", job.validationDatasetId(), "test", job.testDatasetId());
+                Map<String, String> ids = new LinkedHashMap<>();
+                ids.put("train", source);
+                ids.put("validation", job.validationDatasetId());
+                ids.put("test", job.testDatasetId());
+                return ids;
             }
             return new DatasetSplits(artifacts).writeStratified(source, plan.splits(), job.seed());
         } catch (IllegalArgumentException e) {
