@@ -73,7 +73,15 @@ public final class ClassifierTraining implements AutoCloseable {
                 .beta1(config.beta1()).beta2(config.beta2()).eps(config.eps()).gradClip(config.gradClip())
                 .gradAccumulation(1).seed(config.seed()).decayEmbeddings(true)
                 .maxNonFiniteInARow(config.maxNonFiniteInARow()).keepCheckpoints(config.keepCheckpoints()).build();
-        this.loop = new TrainingLoop(model.manager(), config.trainable().select(model), loopConfig);
+        SequencedMap<String, NDArray> trainable = config.trainable().select(model);
+        // A weight some earlier loop made record gradients (a base pretrained in this JVM) would keep collecting
+        // them, unused, through the frozen part: frozen means no gradient at all.
+        model.parameters().forEach((name, p) -> {
+            if (!trainable.containsKey(name) && p.hasGradient()) {
+                p.setRequiresGradient(false);
+            }
+        });
+        this.loop = new TrainingLoop(model.manager(), trainable, loopConfig);
         this.bestManager = model.manager().newSubManager();
     }
 

@@ -190,6 +190,48 @@ class ClassifierTrainingTest {
     }
 
     @Test
+    void resumesFromACheckpointTakenBeforeAnyEpochEnded() throws IOException {
+        ClassificationData train = data(24, 5, false);
+        ClassificationData validation = data(8, 6, false);
+        FinetuneConfig config = FinetuneConfig.builder().epochs(1).learningRate(3e-3).build();
+        Map<String, float[]> straight;
+        double straightLoss;
+        try (ClassifierModel model = model(SMALL, 18);
+             ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
+            straightLoss = training.run(() -> false).bestValidationLoss();
+            straight = snapshot(model);
+        }
+        AtomicInteger calls = new AtomicInteger();
+        Path written;
+        try (ClassifierModel model = model(SMALL, 18);
+             ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
+            written = training.checkpointsTo(dir).run(() -> calls.incrementAndGet() > 1).lastCheckpoint();
+            assertEquals(dir.resolve("step-00000001"), written);
+        }
+        try (ClassifierModel model = model(SMALL, 18);
+             ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
+            FinetuneResult resumed = training.resumeFrom(written).run(() -> false);
+            assertEquals(1, resumed.bestEpoch());
+            assertEquals(straightLoss, resumed.bestValidationLoss());
+            Map<String, float[]> after = snapshot(model);
+            straight.forEach((name, values) -> assertArrayEquals(values, after.get(name), name));
+        }
+    }
+
+    @Test
+    void frozenWeightsRecordNoGradientEvenIfAnEarlierLoopAskedThemTo() throws IOException {
+        try (ClassifierModel model = model(SMALL, 19)) {
+            model.parameters().values().forEach(p -> p.setRequiresGradient(true));
+            try (ClassifierTraining training = new ClassifierTraining(model, data(8, 1, false), data(4, 2, false),
+                    FinetuneConfig.builder().epochs(1).trainable(Trainable.HEAD).build())) {
+                training.run(() -> false);
+            }
+            model.parameters().forEach((name, p) ->
+                    assertEquals(name.equals(ClassifierModel.SCORE), p.hasGradient(), name));
+        }
+    }
+
+    @Test
     void earlyStoppingKeepsTheBestEpochsWeights() throws IOException {
         // validation labels are the opposite of training's: the better training goes, the worse validation gets
         ClassificationData train = data(24, 7, false);
