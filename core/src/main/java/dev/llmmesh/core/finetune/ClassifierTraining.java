@@ -39,6 +39,7 @@ public final class ClassifierTraining implements AutoCloseable {
     private final int batchesPerEpoch;
     private final NDManager bestManager;
     private Consumer<EpochReport> listener = r -> { };
+    private Consumer<StepReport> stepListener = r -> { };
     private Path checkpointRoot;
 
     private int epochsDone;
@@ -102,6 +103,22 @@ public final class ClassifierTraining implements AutoCloseable {
         return this;
     }
 
+    /** Called after every optimizer step. */
+    public ClassifierTraining onStep(Consumer<StepReport> listener) {
+        this.stepListener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /** Optimizer steps in one epoch (the last batch may be smaller). */
+    public int batchesPerEpoch() {
+        return batchesPerEpoch;
+    }
+
+    /** Optimizer steps of the whole run, if it is not stopped early. */
+    public long totalSteps() {
+        return (long) batchesPerEpoch * config.epochs();
+    }
+
     /** Writes a checkpoint under {@code root} after every epoch and when cancelled. */
     public ClassifierTraining checkpointsTo(Path root) {
         this.checkpointRoot = root;
@@ -157,8 +174,9 @@ public final class ClassifierTraining implements AutoCloseable {
                     wasCancelled = true;
                     break;
                 }
-                trainOn(batches.get(batchesDone));
+                TrainingLoop.Step step = trainOn(batches.get(batchesDone));
                 batchesDone++;
+                stepListener.accept(new StepReport(epochsDone + 1, batchesDone, batchesPerEpoch, step));
             }
             if (wasCancelled) {
                 break;
@@ -215,7 +233,7 @@ public final class ClassifierTraining implements AutoCloseable {
         return IntStream.range(0, data.size()).mapToObj(i -> scores.prediction(data, i)).toList();
     }
 
-    private void trainOn(int[] indices) {
+    private TrainingLoop.Step trainOn(int[] indices) {
         long[] correct = new long[1];
         TrainingLoop.Step step = loop.step(scope -> {
             ClassificationData.Batch batch = train.batch(scope, indices);
@@ -231,6 +249,7 @@ public final class ClassifierTraining implements AutoCloseable {
         trainLossSum += step.loss() * indices.length;
         trainCorrect += correct[0];
         trainSeen += indices.length;
+        return step;
     }
 
     /** Every example's probabilities and the mean cross-entropy, without dropout or gradients. */

@@ -79,7 +79,13 @@ class ClassifierTrainingTest {
         List<EpochReport> reports = new ArrayList<>();
         try (ClassifierModel model = model(SMALL, 11);
              ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
-            FinetuneResult result = training.onEpoch(reports::add).run(() -> false);
+            List<StepReport> steps = new ArrayList<>();
+            FinetuneResult result = training.onEpoch(reports::add).onStep(steps::add).run(() -> false);
+            assertEquals(72, training.totalSteps());
+            assertEquals(72, steps.size());
+            assertEquals(new StepReport(2, 1, 12, steps.get(12).step()), steps.get(12));
+            assertEquals(13, steps.get(12).step().step());
+            assertEquals(3e-3, steps.getLast().step().learningRate(), 1e-15);
             assertEquals(6, result.epochs());
             assertEquals(6 * 12, result.steps());
             assertFalse(result.cancelled());
