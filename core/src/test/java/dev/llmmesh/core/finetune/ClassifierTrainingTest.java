@@ -6,6 +6,7 @@ import dev.llmmesh.core.eval.ClassificationMetrics;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.model.SafeTensors;
+import dev.llmmesh.core.train.Checkpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -180,6 +181,7 @@ class ClassifierTrainingTest {
             assertEquals(root.resolve("step-00000007"), stopped.lastCheckpoint());
             assertTrue(Files.isDirectory(root.resolve("step-00000005")), "the end of epoch 1 is checkpointed");
             assertTrue(ClassifierCheckpoint.isClassifier(stopped.lastCheckpoint()));
+            assertEquals(stopped.lastCheckpoint(), Checkpoint.latest(root).orElseThrow());
         }
         try (ClassifierModel model = model(withDropout, 99);
              ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
@@ -271,7 +273,7 @@ class ClassifierTrainingTest {
             assertTrue(result.cancelled());
             assertEquals(0, result.steps());
             assertNull(result.lastCheckpoint());
-            assertTrue(TrainingCheckpoints.list(dir).isEmpty());
+            assertTrue(Checkpoint.list(dir).isEmpty());
         }
     }
 
