@@ -146,10 +146,13 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
         List<JobEvent> epochs = events.stream().filter(e -> e.progress() != null
                 && e.progress().metrics().containsKey("validationLoss")).toList();
         assertEquals(4, epochs.size());
-        assertEquals(List.of(1L, 2L, 3L, 4L), epochs.stream().map(e -> e.progress().done()).toList());
+        assertEquals(List.of(1.0, 2.0, 3.0, 4.0), epochs.stream().map(e -> e.progress().metrics().get("epoch")).toList());
+        // 84 training examples in batches of 8: 11 optimizer steps an epoch.
+        assertEquals(List.of(11L, 22L, 33L, 44L), epochs.stream().map(e -> e.progress().done()).toList());
         var firstEpoch = epochs.getFirst().progress();
-        assertEquals("epochs", firstEpoch.unit());
-        assertEquals(4, firstEpoch.total());
+        assertEquals("steps", firstEpoch.unit());
+        assertEquals(44, firstEpoch.total());
+        assertEquals("epoch 1 of 4", firstEpoch.stage());
         for (String key : List.of("trainLoss", "trainAccuracy", "validationAccuracy", "epoch", "epochs", "bestSoFar")) {
             assertTrue(firstEpoch.metrics().containsKey(key), key);
         }

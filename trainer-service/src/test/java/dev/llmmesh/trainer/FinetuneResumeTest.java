@@ -43,7 +43,8 @@ class FinetuneResumeTest {
                      "hyperparameters":{"epochs":12,"batchSize":4,"learningRate":0.001}}
                     """.formatted(jobId, baseId, mail));
             KafkaProbe.readUntil(Topics.JOB_EVENTS, TIMEOUT, seen -> KafkaProbe.events(seen, jobId).stream()
-                    .anyMatch(e -> e.progress() != null && e.progress().done() >= 2));
+                    .anyMatch(e -> e.progress() != null && e.progress().metrics().containsKey("validationLoss")
+                            && e.progress().metrics().get("epoch") >= 2));
         }
 
         try (ApplicationContext second = ApplicationContext.run(props, "test")) {
@@ -54,11 +55,16 @@ class FinetuneResumeTest {
             assertEquals(1, stages.stream().filter("training"::equals).count(), "started once: " + stages);
             int resumed = stages.indexOf(stages.stream().filter(s -> s.startsWith("resumed from checkpoint"))
                     .findFirst().orElseThrow(() -> new AssertionError("never resumed: " + stages)));
-            List<Long> epochsAfter = events.stream().filter(e -> e.progress() != null).skip(resumed)
+            List<Double> epochsAfter = events.stream().filter(e -> e.progress() != null).skip(resumed)
                     .filter(e -> e.progress().metrics().containsKey("validationLoss"))
-                    .map(e -> e.progress().done()).toList();
+                    .map(e -> e.progress().metrics().get("epoch")).toList();
             assertTrue(epochsAfter.getFirst() > 2, "the epochs done before the stop are not trained again: "
                     + epochsAfter);
+            // 84 examples in batches of 4: 21 steps an epoch; the first step after the resume is past two epochs'.
+            long firstStepAfter = events.stream().filter(e -> e.progress() != null).skip(resumed + 1)
+                    .filter(e -> "training".equals(e.progress().stage())).mapToLong(e -> e.progress().done())
+                    .findFirst().orElse(Long.MAX_VALUE);
+            assertTrue(firstStepAfter > 42, "resumed at step " + firstStepAfter);
             assertEquals(12, ((Number) events.getLast().result().get("epochs")).intValue());
             FinetuneClassifierJobTest.awaitKnown(second.getBean(ModelDirectory.class), jobId);
         }

@@ -12,6 +12,7 @@ import dev.llmmesh.core.finetune.EpochReport;
 import dev.llmmesh.core.finetune.FinetuneResult;
 import dev.llmmesh.core.finetune.NaiveBayesBaseline;
 import dev.llmmesh.core.finetune.Prediction;
+import dev.llmmesh.core.finetune.StepReport;
 import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
@@ -61,6 +62,7 @@ public class FinetuneClassifierRunner {
     static final int PROGRESS_TEXT = 200;
     static final int RESULT_TEXT = 300;
     static final int MISCLASSIFIED_SHOWN = 5;
+    private static final String STEPS = "steps";
 
     private final FileArtifactStore artifacts;
     private final TokenizerRegistry tokenizers;
@@ -98,9 +100,9 @@ public class FinetuneClassifierRunner {
                 + "', which is not registered"));
         int epochs = plan.training().epochs();
         JobReporter reporter = run.reporter();
-        reporter.progress(0, epochs, "epochs", "splitting", Map.of(), true);
+        reporter.progress(0, 0, STEPS, "splitting", Map.of(), true);
         Map<String, String> ids = splitIds(job, plan);
-        reporter.progress(0, epochs, "epochs", "encoding", Map.of(), true);
+        reporter.progress(0, 0, STEPS, "encoding", Map.of(), true);
         Splits splits = encode(job, plan, tokenizer, ids);
         int maxLength = splits.train().maxLength();
         LOG.info("job {}: {} train / {} validation / {} test examples of labels {}, maxLength {}, trainable {}",
@@ -117,25 +119,28 @@ public class FinetuneClassifierRunner {
         }
         try (model; ClassifierTraining training = new ClassifierTraining(model, splits.train(), splits.validation(),
                 plan.training()).checkpointsTo(run.checkpoints())) {
+            long total = training.totalSteps();
             Optional<Path> latest = run.latestCheckpoint();
             if (latest.isPresent()) {
                 training.resumeFrom(latest.get());
-                reporter.progress(0, epochs, "epochs", "resumed from checkpoint " + latest.get().getFileName(),
-                        Map.of(), true);
+                reporter.progress(0, total, STEPS, "resumed from checkpoint " + latest.get().getFileName(), Map.of(),
+                        true);
             } else {
-                reporter.progress(0, epochs, "epochs", "training", Map.of(), true);
+                reporter.progress(0, total, STEPS, "training", Map.of(), true);
             }
-            training.onEpoch(report -> report(reporter, plan.labels(), report));
+            training.onStep(step -> step(reporter, total, epochs, step));
+            training.onEpoch(report -> epoch(reporter, total, plan.labels(), report));
             FinetuneResult result = training.run(run::stopRequested);
             if (result.cancelled()) {
                 // The checkpoint's location is this server's business, not the client's.
-                run.stopped("after " + result.epochs() + " of " + epochs + " epochs");
+                run.stopped("after " + result.epochs() + " of " + epochs + " epochs (step " + result.steps() + " of "
+                        + total + ")");
                 return;
             }
-            reporter.progress(result.epochs(), epochs, "epochs", "testing", Map.of(), true);
+            reporter.progress(result.steps(), total, STEPS, "testing", Map.of(), true);
             List<Prediction> validation = training.predict(splits.validation());
             List<Prediction> test = training.predict(splits.test());
-            reporter.progress(result.epochs(), epochs, "epochs", "baseline", Map.of(), true);
+            reporter.progress(result.steps(), total, STEPS, "baseline", Map.of(), true);
             ClassificationMetrics baseline = baseline(plan.labels(), splits.train(), splits.test());
             publish(job, plan, model, tokenizer, splits, result, validation, test, baseline, run);
         }
@@ -219,11 +224,23 @@ public class FinetuneClassifierRunner {
         return ClassificationMetrics.of(labels, test.goldLabels(), predicted);
     }
 
-    private static void report(JobReporter reporter, List<String> labels, EpochReport epoch) {
+    /** Between epochs: at most one event a second (the reporter's limit), for a live bar and loss. */
+    private static void step(JobReporter reporter, long total, int epochs, StepReport report) {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("epoch", (double) report.epoch());
+        metrics.put("epochs", (double) epochs);
+        metrics.put("batch", (double) report.batch());
+        metrics.put("batchesPerEpoch", (double) report.batchesPerEpoch());
+        metrics.put("loss", report.step().loss());
+        metrics.put("learningRate", report.step().learningRate());
+        metrics.put("gradNorm", report.step().gradNorm());
+        reporter.progress(report.step().step(), total, STEPS, "training", metrics, false);
+    }
+
+    private static void epoch(JobReporter reporter, long total, List<String> labels, EpochReport epoch) {
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("epoch", (double) epoch.epoch());
         metrics.put("epochs", (double) epoch.epochs());
-        metrics.put("steps", (double) epoch.steps());
         metrics.put("trainLoss", epoch.trainLoss());
         metrics.put("trainAccuracy", epoch.trainAccuracy());
         metrics.put("validationLoss", epoch.validationLoss());
@@ -233,8 +250,8 @@ public class FinetuneClassifierRunner {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("best", shown(epoch.bestPredictions(), labels, PROGRESS_TEXT));
         details.put("worst", shown(epoch.worstPredictions(), labels, PROGRESS_TEXT));
-        reporter.progress(epoch.epoch(), epoch.epochs(), "epochs", "epoch " + epoch.epoch() + " of " + epoch.epochs(),
-                metrics, details, true);
+        reporter.progress(epoch.steps(), total, STEPS, "epoch " + epoch.epoch() + " of " + epoch.epochs(), metrics,
+                details, true);
     }
 
     /** Predictions as a person reads them: the text (cut), label names and each label's probability. */
@@ -340,6 +357,10 @@ public class FinetuneClassifierRunner {
         summary.put("misclassified", shown(test.stream().filter(p -> !p.correct())
                 .sorted(Comparator.comparingDouble(Prediction::goldProbability)).limit(MISCLASSIFIED_SHOWN).toList(),
                 labels, RESULT_TEXT));
+        LOG.info("job {}: test accuracy {} {} over {} examples, loss {}; naive Bayes {}; best epoch {} of {}",
+                job.jobId(), "%.4f".formatted(testMetrics.accuracy()), testMetrics.accuracyCi(), test.size(),
+                "%.4f".formatted(metrics.get("testLoss")), "%.4f".formatted(baseline.accuracy()), result.bestEpoch(),
+                result.epochs());
         run.publish(announcement, "fine-tuned " + job.modelId() + " for " + result.epochs() + " epochs: test accuracy "
                 + "%.4f".formatted(testMetrics.accuracy()) + " (naive Bayes baseline "
                 + "%.4f".formatted(baseline.accuracy()) + ")", summary);
