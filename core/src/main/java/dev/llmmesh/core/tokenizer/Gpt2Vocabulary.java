@@ -10,7 +10,6 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -49,17 +48,7 @@ public final class Gpt2Vocabulary {
 
     /** Whether {@code model} is GPT-2's tokenizer: the same tokens, merges and special tokens. */
     public static boolean isGpt2(BpeModel model) {
-        BpeModel gpt2 = gpt2().model();
-        if (model.vocabSize() != gpt2.vocabSize() || !model.merges().equals(gpt2.merges())
-                || !model.specialTokens().equals(gpt2.specialTokens())) {
-            return false;
-        }
-        for (int id = 0; id < model.vocabSize(); id++) {
-            if (!Arrays.equals(model.tokens().get(id), gpt2.tokens().get(id))) {
-                return false;
-            }
-        }
-        return true;
+        return model.sameAs(gpt2().model());
     }
 
     /** {@code encoder.json} maps spelled tokens to ids; {@code vocab.bpe} lists merges by priority. */
