@@ -90,6 +90,18 @@ class HuggingFaceRoundTripTest {
         assertEquals(config, HuggingFaceFiles.check(dir).config());
     }
 
+    /** integration-tests import the same directories through the gateway; their copy must not drift. */
+    @Test
+    void theIntegrationTestsCopyIsTheSame() throws IOException {
+        Path copy = Path.of("..", "integration-tests", "src", "test", "resources", "hf");
+        for (String name : new String[] {"expected.json", "gpt2-tiny-f32/config.json",
+                "gpt2-tiny-f32/model.safetensors", "gpt2-tiny-f32/vocab.json", "gpt2-tiny-f32/merges.txt",
+                "gpt2-tiny-f16/config.json", "gpt2-tiny-f16/model.safetensors", "gpt2-tiny-f16/tokenizer.json"}) {
+            assertEquals(-1L, Files.mismatch(fixture(name), copy.resolve(name)), name + " differs from its copy in "
+                    + copy);
+        }
+    }
+
     private static void writeExport(GptModel model, Path target) throws IOException {
         GptCheckpoint.save(model, target);
         HuggingFaceTokenizerJson.write(HuggingFaceFiles.check(fixture("gpt2-tiny-f32")).tokenizer(),
