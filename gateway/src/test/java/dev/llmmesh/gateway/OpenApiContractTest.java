@@ -102,7 +102,7 @@ class OpenApiContractTest implements UsesMeshInfra {
     void statusCodesAreTheOnesTheApiAnswers() {
         Map<String, Integer> success = Map.of("POST /v1/jobs", 202, "POST /v1/tokenizers", 202,
                 "POST /v1/jobs/{id}/cancel", 202, "POST /v1/datasets", 201, "DELETE /v1/models/{id}", 202,
-                "POST /v1/evals", 202);
+                "POST /v1/evals", 202, "POST /v1/models/import", 201);
         for (ApiSpec.Operation op : spec.operations()) {
             assertEquals(success.getOrDefault(op.toString(), 200), spec.documentedSuccess(op), op.toString());
         }

@@ -1,5 +1,6 @@
 package dev.llmmesh.core.tokenizer;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,5 +29,19 @@ public record BpeModel(List<byte[]> tokens, List<Merge> merges, Map<String, Inte
 
     public int vocabSize() {
         return tokens.size();
+    }
+
+    /** The same tokenizer: equal tokens byte for byte (the record's equals compares arrays by identity). */
+    public boolean sameAs(BpeModel other) {
+        if (tokens.size() != other.tokens.size() || !merges.equals(other.merges)
+                || !specialTokens.equals(other.specialTokens)) {
+            return false;
+        }
+        for (int id = 0; id < tokens.size(); id++) {
+            if (!Arrays.equals(tokens.get(id), other.tokens.get(id))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

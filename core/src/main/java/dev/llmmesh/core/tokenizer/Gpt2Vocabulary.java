@@ -46,6 +46,11 @@ public final class Gpt2Vocabulary {
         return t;
     }
 
+    /** Whether {@code model} is GPT-2's tokenizer: the same tokens, merges and special tokens. */
+    public static boolean isGpt2(BpeModel model) {
+        return model.sameAs(gpt2().model());
+    }
+
     /** {@code encoder.json} maps spelled tokens to ids; {@code vocab.bpe} lists merges by priority. */
     public static BpeModel fromEncoderJson(InputStream encoderJson, InputStream vocabBpe) throws IOException {
         Map<String, Integer> encoder = new ObjectMapper().readValue(encoderJson, new TypeReference<>() { });

@@ -38,6 +38,7 @@ public class ModelsController {
      *
      * @param parent   the model it came from (an adapter's base), null for one trained from scratch
      * @param datasets the datasets it was trained on, by split
+     * @param labels   a classifier's class names, index i being its head's output i; absent for other kinds
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Model(String id, String object, long created, @JsonProperty("owned_by") String ownedBy,
@@ -47,11 +48,12 @@ public class ModelsController {
                         String quantization,
                         @JsonProperty("tokenizer_id") String tokenizerId, Map<String, Double> metrics,
                         Map<String, Object> config, String artifact, @JsonProperty("job_id") String jobId,
-                        Map<String, String> datasets) {
+                        Map<String, String> datasets,
+                        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> labels) {
         public static Model of(ModelAnnouncement a) {
             return new Model(a.modelId(), "model", a.createdAt() == null ? 0 : a.createdAt().getEpochSecond(),
                     "llm-mesh", a.kind().wireName(), a.parent(), a.adapter(), a.quantization(), a.tokenizerId(),
-                    a.metrics(), a.config(), a.artifact(), a.jobId(), a.datasets());
+                    a.metrics(), a.config(), a.artifact(), a.jobId(), a.datasets(), a.labels());
         }
     }
 
