@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * progress. The stream is read on a thread of its own so that this one always keeps the clock: a job that
  * overruns its time, or goes silent, ends the wait with a message instead of hanging the demo.
  */
-final class JobFollower {
+public final class JobFollower {
     /** A job that says nothing for this long is stuck, or was never picked up. */
     static final Duration SILENCE_LIMIT = Duration.ofSeconds(120);
     /**
@@ -49,7 +49,7 @@ final class JobFollower {
     private final Duration timeout;
     private final Duration silenceLimit;
 
-    JobFollower(GatewayClient gateway, Duration timeout) {
+    public JobFollower(GatewayClient gateway, Duration timeout) {
         this(gateway, timeout, SILENCE_LIMIT);
     }
 
@@ -103,7 +103,7 @@ final class JobFollower {
                             if (event.progress() != null) {
                                 progress.add(event.progress());
                             }
-                            bar.update(event.progress());
+                            bar.observe(event);
                         }
                         checkClock(jobId, serviceLog, now - start, now - lastHeard);
                     }
