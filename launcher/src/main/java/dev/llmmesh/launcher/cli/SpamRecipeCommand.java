@@ -4,9 +4,11 @@ import dev.llmmesh.launcher.StackOptions;
 import dev.llmmesh.launcher.recipe.BaseModelSpec;
 import dev.llmmesh.launcher.recipe.SpamRecipe;
 import dev.llmmesh.launcher.recipe.SpamSettings;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.time.Duration;
 import java.util.List;
@@ -19,30 +21,33 @@ import java.util.concurrent.Callable;
                 + "confusion matrix, misclassified mails and the curl line for /v1/classify; all through the "
                 + "gateway's HTTP API on :8080. Brings the stack up first if needed, and down again afterwards if it did.")
 public final class SpamRecipeCommand implements Callable<Integer> {
+    @Spec
+    private CommandLine.Model.CommandSpec spec;
+
     @Mixin
     private StackOptions options;
 
-    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3",
+    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", paramLabel = "SEED",
             description = "one fine-tune per seed (split, balancing, head and order) (default: ${DEFAULT-VALUE})")
     private List<Long> seeds;
 
-    @Option(names = "--trainable", defaultValue = SpamSettings.DEFAULT_TRAINABLE,
+    @Option(names = "--trainable", defaultValue = SpamSettings.DEFAULT_TRAINABLE, paramLabel = "WHAT",
             description = "what the fine-tune trains: head, last-block or all (default: ${DEFAULT-VALUE})")
     private String trainable;
 
-    @Option(names = "--epochs", description = "passes over the training mails (default: 3 for all, 5 otherwise)")
+    @Option(names = "--epochs", paramLabel = "N", description = "passes over the training mails (default: 3 for all, 5 otherwise)")
     private Integer epochs;
 
-    @Option(names = "--max-length", description = "tokens of a mail the classifier reads (default: the longest "
+    @Option(names = "--max-length", paramLabel = "TOKENS", description = "tokens of a mail the classifier reads (default: the longest "
             + "mail, capped by the base's context of 256)")
     private Integer maxLength;
 
-    @Option(names = "--base-steps", defaultValue = "" + BaseModelSpec.DEFAULT_STEPS,
+    @Option(names = "--base-steps", defaultValue = "" + BaseModelSpec.DEFAULT_STEPS, paramLabel = "N",
             description = "pretraining steps of the base model; another value makes (and reuses) a base of its own, "
                     + "e.g. a few for a quick try (default: ${DEFAULT-VALUE})")
     private int baseSteps;
 
-    @Option(names = "--job-timeout", defaultValue = "2400",
+    @Option(names = "--job-timeout", defaultValue = "2400", paramLabel = "SECONDS",
             description = "seconds a job may take before the recipe gives up (default: ${DEFAULT-VALUE})")
     private long jobTimeoutSeconds;
 
@@ -57,6 +62,13 @@ public final class SpamRecipeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return new SpamRecipe(options.config(), settings(), System.out).run();
+        SpamSettings settings;
+        try {
+            settings = settings();
+        } catch (IllegalArgumentException e) {
+            // picocli prints a bad option as a usage error (exit 2) with the hint to --help, not a stack trace.
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        return new SpamRecipe(options.config(), settings, System.out).run();
     }
 }
