@@ -1,5 +1,6 @@
 package dev.llmmesh.launcher.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.Progress;
 import me.tongfei.progressbar.ProgressBar;
@@ -28,7 +29,7 @@ public final class JobProgressBar implements AutoCloseable {
 
     private final String task;
     private final Function<Progress, String> message;
-    private final Consumer<JobEvent> onEvent;
+    private final Consumer<JsonNode> onEvent;
     private ProgressBar bar;
     private String unit;
     private long total;
@@ -46,18 +47,19 @@ public final class JobProgressBar implements AutoCloseable {
     }
 
     /**
-     * @param onEvent sees every event of the running job first, in order, with what its progress cannot carry
-     *                (a fine-tune's worst predictions, say)
+     * @param onEvent sees every event of the running job first, in order, as the gateway sent it: a JSON tree, so
+     *                that fields newer than this launcher's records (a fine-tune's worst predictions in the
+     *                progress's {@code details}) still reach the command that wants them
      */
-    public JobProgressBar(String task, Function<Progress, String> message, Consumer<JobEvent> onEvent) {
+    public JobProgressBar(String task, Function<Progress, String> message, Consumer<JsonNode> onEvent) {
         this.task = task;
         this.message = message;
         this.onEvent = onEvent;
     }
 
-    /** One event of the running job, as the follower receives it. */
-    void observe(JobEvent event) {
-        onEvent.accept(event);
+    /** One event of the running job, as the follower receives it: parsed, and as sent. */
+    void observe(JobEvent event, JsonNode sent) {
+        onEvent.accept(sent);
         update(event.progress());
     }
 
