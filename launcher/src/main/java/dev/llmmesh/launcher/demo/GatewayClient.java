@@ -95,6 +95,11 @@ public final class GatewayClient {
         return send(post("v1/jobs", job), Set.of(202)).body();
     }
 
+    /** GET /v1/jobs/{id}: the job's view; empty when the gateway knows no such job. */
+    public Optional<JsonNode> job(String id) {
+        return found(send(get("v1/jobs/" + encode(id)), Set.of(200, 404)));
+    }
+
     /** POST /v1/jobs/{id}/cancel; false when the job cannot be cancelled (409: it has ended, or its type runs to the end). */
     public boolean cancel(String id) {
         return send(HttpRequest.newBuilder(uri("v1/jobs/" + encode(id) + "/cancel"))

@@ -8,12 +8,14 @@ import dev.llmmesh.launcher.demo.JobProgressBar;
 import dev.llmmesh.launcher.demo.JobRunner;
 import dev.llmmesh.launcher.demo.LossCurve;
 import dev.llmmesh.launcher.stack.StackException;
+import dev.llmmesh.mesh.JobState;
 import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.jobs.TokenizerJob;
 import dev.llmmesh.mesh.jobs.TrainerJob;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -71,7 +73,7 @@ final class RecipeBase {
         out.printf("Dataset '%s': datasets/corpus (%,d bytes as JSON lines) %s%n", dataset.id(), dataset.bytes(),
                 dataset.reused() ? "was uploaded by an earlier run; using it" : "uploaded");
         if (!RecipeDatasets.tokenized(gateway, dataset.id(), TOKENIZER)) {
-            JobOutcome tokenize = jobs.run(() -> gateway.submitJob(tokenizeJob(dataset.id())),
+            JobOutcome tokenize = once("tokenize-" + dataset.id() + "-" + TOKENIZER, tokenizeJob(dataset.id()), suffix,
                     dataset.id() + " with " + TOKENIZER, config.data().logFile(TOKENIZER_SERVICE),
                     new JobProgressBar("tokenize " + TOKENIZER));
             if (!tokenize.succeeded()) {
@@ -79,7 +81,7 @@ final class RecipeBase {
             }
         }
         LossCurve curve = new LossCurve();
-        JobOutcome pretrain = jobs.run(() -> gateway.submitJob(pretrainJob(spec, dataset.id())),
+        JobOutcome pretrain = once("pretrain-" + modelId, pretrainJob(spec, dataset.id()), suffix,
                 "%d x %d GPT (context %d) on %s with %s, %,d steps".formatted(spec.layers(), spec.embedDim(),
                         spec.contextLength(), dataset.id(), TOKENIZER, spec.steps()),
                 config.data().logFile(TRAINER_SERVICE), new JobProgressBar("pretrain " + modelId, curve::observe));
@@ -92,6 +94,25 @@ final class RecipeBase {
             curve.summary(gateway.vocabSize(TOKENIZER)).forEach(out::println);
         }
         return new Ready(modelId, false, Optional.of(pretrain), Optional.of(curve));
+    }
+
+    /**
+     * Runs {@code job} under a job id of its own making, or follows the job already running under it. A recipe
+     * stopped halfway (Ctrl-C stops the stack it started) leaves its job to resume at the next start; a second job
+     * for the same model would then train beside it and write into the same place. An id whose job has ended
+     * (failed, cancelled) is not reused: the job goes in as {@code jobId-suffix}.
+     */
+    private JobOutcome once(String jobId, Map<String, Object> job, String suffix, String what, Path log,
+                            JobProgressBar bar) {
+        Optional<JsonNode> existing = gateway.job(jobId);
+        if (existing.isPresent() && !JobState.valueOf(existing.get().path("state").asText()).terminal()) {
+            out.printf("%nJob %s from an earlier run is still %s; following it instead of starting another%n", jobId,
+                    existing.get().path("state").asText().toLowerCase());
+            return jobs.run(existing::get, what, log, bar);
+        }
+        Map<String, Object> submitted = new LinkedHashMap<>(job);
+        submitted.put("jobId", existing.isPresent() ? jobId + "-" + suffix : jobId);
+        return jobs.run(() -> gateway.submitJob(submitted), what, log, bar);
     }
 
     static Map<String, Object> tokenizeJob(String datasetId) {
