@@ -56,7 +56,8 @@ public record SpamSettings(List<Long> seeds, String trainable, Integer epochs, I
     /**
      * The job's {@code hyperparameters}: batch 8 and weight decay 0.1 as in the book; a learning rate that grows
      * as less of the model trains (a fresh head alone needs large steps, all 17.7 M weights of a small base small
-     * ones); early stopping after two epochs without a better validation loss, keeping the best.
+     * ones). No {@code earlyStoppingPatience}: over 3 to 5 epochs it would stop little, and the trainer's overlay
+     * of the hyperparameters on FinetuneConfig refused the field (its default is null) when this was written.
      */
     public Map<String, Object> hyperparameters() {
         Map<String, Object> h = new LinkedHashMap<>();
@@ -68,7 +69,6 @@ public record SpamSettings(List<Long> seeds, String trainable, Integer epochs, I
             default -> 1e-4;
         });
         h.put("weightDecay", 0.1);
-        h.put("earlyStoppingPatience", 2);
         return h;
     }
 }

@@ -28,8 +28,7 @@ class SpamRecipeTest {
         assertEquals(2L, job.get("seed"));
         assertEquals("last-block", job.get("trainable"));
         assertEquals(128, job.get("maxLength"));
-        assertEquals(Map.of("epochs", 5, "batchSize", 8, "learningRate", 2e-4, "weightDecay", 0.1,
-                "earlyStoppingPatience", 2), job.get("hyperparameters"));
+        assertEquals(Map.of("epochs", 5, "batchSize", 8, "learningRate", 2e-4, "weightDecay", 0.1), job.get("hyperparameters"));
     }
 
     @Test
