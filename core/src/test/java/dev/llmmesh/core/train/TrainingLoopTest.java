@@ -1,8 +1,12 @@
 package dev.llmmesh.core.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.llmmesh.core.model.GptConfig;
+import dev.llmmesh.core.model.GptLayout;
+import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.model.SafeTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Random;
@@ -126,6 +131,35 @@ class TrainingLoopTest {
         }
         for (int i = 0; i < 3; i++) {
             assertEquals(straight.get(3 + i), resumed.get(i), 1e-6, "step " + (4 + i));
+        }
+    }
+
+    @Test
+    void aGptTrainedOnlyInItsLastBlockLeavesTheRestUntouched() {
+        GptConfig shape = new GptConfig(VOCAB, 16, 24, 2, 3, 0.1, 1e-5);
+        try (GptModel model = GptModel.initialize(shape, Device.cpu(), 5)) {
+            SequencedMap<String, NDArray> trainable = new LinkedHashMap<>();
+            model.parameters().forEach((name, p) -> {
+                if (name.startsWith(GptLayout.block(1, "")) || name.startsWith("transformer.ln_f.")) {
+                    trainable.put(name, p);
+                }
+            });
+            SequencedMap<String, float[]> before = new LinkedHashMap<>();
+            model.parameters().forEach((name, p) -> before.put(name, p.toFloatArray()));
+            try (TrainingLoop loop = new TrainingLoop(model.manager(), trainable, config().maxSteps(3).build())) {
+                for (int i = 0; i < 3; i++) {
+                    loop.step(scope -> {
+                        NDArray ids = scope.create(Arrays.copyOf(CORPUS, 4 * 16)).reshape(4, 16);
+                        NDArray targets = scope.create(Arrays.copyOfRange(CORPUS, 1, 1 + 4 * 16)).reshape(4, 16);
+                        return CrossEntropy.mean(model.lmHead(model.hidden(ids, true)), targets);
+                    });
+                }
+            }
+            model.parameters().forEach((name, p) -> {
+                boolean trained = trainable.containsKey(name);
+                assertEquals(trained, p.hasGradient(), name);
+                assertEquals(trained, !Arrays.equals(before.get(name), p.toFloatArray()), name);
+            });
         }
     }
 
