@@ -1,17 +1,12 @@
 package dev.llmmesh.core.train;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.LanguageModel;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Objects;
-import java.util.SequencedMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -22,10 +17,8 @@ import java.util.function.Consumer;
  * <p>Named to stay clear of {@code ai.djl.training.Trainer}, which it does not use: that trainer is built
  * around DJL Blocks and its optimizers, while the model here is any set of named parameters.
  *
- * <p>One step: for each micro-batch, forward with dropout, loss / accumulation, backward (gradients add up in
- * the parameters); then clip, guard against NaN/inf, update, zero. Each step reseeds the engine with
- * {@code seed + step}, so the dropout masks of a step do not depend on how many steps ran before it in this
- * process: a resumed run replays the straight run's masks.
+ * <p>Every parameter is trained; the steps themselves are {@link TrainingLoop}'s, fed one micro-batch of token
+ * windows at a time. This adds the data, validation, checkpoints, resume and MFU around them.
  *
  * <p>libtorch allows one gradient collector per process ({@code PtGradientCollector}), so two runs cannot
  * train at the same time in one JVM. The owner closes the model; this closes only the optimizer.
@@ -35,16 +28,12 @@ public final class PretrainRun implements AutoCloseable {
     private final LanguageModel model;
     private final TokenWindows data;
     private final TrainConfig config;
-    private final LearningRateSchedule schedule;
-    private final AdamW optimizer;
+    private final TrainingLoop loop;
     private final double flopsPerToken;
     private Path checkpointRoot;
     private Consumer<StepMetrics> listener = m -> { };
     private MatmulPeak peak;
 
-    private long step;
-    private long skippedSteps;
-    private int nonFiniteInARow;
     private long lastCheckpointStep = -1;
 
     public PretrainRun(LanguageModel model, TokenWindows data, TrainConfig config) {
@@ -64,9 +53,7 @@ public final class PretrainRun implements AutoCloseable {
             throw new IllegalArgumentException("the data holds token id " + data.maxToken()
                     + ", outside the model's vocabulary of " + shape.vocabSize());
         }
-        model.parameters().values().forEach(Autograd::requireGradient);
-        this.schedule = LearningRateSchedule.of(config);
-        this.optimizer = AdamW.of(model.parameters(), config);
+        this.loop = new TrainingLoop(model.manager(), model.parameters(), config);
         this.flopsPerToken = Flops.perToken(Flops.parameterCount(model.parameters().values()), shape.layers(),
                 config.contextLength(), shape.embedDim());
     }
@@ -100,16 +87,15 @@ public final class PretrainRun implements AutoCloseable {
         sameAsSaved("stride", saved.stride(), config.stride());
         sameAsSaved("validationFraction", saved.validationFraction(), config.validationFraction());
         Checkpoint.restoreModel(checkpoint, model);
-        Checkpoint.restoreOptimizer(checkpoint, optimizer, model.manager());
+        Checkpoint.restoreOptimizer(checkpoint, loop.optimizer(), model.manager());
         data.restore(state.position(), state.samplerState());
-        step = state.step();
-        skippedSteps = state.skippedSteps();
-        lastCheckpointStep = step;
+        loop.resumeAt(state.step(), state.skippedSteps());
+        lastCheckpointStep = state.step();
         return this;
     }
 
     public long step() {
-        return step;
+        return loop.steps();
     }
 
     /**
@@ -124,13 +110,14 @@ public final class PretrainRun implements AutoCloseable {
         Double lastValidation = null;
         long validatedAt = -1;
         boolean wasCancelled = false;
-        while (step < config.maxSteps()) {
+        while (loop.steps() < config.maxSteps()) {
             if (cancelled.getAsBoolean()) {
                 wasCancelled = true;
                 break;
             }
             StepMetrics metrics = trainStep();
             lastLoss = metrics.loss();
+            long step = metrics.step();
             if (config.evalEvery() > 0 && data.validationWindows() > 0
                     && (step % config.evalEvery() == 0 || step == config.maxSteps())) {
                 lastValidation = validationLoss();
@@ -144,6 +131,7 @@ public final class PretrainRun implements AutoCloseable {
         }
         // The published validation loss is of the final weights (a run resumed at its last step, or one without
         // periodic passes, has not measured them yet): eval-service rescores these windows and must agree.
+        long step = loop.steps();
         if (!wasCancelled && step > 0 && data.validationWindows() > 0 && validatedAt != step) {
             lastValidation = validationLoss();
         }
@@ -154,7 +142,7 @@ public final class PretrainRun implements AutoCloseable {
             last = lastCheckpointStep == step ? checkpointRoot.resolve(Checkpoint.directoryName(step))
                     : writeCheckpoint();
         }
-        return new PretrainResult(step, wasCancelled, lastLoss, lastValidation, skippedSteps, peak, last);
+        return new PretrainResult(step, wasCancelled, lastLoss, lastValidation, loop.skippedSteps(), peak, last);
     }
 
     /**
@@ -190,57 +178,22 @@ public final class PretrainRun implements AutoCloseable {
     }
 
     private StepMetrics trainStep() {
-        long current = step + 1;
-        long start = System.nanoTime();
-        double learningRate = schedule.at(current);
-        Engine engine = Engine.getInstance();
-        engine.setRandomSeed((int) (config.seed() + current));
-        int accumulation = config.gradAccumulation();
-        double lossSum = 0;
-        double gradNorm;
-        boolean finite;
-        try (NDManager stepScope = model.manager().newSubManager()) {
-            for (int micro = 0; micro < accumulation; micro++) {
-                // a scope per micro-batch: its activations are freed before the next one runs
-                try (NDManager microScope = stepScope.newSubManager();
-                     GradientCollector collector = engine.newGradientCollector()) {
-                    TokenWindows.Batch batch = data.nextTrainBatch(microScope, config.batchSize());
-                    NDArray loss = NextTokenLoss.mean(model.forward(batch.x(), true), batch.y());
-                    // gradients of the mean over all accumulated tokens, since backward adds them up
-                    collector.backward(loss.div(accumulation));
-                    lossSum += loss.getFloat();
-                }
-            }
-            SequencedMap<String, NDArray> gradients = new LinkedHashMap<>();
-            model.parameters().forEach((name, p) -> gradients.put(name, Autograd.gradient(p, stepScope)));
-            gradNorm = GradientClipping.clipByGlobalNorm(gradients.values(), config.gradClip());
-            finite = Double.isFinite(lossSum) && Double.isFinite(gradNorm);
-            if (finite) {
-                optimizer.step(learningRate, gradients);
-            }
-            model.parameters().values().forEach(Autograd::zeroGradient);
-        }
-        step = current;
-        if (finite) {
-            nonFiniteInARow = 0;
-        } else {
-            skippedSteps++;
-            if (++nonFiniteInARow >= config.maxNonFiniteInARow()) {
-                throw new NonFiniteLossException(current, nonFiniteInARow);
-            }
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        double tokensPerSecond = config.tokensPerStep() / seconds;
+        int batchSize = config.batchSize();
+        TrainingLoop.Step done = loop.step(scope -> {
+            TokenWindows.Batch batch = data.nextTrainBatch(scope, batchSize);
+            return NextTokenLoss.mean(model.forward(batch.x(), true), batch.y());
+        });
+        double tokensPerSecond = config.tokensPerStep() / done.seconds();
         double mfu = tokensPerSecond * flopsPerToken / peak.flopsPerSecond();
-        return new StepMetrics(current, lossSum / accumulation, learningRate, gradNorm, tokensPerSecond, mfu,
-                null, !finite);
+        return new StepMetrics(done.step(), done.loss(), done.learningRate(), done.gradNorm(), tokensPerSecond, mfu,
+                null, done.skipped());
     }
 
     private Path writeCheckpoint() throws IOException {
-        Checkpoint.State state = new Checkpoint.State(step, data.position(), data.samplerState(), skippedSteps,
-                config, model.config());
-        Path written = Checkpoint.write(checkpointRoot, model, optimizer, state, config.keepCheckpoints());
-        lastCheckpointStep = step;
+        Checkpoint.State state = new Checkpoint.State(loop.steps(), data.position(), data.samplerState(),
+                loop.skippedSteps(), config, model.config());
+        Path written = Checkpoint.write(checkpointRoot, model, loop.optimizer(), state, config.keepCheckpoints());
+        lastCheckpointStep = state.step();
         return written;
     }
 
@@ -258,6 +211,6 @@ public final class PretrainRun implements AutoCloseable {
 
     @Override
     public void close() {
-        optimizer.close();
+        loop.close();
     }
 }

@@ -1,0 +1,152 @@
+package dev.llmmesh.core.finetune;
+
+import java.util.Objects;
+
+/**
+ * Everything that shapes a classification fine-tune. Defaults follow chapter 6 of the book: AdamW at 5e-5 with
+ * weight decay 0.1, batches of 8, 5 epochs, the last block trained, seed 123.
+ *
+ * @param epochs                passes over the training set
+ * @param batchSize             examples per optimizer step
+ * @param learningRate          AdamW's rate after warmup (constant, as the book)
+ * @param warmupSteps           linear warmup from 0, in optimizer steps; 0 = none (the book's choice)
+ * @param weightDecay           decoupled AdamW decay, applied to matrices only
+ * @param beta1                 AdamW first-moment decay (torch's default 0.9)
+ * @param beta2                 AdamW second-moment decay (torch's default 0.999)
+ * @param eps                   AdamW denominator epsilon
+ * @param gradClip              maximum global L2 norm of the trained parameters' gradients; 0 = off
+ * @param earlyStoppingPatience epochs without a lower validation loss before stopping; null or 0 = off. When on,
+ *                              the weights of the best epoch are restored at the end
+ * @param trainable             which parameters train
+ * @param seed                  the shuffling of each epoch and the dropout masks of each step
+ * @param predictionsShown      best and worst validation predictions reported per epoch (each)
+ * @param keepCheckpoints       most recent checkpoints kept on disk
+ * @param maxNonFiniteInARow    consecutive NaN/inf steps tolerated (skipped) before the run fails
+ */
+public record FinetuneConfig(int epochs, int batchSize, double learningRate, int warmupSteps, double weightDecay,
+                             double beta1, double beta2, double eps, double gradClip,
+                             Integer earlyStoppingPatience, Trainable trainable, long seed, int predictionsShown,
+                             int keepCheckpoints, int maxNonFiniteInARow) {
+
+    public FinetuneConfig {
+        positive("epochs", epochs);
+        positive("batchSize", batchSize);
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be positive and finite, got " + learningRate);
+        }
+        if (warmupSteps < 0) {
+            throw new IllegalArgumentException("warmupSteps must be >= 0, got " + warmupSteps);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay must be >= 0 and finite, got " + weightDecay);
+        }
+        unitInterval("beta1", beta1);
+        unitInterval("beta2", beta2);
+        if (!(eps > 0)) {
+            throw new IllegalArgumentException("eps must be positive, got " + eps);
+        }
+        if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
+            throw new IllegalArgumentException("gradClip must be >= 0 (0 = off), got " + gradClip);
+        }
+        if (earlyStoppingPatience != null && earlyStoppingPatience < 0) {
+            throw new IllegalArgumentException("earlyStoppingPatience must be >= 0 (0 or absent = off), got "
+                    + earlyStoppingPatience);
+        }
+        Objects.requireNonNull(trainable, "trainable");
+        if (predictionsShown < 0) {
+            throw new IllegalArgumentException("predictionsShown must be >= 0, got " + predictionsShown);
+        }
+        positive("keepCheckpoints", keepCheckpoints);
+        positive("maxNonFiniteInARow", maxNonFiniteInARow);
+    }
+
+    public static FinetuneConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Whether the run stops once validation loss has not improved for {@link #earlyStoppingPatience} epochs. */
+    public boolean earlyStopping() {
+        return earlyStoppingPatience != null && earlyStoppingPatience > 0;
+    }
+
+    private static void positive(String field, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(field + " must be positive, got " + value);
+        }
+    }
+
+    private static void unitInterval(String field, double value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException(field + " must be in [0, 1), got " + value);
+        }
+    }
+
+    public static final class Builder {
+        private int epochs = 5;
+        private int batchSize = 8;
+        private double learningRate = 5e-5;
+        private int warmupSteps = 0;
+        private double weightDecay = 0.1;
+        private double beta1 = 0.9;
+        private double beta2 = 0.999;
+        private double eps = 1e-8;
+        private double gradClip = 1.0;
+        private Integer earlyStoppingPatience;
+        private Trainable trainable = Trainable.DEFAULT;
+        private long seed = 123;
+        private int predictionsShown = 3;
+        private int keepCheckpoints = 2;
+        private int maxNonFiniteInARow = 5;
+
+        private Builder() {
+        }
+
+        private Builder(FinetuneConfig c) {
+            epochs = c.epochs;
+            batchSize = c.batchSize;
+            learningRate = c.learningRate;
+            warmupSteps = c.warmupSteps;
+            weightDecay = c.weightDecay;
+            beta1 = c.beta1;
+            beta2 = c.beta2;
+            eps = c.eps;
+            gradClip = c.gradClip;
+            earlyStoppingPatience = c.earlyStoppingPatience;
+            trainable = c.trainable;
+            seed = c.seed;
+            predictionsShown = c.predictionsShown;
+            keepCheckpoints = c.keepCheckpoints;
+            maxNonFiniteInARow = c.maxNonFiniteInARow;
+        }
+
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder learningRate(double v) { learningRate = v; return this; }
+        public Builder warmupSteps(int v) { warmupSteps = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder beta1(double v) { beta1 = v; return this; }
+        public Builder beta2(double v) { beta2 = v; return this; }
+        public Builder eps(double v) { eps = v; return this; }
+        public Builder gradClip(double v) { gradClip = v; return this; }
+        public Builder earlyStoppingPatience(Integer v) { earlyStoppingPatience = v; return this; }
+        public Builder trainable(Trainable v) { trainable = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder predictionsShown(int v) { predictionsShown = v; return this; }
+        public Builder keepCheckpoints(int v) { keepCheckpoints = v; return this; }
+        public Builder maxNonFiniteInARow(int v) { maxNonFiniteInARow = v; return this; }
+
+        public FinetuneConfig build() {
+            return new FinetuneConfig(epochs, batchSize, learningRate, warmupSteps, weightDecay, beta1, beta2, eps,
+                    gradClip, earlyStoppingPatience, trainable, seed, predictionsShown, keepCheckpoints,
+                    maxNonFiniteInARow);
+        }
+    }
+}
