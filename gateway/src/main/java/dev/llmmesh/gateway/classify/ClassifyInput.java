@@ -27,12 +27,12 @@ record ClassifyInput(String model, List<String> texts) {
         try {
             root = body == null || body.length == 0 ? null : Json.STRICT.readTree(body);
         } catch (JacksonException e) {
-            throw ProblemException.badField(null, "the request body is not valid JSON: " + e.getOriginalMessage());
+            throw ProblemException.badField("body", "the request body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         if (root == null || !root.isObject()) {
-            throw ProblemException.badField(null, "the request body must be a JSON object with 'model' and 'input'");
+            throw ProblemException.badField("body", "the request body must be a JSON object with 'model' and 'input'");
         }
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();

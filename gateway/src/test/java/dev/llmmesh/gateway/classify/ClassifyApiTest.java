@@ -226,8 +226,11 @@ class ClassifyApiTest implements UsesMeshInfra {
             assertEquals(bad.getValue(), r.body().get("field").textValue(), r.text());
             assertEquals(400, r.body().get("status").intValue(), r.text());
         }
-        Reply notJson = call("/v1/classify", "{\"model\":");
-        assertEquals(400, notJson.status(), notJson.text());
+        for (String body : List.of("{\"model\":", "[]", "\"text\"")) {
+            Reply r = call("/v1/classify", body);
+            assertEquals(400, r.status(), r.text());
+            assertEquals("body", r.body().get("field").textValue(), r.text());
+        }
         Thread.sleep(300);
         assertEquals(before, sent(CLASSIFIER), "nothing refused reached Kafka");
     }

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
 /**
- * A record on {@code llm.inference.requests} (a completion, its cancel, or a classification), keyed by the conversation id when the client gave one (so a
- * conversation stays on the replica holding its KV cache), else by the request id. A cancel uses the same key as its
- * request, so it reaches the same replica.
+ * A record on {@code llm.inference.requests} (a completion, its cancel, or a classification), keyed by the
+ * conversation id when the client gave one (so a conversation stays on the replica holding its KV cache), else by the
+ * request id. A cancel uses the same key as its request, so it reaches the same replica.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
