@@ -10,11 +10,15 @@ import dev.llmmesh.mesh.inference.Classification;
 import dev.llmmesh.mesh.inference.ClassifyRequest;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.InferenceCommand;
+import dev.llmmesh.servicekit.http.Problem;
 import dev.llmmesh.servicekit.http.ProblemException;
 import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Post;
@@ -58,7 +62,7 @@ public class ClassifyController {
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = ClassifyShapes.Answer.class)))
     @ProblemErrors
-    public Mono<ClassifyShapes.Answer> classify(@RequestBody(required = true, content = @Content(
+    public Mono<HttpResponse<?>> classify(@RequestBody(required = true, content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ClassifyShapes.Request.class)))
                                                 @Body byte[] body) {
         ClassifyInput input = ClassifyInput.parse(body);
@@ -66,8 +70,22 @@ public class ClassifyController {
         var request = new ClassifyRequest(InferenceCommand.SCHEMA_VERSION, Ids.random("clf"), model.modelId(),
                 input.texts(), Instant.now().plus(deadline));
         return inference.classify(request)
-                .onErrorMap(OpenAiException.class, e -> new ProblemException(e.status(), e.param(), e.getMessage()))
-                .map(chunk -> answer(model.modelId(), chunk));
+                .<HttpResponse<?>>map(chunk -> HttpResponse.ok(answer(model.modelId(), chunk)))
+                .onErrorResume(OpenAiException.class, e -> Mono.just(problem(e)));
+    }
+
+    /**
+     * A replica's refusal (or silence) as a problem body with its status; a model being loaded keeps its
+     * Retry-After, so the client knows when to send the texts again.
+     */
+    private static MutableHttpResponse<Problem> problem(OpenAiException e) {
+        MutableHttpResponse<Problem> response = HttpResponse.<Problem>status(e.status()).body(new Problem(
+                "about:blank", e.status().getReason(), e.status().getCode(), e.getMessage(), e.param()))
+                .contentType(Problem.MEDIA_TYPE);
+        if (e.retryAfterSeconds() != null) {
+            response.header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds().toString());
+        }
+        return response;
     }
 
     /** The announced classifier named {@code modelId}: 404 when none is published, 400 naming the kind it has. */

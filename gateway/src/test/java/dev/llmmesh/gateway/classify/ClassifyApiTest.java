@@ -118,6 +118,13 @@ class ClassifyApiTest implements UsesMeshInfra {
     }
 
     private static void reply(ClassifyRequest request) throws Exception {
+        if (request.inputs().getFirst().startsWith("still-loading")) {
+            emit(new CompletionChunk(CompletionChunk.TYPE, InferenceCommand.SCHEMA_VERSION, request.requestId(), 0, 0,
+                    0, 0, "a", null, null, null, null, null, new CompletionChunk.InferenceError(503,
+                    CompletionChunk.InferenceError.MODEL_LOADING, "model", "The model 'clf-test-spam' is not loaded"
+                    + " yet (its loading has started); retry in 7 s", 7)));
+            return;
+        }
         if (request.inputs().getFirst().startsWith("broken")) {
             emit(new CompletionChunk(CompletionChunk.TYPE, InferenceCommand.SCHEMA_VERSION, request.requestId(), 0, 0,
                     0, 0, "a", null, null, null, null, null, new CompletionChunk.InferenceError(503,
@@ -144,7 +151,7 @@ class ClassifyApiTest implements UsesMeshInfra {
         KafkaProbe.send(Topics.INFERENCE_EVENTS, chunk.requestId(), Json.bytes(chunk));
     }
 
-    record Reply(int status, JsonNode body, String text) {
+    record Reply(int status, JsonNode body, String text, String retryAfter) {
     }
 
     private Reply call(String path, String json) throws Exception {
@@ -155,7 +162,7 @@ class ClassifyApiTest implements UsesMeshInfra {
         HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
         String ct = response.headers().firstValue("Content-Type").orElse("");
         return new Reply(response.statusCode(), ct.contains("json") ? Json.LENIENT.readTree(response.body()) : null,
-                response.body());
+                response.body(), response.headers().firstValue("Retry-After").orElse(null));
     }
 
     /** Requests for {@code modelId} that reached Kafka, of either kind. */
@@ -274,6 +281,17 @@ class ClassifyApiTest implements UsesMeshInfra {
         assertEquals(503, r.status(), r.text());
         assertEquals("model", r.body().get("field").textValue());
         assertTrue(r.body().get("detail").textValue().contains("disk gone"), r.text());
+        assertEquals(null, r.retryAfter());
+    }
+
+    @Test
+    void aModelBeingLoadedIsA503WithTheReplicasRetryAfter() throws Exception {
+        Reply r = call("/v1/classify", "{\"model\":\"" + CLASSIFIER + "\",\"input\":\"still-loading\"}");
+
+        assertEquals(503, r.status(), r.text());
+        assertEquals("7", r.retryAfter());
+        assertEquals("model", r.body().get("field").textValue());
+        assertEquals(503, r.body().get("status").intValue());
     }
 
     private static List<String> fieldNames(JsonNode node) {
