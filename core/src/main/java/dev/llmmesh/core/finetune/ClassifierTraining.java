@@ -39,6 +39,7 @@ public final class ClassifierTraining implements AutoCloseable {
     private final int batchesPerEpoch;
     private final NDManager bestManager;
     private Consumer<EpochReport> listener = r -> { };
+    private Consumer<StepReport> stepListener = r -> { };
     private Path checkpointRoot;
 
     private int epochsDone;
@@ -73,7 +74,15 @@ public final class ClassifierTraining implements AutoCloseable {
                 .beta1(config.beta1()).beta2(config.beta2()).eps(config.eps()).gradClip(config.gradClip())
                 .gradAccumulation(1).seed(config.seed()).decayEmbeddings(true)
                 .maxNonFiniteInARow(config.maxNonFiniteInARow()).keepCheckpoints(config.keepCheckpoints()).build();
-        this.loop = new TrainingLoop(model.manager(), config.trainable().select(model), loopConfig);
+        SequencedMap<String, NDArray> trainable = config.trainable().select(model);
+        // A weight some earlier loop made record gradients (a base pretrained in this JVM) would keep collecting
+        // them, unused, through the frozen part: frozen means no gradient at all.
+        model.parameters().forEach((name, p) -> {
+            if (!trainable.containsKey(name) && p.hasGradient()) {
+                p.setRequiresGradient(false);
+            }
+        });
+        this.loop = new TrainingLoop(model.manager(), trainable, loopConfig);
         this.bestManager = model.manager().newSubManager();
     }
 
@@ -92,6 +101,22 @@ public final class ClassifierTraining implements AutoCloseable {
     public ClassifierTraining onEpoch(Consumer<EpochReport> listener) {
         this.listener = Objects.requireNonNull(listener, "listener");
         return this;
+    }
+
+    /** Called after every optimizer step. */
+    public ClassifierTraining onStep(Consumer<StepReport> listener) {
+        this.stepListener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /** Optimizer steps in one epoch (the last batch may be smaller). */
+    public int batchesPerEpoch() {
+        return batchesPerEpoch;
+    }
+
+    /** Optimizer steps of the whole run, if it is not stopped early. */
+    public long totalSteps() {
+        return (long) batchesPerEpoch * config.epochs();
     }
 
     /** Writes a checkpoint under {@code root} after every epoch and when cancelled. */
@@ -149,8 +174,9 @@ public final class ClassifierTraining implements AutoCloseable {
                     wasCancelled = true;
                     break;
                 }
-                trainOn(batches.get(batchesDone));
+                TrainingLoop.Step step = trainOn(batches.get(batchesDone));
                 batchesDone++;
+                stepListener.accept(new StepReport(epochsDone + 1, batchesDone, batchesPerEpoch, step));
             }
             if (wasCancelled) {
                 break;
@@ -207,7 +233,7 @@ public final class ClassifierTraining implements AutoCloseable {
         return IntStream.range(0, data.size()).mapToObj(i -> scores.prediction(data, i)).toList();
     }
 
-    private void trainOn(int[] indices) {
+    private TrainingLoop.Step trainOn(int[] indices) {
         long[] correct = new long[1];
         TrainingLoop.Step step = loop.step(scope -> {
             ClassificationData.Batch batch = train.batch(scope, indices);
@@ -223,6 +249,7 @@ public final class ClassifierTraining implements AutoCloseable {
         trainLossSum += step.loss() * indices.length;
         trainCorrect += correct[0];
         trainSeen += indices.length;
+        return step;
     }
 
     /** Every example's probabilities and the mean cross-entropy, without dropout or gradients. */

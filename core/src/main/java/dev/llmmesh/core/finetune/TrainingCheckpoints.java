@@ -20,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -39,7 +37,6 @@ final class TrainingCheckpoints {
     static final String BEST_FILE = "best.safetensors";
     static final String STATE_FILE = Checkpoint.STATE_FILE;
 
-    private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
     private static final String TEMP_PREFIX = ".tmp-";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -137,26 +134,9 @@ final class TrainingCheckpoints {
         }
     }
 
-    /** Complete checkpoints under {@code root}, oldest first. */
-    static List<Path> list(Path root) throws IOException {
-        if (!Files.isDirectory(root)) {
-            return List.of();
-        }
-        try (Stream<Path> children = Files.list(root)) {
-            return children.filter(p -> STEP_DIR.matcher(p.getFileName().toString()).matches())
-                    .filter(Files::isDirectory)
-                    .sorted(Comparator.comparingLong(TrainingCheckpoints::stepOf))
-                    .toList();
-        }
-    }
-
-    private static long stepOf(Path directory) {
-        Matcher m = STEP_DIR.matcher(directory.getFileName().toString());
-        return m.matches() ? Long.parseLong(m.group(1)) : -1;
-    }
-
     private static void prune(Path root, int keep) throws IOException {
-        List<Path> all = list(root);
+        // the same step-N naming as pretraining's, so Checkpoint.list / latest find these too
+        List<Path> all = Checkpoint.list(root);
         for (Path old : all.subList(0, Math.max(0, all.size() - keep))) {
             deleteRecursively(old);
         }

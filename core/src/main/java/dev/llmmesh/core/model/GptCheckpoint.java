@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.regex.Pattern;
@@ -22,6 +24,10 @@ import java.util.regex.Pattern;
  * A model directory in HuggingFace's layout: {@code model.safetensors} (float32, HuggingFace names) and a GPT-2
  * {@code config.json}. What {@link #save} writes, {@code GPT2LMHeadModel.from_pretrained} reads; and {@link #load}
  * reads the {@code gpt2} / {@code distilgpt2} directories from the HuggingFace hub as they are.
+ *
+ * <p>A task model built on GPT-2 (HuggingFace's {@code GPT2ForSequenceClassification}: {@code transformer.*} plus
+ * {@code score.weight}, no {@code lm_head}) is the same directory with extra tensors and config fields: {@link #read}
+ * and {@link #save(GptModel, SequencedMap, ObjectNode, Path)} carry them without knowing what they are.
  */
 public final class GptCheckpoint {
     public static final String WEIGHTS_FILE = "model.safetensors";
@@ -31,24 +37,76 @@ public final class GptCheckpoint {
     /** Attention-mask buffers older HuggingFace versions saved with the weights; we build our own mask. */
     private static final Pattern MASK_BUFFER = Pattern.compile("(transformer\\.)?h\\.\\d+\\.attn\\.(bias|masked_bias)");
     private static final String LM_HEAD = "lm_head.weight";
+    /** The first name segments of a base GPT2Model's tensors (the files that leave out {@code transformer.}). */
+    private static final Pattern GPT2_TOP_LEVEL = Pattern.compile("(wte|wpe|h|ln_f)\\.");
 
     private GptCheckpoint() {
     }
 
+    /**
+     * A directory read with its extra tensors: what a task model (a classifier's {@code score.weight}) stores beside
+     * the GPT-2 weights.
+     *
+     * @param model      the GPT-2 transformer and its tied LM head
+     * @param extras     tensors that are not GPT-2's, by their names in the file, in file order; they live in the
+     *                   model's manager and are freed when the model is closed
+     * @param configJson the whole {@code config.json}, for the fields a task adds ({@code id2label}, ...)
+     */
+    public record Loaded(GptModel model, SequencedMap<String, NDArray> extras, JsonNode configJson) {
+    }
+
     /** Writes {@code dir/model.safetensors} and {@code dir/config.json}, each atomically. */
     public static void save(GptModel model, Path dir) throws IOException {
+        save(model, new LinkedHashMap<>(), JSON.createObjectNode(), dir);
+    }
+
+    /**
+     * {@link #save(GptModel, Path)} plus a task's tensors after the model's and its fields over the GPT-2
+     * {@code config.json} (replacing any of the same name, e.g. {@code architectures}). For a HuggingFace
+     * {@code GPT2ForSequenceClassification}: {@code score.weight} [labels, n_embd] and {@code architectures},
+     * {@code id2label}, {@code label2id}, {@code pad_token_id}.
+     *
+     * @throws IllegalArgumentException when an extra tensor's name is a GPT-2 one, or could be mistaken for one
+     */
+    public static void save(GptModel model, SequencedMap<String, ? extends NDArray> extras, ObjectNode extraConfig,
+                            Path dir) throws IOException {
+        SequencedMap<String, NDArray> tensors = new LinkedHashMap<>(model.parameters());
+        for (Map.Entry<String, ? extends NDArray> extra : extras.entrySet()) {
+            if (!isExtra(extra.getKey())) {
+                throw new IllegalArgumentException("extra tensor " + extra.getKey()
+                        + " has a GPT-2 tensor's name; a task's tensors need names of their own");
+            }
+            tensors.put(extra.getKey(), extra.getValue());
+        }
+        ObjectNode config = configJson(model.config());
+        config.setAll(extraConfig);
         Files.createDirectories(dir);
-        SafeTensors.write(dir.resolve(WEIGHTS_FILE), model.parameters(), Map.of("format", "pt"));
-        AtomicFiles.writeBytes(dir.resolve(CONFIG_FILE), JSON.writeValueAsBytes(configJson(model.config())));
+        SafeTensors.write(dir.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));
+        AtomicFiles.writeBytes(dir.resolve(CONFIG_FILE), JSON.writeValueAsBytes(config));
     }
 
     /**
      * Reads a directory written by {@link #save} or downloaded from the HuggingFace hub. Tensor names may carry the
      * {@code transformer.} prefix or not; {@code lm_head.weight}, when present, must equal the token embedding
      * (GPT-2 ties them); the attention-mask buffers are skipped. Half-precision weights are widened to float32.
+     * Tensors a task added (see {@link #read}) are left unread.
      */
     public static GptModel load(Path dir, Device device) throws IOException {
-        GptConfig config = readConfig(dir.resolve(CONFIG_FILE));
+        return open(dir, device, false).model();
+    }
+
+    /**
+     * {@link #load} that also returns the tensors that are not GPT-2's ({@code score.weight} of a
+     * {@code GPT2ForSequenceClassification}) and the whole config. A name that looks like a GPT-2 tensor
+     * ({@code transformer.*}, {@code h.*}, {@code wte.*}, ...) but is not one of this config's is still refused.
+     */
+    public static Loaded read(Path dir, Device device) throws IOException {
+        return open(dir, device, true);
+    }
+
+    private static Loaded open(Path dir, Device device, boolean withExtras) throws IOException {
+        Path configFile = dir.resolve(CONFIG_FILE);
+        GptConfig config = readConfig(configFile);
         Path weights = dir.resolve(WEIGHTS_FILE);
         if (!Files.isRegularFile(weights)) {
             throw new NoSuchFileException(weights.toString(), null, "no " + WEIGHTS_FILE + " in " + dir);
@@ -56,19 +114,35 @@ public final class GptCheckpoint {
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try {
             SequencedMap<String, NDArray> raw = SafeTensors.read(weights, manager,
-                    name -> !MASK_BUFFER.matcher(name).matches());
-            Map<String, NDArray> parameters = canonicalNames(raw, weights);
+                    name -> !MASK_BUFFER.matcher(name).matches() && (withExtras || !isExtra(name)));
+            SequencedMap<String, NDArray> extras = new LinkedHashMap<>();
+            SequencedMap<String, NDArray> gpt2 = new LinkedHashMap<>();
+            raw.forEach((name, array) -> (isExtra(name) ? extras : gpt2).put(name, array));
+            Map<String, NDArray> parameters = canonicalNames(gpt2, weights);
             checkShapes(config, parameters, weights);
             checkTiedHead(raw.get(LM_HEAD), parameters.get(GptLayout.TOKEN_EMBEDDING), weights);
             NDArray head = raw.get(LM_HEAD);
             if (head != null) {
                 head.close();
             }
-            return new GptModel(config, manager, parameters);
+            GptModel model = new GptModel(config, manager, parameters);
+            return new Loaded(model, Collections.unmodifiableSequencedMap(extras),
+                    withExtras ? JSON.readTree(configFile.toFile()) : JSON.createObjectNode());
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * Whether a tensor name belongs to a task rather than to GPT-2: neither the tied {@code lm_head.weight} nor
+     * anything under {@code transformer.} or the base model's own top-level names.
+     */
+    static boolean isExtra(String name) {
+        if (name.equals(LM_HEAD) || name.startsWith(GptLayout.PREFIX)) {
+            return false;
+        }
+        return !GPT2_TOP_LEVEL.matcher(name).lookingAt();
     }
 
     /** Adds the {@code transformer.} prefix the base-model files leave out; sets {@code lm_head} aside. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.SequencedMap;
 
 /**
@@ -19,6 +20,13 @@ public final class GptLayout {
     public static final String POSITION_EMBEDDING = PREFIX + "wpe.weight";
     public static final String FINAL_NORM_WEIGHT = PREFIX + "ln_f.weight";
     public static final String FINAL_NORM_BIAS = PREFIX + "ln_f.bias";
+    /** A block's projections by module path within the block, each with {@code .weight} [in, out] and {@code .bias}. */
+    public static final String ATTENTION = "attn.c_attn";
+    public static final String ATTENTION_OUT = "attn.c_proj";
+    public static final String MLP_UP = "mlp.c_fc";
+    public static final String MLP_DOWN = "mlp.c_proj";
+    /** The four, in the order they run. */
+    public static final List<String> PROJECTIONS = List.of(ATTENTION, ATTENTION_OUT, MLP_UP, MLP_DOWN);
 
     private GptLayout() {
     }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 
 /**
  * GPT-2 as plain NDArray operations on the PyTorch engine: token + position embeddings, pre-LayerNorm blocks of
@@ -56,7 +57,8 @@ public final class GptModel implements LanguageModel {
     private final SequencedMap<String, NDArray> parameters;
     private final NDArray tokenEmbedding;
     private final NDArray positionEmbedding;
-    private final List<BlockWeights> blocks;
+    /** Replaced as a whole when projections are wrapped; a forward pass reads it once. */
+    private volatile List<BlockWeights> blocks;
     private final NDArray finalNormWeight;
     private final NDArray finalNormBias;
     private final NDArray causalBias;
@@ -194,6 +196,25 @@ public final class GptModel implements LanguageModel {
     }
 
     /**
+     * Replaces every block projection ({@code attn.c_attn}, {@code attn.c_proj}, {@code mlp.c_fc}, {@code mlp.c_proj}
+     * of each layer) by {@code wrap.apply(name, current)}, where {@code name} is its module path
+     * ({@code transformer.h.0.attn.c_attn}) and {@code current} what the model runs now (a {@link DenseProjection}
+     * until something was wrapped): how an adapter such as LoRA joins both forward paths. Returning {@code current}
+     * leaves a projection as it is; a replacement must keep its widths. The replacement's own parameters are its
+     * owner's to train and save: {@link #parameters()} stays GPT-2's. Not to be called while forward passes run.
+     */
+    public synchronized void wrapProjections(BiFunction<String, Projection, Projection> wrap) {
+        List<BlockWeights> wrapped = new ArrayList<>(config.layers());
+        List<BlockWeights> current = blocks;
+        for (int layer = 0; layer < current.size(); layer++) {
+            wrapped.add(current.get(layer).wrapped(layer, wrap));
+        }
+        blocks = List.copyOf(wrapped);
+        // the Java kernels hold the old projections' host forms
+        hostDecoder = null;
+    }
+
+    /**
      * How cached decode steps run, for logs and benchmarks; when they are not on the Java kernels, why, and what to
      * do about it.
      */
@@ -298,8 +319,9 @@ public final class GptModel implements LanguageModel {
                     readIndex(slots, span, scope), cachedMask(starts, time, span, scope));
             NDArray tokens = own(embedding(ids, tokenEmbedding), scope);
             NDArray x = tokens.add(embedding(positionIds, positionEmbedding));
-            for (int layer = 0; layer < blocks.size(); layer++) {
-                x = block(x, layer, cached.mask(), false, cached, scope);
+            List<BlockWeights> layers = blocks;
+            for (int layer = 0; layer < layers.size(); layer++) {
+                x = block(x, layer, layers.get(layer), cached.mask(), false, cached, scope);
             }
             if (lastOnly && time > 1) {
                 x = x.get(new NDIndex(":, -1:, :"));
@@ -467,8 +489,9 @@ public final class GptModel implements LanguageModel {
         x = dropout(x, training);
         // A single token sees only itself: no mask needed.
         NDArray mask = time == 1 ? null : causalBias.get(scope, new NDIndex(":{}, :{}", time, time));
-        for (int layer = 0; layer < blocks.size(); layer++) {
-            x = block(x, layer, mask, training, null, scope);
+        List<BlockWeights> layers = blocks;
+        for (int layer = 0; layer < layers.size(); layer++) {
+            x = block(x, layer, layers.get(layer), mask, training, null, scope);
         }
         return finalNorm(x);
     }
@@ -482,9 +505,8 @@ public final class GptModel implements LanguageModel {
      * x + attn(ln_1(x)), then + mlp(ln_2(x)). Runs in its own scope so that, without autograd, a block's
      * intermediates are freed before the next block starts; only the new residual stream (and the cache) leave it.
      */
-    private NDArray block(NDArray x, int layer, NDArray mask, boolean training, CachedAttention cached,
-                          NDManager scope) {
-        BlockWeights w = blocks.get(layer);
+    private NDArray block(NDArray x, int layer, BlockWeights w, NDArray mask, boolean training,
+                          CachedAttention cached, NDManager scope) {
         try (NDManager local = scope.newSubManager()) {
             // Results follow their first operand's manager: parking x here puts everything derived from it here too.
             x.tempAttach(local);
@@ -493,8 +515,7 @@ public final class GptModel implements LanguageModel {
             NDArray a = attention(h, w, layer, mask, training, cached, local);
             x = x.add(dropout(a, training));
             h = LayerNorm.layerNorm(x, normShape, w.ln2Weight(), w.ln2Bias(), eps).singletonOrThrow();
-            NDArray m = conv1d(Gelu.tanhApproximation(conv1d(h, w.fcWeight(), w.fcBias(), local)),
-                    w.mlpProjWeight(), w.mlpProjBias(), local);
+            NDArray m = w.mlpProj().apply(Gelu.tanhApproximation(w.fc().apply(h, local)), local);
             x = x.add(dropout(m, training));
             x.attach(scope);
             return x;
@@ -511,7 +532,7 @@ public final class GptModel implements LanguageModel {
         Shape shape = h.getShape();
         long batch = shape.get(0);
         long time = shape.get(1);
-        NDList qkv = conv1d(h, w.attnWeight(), w.attnBias(), local).split(3, 2);
+        NDList qkv = w.attn().apply(h, local).split(3, 2);
         NDArray q = heads(qkv.get(0), batch, time);
         NDArray k;
         NDArray v;
@@ -536,21 +557,12 @@ public final class GptModel implements LanguageModel {
         }
         NDArray weights = dropout(scores.softmax(-1), training);
         NDArray y = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, config.embedDim());
-        return conv1d(y, w.attnProjWeight(), w.attnProjBias(), local);
+        return w.attnProj().apply(y, local);
     }
 
     /** [B, T, C] -> [B, H, T, D], a view. */
     private NDArray heads(NDArray x, long batch, long time) {
         return x.reshape(batch, time, config.heads(), config.headDim()).transpose(0, 2, 1, 3);
-    }
-
-    /**
-     * HuggingFace Conv1D: x @ W + b with W stored [in, out]. linear() wants [out, in]; handing it the transposed
-     * view lets libtorch run one addmm on W as stored, with the bias fused, and no copy.
-     */
-    private static NDArray conv1d(NDArray x, NDArray weight, NDArray bias, NDManager local) {
-        NDArray weightView = own(weight.transpose(), local);
-        return Linear.linear(x, weightView, bias).singletonOrThrow();
     }
 
     private static NDArray embedding(NDArray ids, NDArray table) {

@@ -13,19 +13,17 @@ import java.util.List;
  * JNI for some 200 small ops, while these kernels read at close to the memory's speed with no crossing at all.
  * Prefills (many tokens: compute-bound GEMMs) and large batches stay with libtorch, and both paths share the cache.
  *
- * <p>Reads the parameters in place, so it sees in-place updates and must not outlive the model.
+ * <p>Reads the parameters in place, so it sees in-place updates and must not outlive the model. The block
+ * projections run through their {@link Projection#host() host forms}, so an adapter wrapped around one applies here
+ * as on libtorch.
  */
 final class HostDecoder {
-    private record Layer(MemorySegment ln1Weight, MemorySegment ln1Bias,
-                         MemorySegment attnWeight, MemorySegment attnBias,
-                         MemorySegment attnProjWeight, MemorySegment attnProjBias,
-                         MemorySegment ln2Weight, MemorySegment ln2Bias,
-                         MemorySegment fcWeight, MemorySegment fcBias,
-                         MemorySegment mlpProjWeight, MemorySegment mlpProjBias) {
+    private record Layer(MemorySegment ln1Weight, MemorySegment ln1Bias, Projection.Host attn,
+                         Projection.Host attnProj, MemorySegment ln2Weight, MemorySegment ln2Bias,
+                         Projection.Host fc, Projection.Host mlpProj) {
         static Layer of(BlockWeights w) {
-            return new Layer(host(w.ln1Weight()), host(w.ln1Bias()), host(w.attnWeight()), host(w.attnBias()),
-                    host(w.attnProjWeight()), host(w.attnProjBias()), host(w.ln2Weight()), host(w.ln2Bias()),
-                    host(w.fcWeight()), host(w.fcBias()), host(w.mlpProjWeight()), host(w.mlpProjBias()));
+            return new Layer(host(w.ln1Weight()), host(w.ln1Bias()), w.attn().host(), w.attnProj().host(),
+                    host(w.ln2Weight()), host(w.ln2Bias()), w.fc().host(), w.mlpProj().host());
         }
     }
 
@@ -105,13 +103,11 @@ final class HostDecoder {
             VectorKernels.layerNorm(x, r * width, width, w.ln1Weight(), w.ln1Bias(), eps, normed);
         }
         float[] qkv = new float[rows * 3 * width];
-        ranges.run(3 * width, VectorKernels.LANES, (from, to) -> VectorKernels.matmulColumns(
-                w.attnWeight(), w.attnBias(), width, 3 * width, normed, qkv, rows, from, to));
+        ranges.run(3 * width, VectorKernels.LANES, (from, to) -> w.attn().apply(normed, qkv, rows, from, to));
         float[] attended = attention(index, qkv, slots, positions, cache);
         float[] projected = new float[rows * width];
         ranges.run(width, VectorKernels.LANES, (from, to) -> {
-            VectorKernels.matmulColumns(w.attnProjWeight(), w.attnProjBias(), width, width, attended, projected,
-                    rows, from, to);
+            w.attnProj().apply(attended, projected, rows, from, to);
             VectorKernels.addColumns(x, projected, rows, width, from, to);
         });
         for (int r = 0; r < rows; r++) {
@@ -119,12 +115,11 @@ final class HostDecoder {
         }
         float[] activations = new float[rows * hidden];
         ranges.run(hidden, VectorKernels.LANES, (from, to) -> {
-            VectorKernels.matmulColumns(w.fcWeight(), w.fcBias(), width, hidden, normed, activations, rows, from, to);
+            w.fc().apply(normed, activations, rows, from, to);
             VectorKernels.gelu(activations, rows, hidden, from, to);
         });
         ranges.run(width, VectorKernels.LANES, (from, to) -> {
-            VectorKernels.matmulColumns(w.mlpProjWeight(), w.mlpProjBias(), hidden, width, activations, projected,
-                    rows, from, to);
+            w.mlpProj().apply(activations, projected, rows, from, to);
             VectorKernels.addColumns(x, projected, rows, width, from, to);
         });
     }

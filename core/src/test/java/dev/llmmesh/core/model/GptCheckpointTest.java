@@ -17,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.SequencedMap;
 
 import static dev.llmmesh.core.model.ModelTesting.SMALL;
 import static dev.llmmesh.core.model.ModelTesting.maxAbsDiff;
@@ -159,6 +161,69 @@ class GptCheckpointTest {
             e = assertThrows(IOException.class, () -> GptCheckpoint.load(dir, Device.cpu()));
             assertTrue(e.getMessage().contains("transformer.h.1.mlp.c_fc.bias")
                     && e.getMessage().contains("(64)") && e.getMessage().contains("(128)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aClassifierDirectoryCarriesItsHeadAndConfigFields() throws IOException {
+        try (GptModel model = GptModel.initialize(SMALL, Device.cpu(), 8);
+             NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            // HuggingFace GPT2ForSequenceClassification: transformer.* and score.weight [labels, n_embd], no lm_head
+            NDArray score = m.randomNormal(new Shape(3, 32));
+            SequencedMap<String, NDArray> extras = new LinkedHashMap<>();
+            extras.put("score.weight", score);
+            ObjectNode extraConfig = new ObjectMapper().createObjectNode();
+            extraConfig.putArray("architectures").add("GPT2ForSequenceClassification");
+            extraConfig.putObject("id2label").put("0", "ham").put("1", "spam").put("2", "eggs");
+            extraConfig.putObject("label2id").put("ham", 0).put("spam", 1).put("eggs", 2);
+            extraConfig.put("pad_token_id", 50256);
+            GptCheckpoint.save(model, extras, extraConfig, dir);
+
+            SafeTensors.Header header = SafeTensors.readHeader(dir.resolve("model.safetensors"));
+            assertEquals(List.of("score.weight"), header.tensors().keySet().stream()
+                    .filter(n -> !model.parameters().containsKey(n)).toList());
+            JsonNode json = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+            assertEquals("GPT2ForSequenceClassification", json.get("architectures").get(0).asText());
+            assertEquals(1, json.get("architectures").size());
+            assertEquals("gpt2", json.get("model_type").asText());
+
+            GptCheckpoint.Loaded loaded = GptCheckpoint.read(dir, Device.cpu());
+            try (GptModel back = loaded.model()) {
+                assertEquals(List.of("score.weight"), List.copyOf(loaded.extras().keySet()));
+                assertTrue(score.contentEquals(loaded.extras().get("score.weight")));
+                assertEquals("spam", loaded.configJson().get("id2label").get("1").asText());
+                assertEquals(2, loaded.configJson().get("label2id").get("eggs").asInt());
+                assertEquals(50256, loaded.configJson().get("pad_token_id").asInt());
+                model.parameters().forEach((name, p) -> assertTrue(p.contentEquals(back.parameters().get(name)), name));
+            }
+            // the plain load opens the same directory as the GPT-2 it is built on
+            try (GptModel back = GptCheckpoint.load(dir, Device.cpu())) {
+                assertEquals(SMALL, back.config());
+                model.parameters().forEach((name, p) -> assertTrue(p.contentEquals(back.parameters().get(name)), name));
+            }
+        }
+    }
+
+    @Test
+    void namesThatLookLikeGpt2ButAreNotStayRefused() throws IOException {
+        try (GptModel model = GptModel.initialize(SMALL, Device.cpu(), 8);
+             NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            writeHubConfig();
+            for (String stray : List.of("transformer.h.2.attn.c_attn.weight", "h.2.ln_1.weight", "wte.extra",
+                    "transformer.score.weight")) {
+                Map<String, NDArray> tensors = new LinkedHashMap<>(model.parameters());
+                tensors.put(stray, m.zeros(new Shape(4)));
+                SafeTensors.write(dir.resolve("model.safetensors"), tensors, Map.of());
+                IOException e = assertThrows(IOException.class, () -> GptCheckpoint.read(dir, Device.cpu()), stray);
+                assertTrue(e.getMessage().contains(stray.startsWith("transformer.") ? stray : "transformer." + stray),
+                        e.getMessage());
+                assertThrows(IOException.class, () -> GptCheckpoint.load(dir, Device.cpu()), stray);
+            }
+            SequencedMap<String, NDArray> clash = new LinkedHashMap<>();
+            clash.put("h.0.adapter.weight", m.zeros(new Shape(4)));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> GptCheckpoint.save(model, clash, new ObjectMapper().createObjectNode(), dir));
+            assertTrue(e.getMessage().contains("h.0.adapter.weight"), e.getMessage());
         }
     }
 
