@@ -73,6 +73,8 @@ class EvaluateJobsTest {
     private final String judge = "judge-" + run;
     /** Answers the generation rows with known texts, so the figures can be computed beside the service. */
     private final String writer = "writer-" + run;
+    /** A classifier whose head says "spam" for a text with "win" in it, else "ham" ({@link ScriptedReplica}). */
+    private final String classifier = "classifier-" + run;
     private final Map<String, Function<String, String>> answers = new ConcurrentHashMap<>();
     private Path dir;
     private FileArtifactStore artifacts;
@@ -106,14 +108,24 @@ class EvaluateJobsTest {
                 "{\"instruction\":\"Say three.\",\"output\":\"three\"}",
                 "{\"instruction\":\"Say four.\",\"output\":\"four\"}",
                 "{\"instruction\":\"Say five.\",\"output\":\"five\"}")));
+        datasets.upload("mail-" + run, null, DatasetFormat.JSONL_LABELED, stream(String.join("\n",
+                "{\"text\":\"win cash now\",\"label\":\"spam\"}",
+                "{\"text\":\"win a prize\",\"label\":\"spam\"}",
+                "{\"text\":\"cheap pills\",\"label\":\"spam\"}",
+                "{\"text\":\"did we win the match?\",\"label\":\"ham\"}",
+                "{\"text\":\"lunch at noon\",\"label\":\"ham\"}")));
         for (String id : List.of(model, baseline, judge, writer)) {
             announce(id);
         }
+        KafkaProbe.send(Topics.MODELS, classifier, Json.bytes(ModelAnnouncement.base(classifier, Map.of(
+                "contextLength", 64), "gpt2", "models/" + classifier + "/", "job-" + classifier, Map.of(),
+                Instant.now()).withParent(model).asClassifier(List.of("spam", "ham"))));
         answers.put(model, prompt -> "alpha");
         answers.put(baseline, prompt -> "beta");
         answers.put(judge, EvaluateJobsTest::judgeReply);
         answers.put(writer, EvaluateJobsTest::writerReply);
         replica = new ScriptedReplica(answers).awaitAssigned();
+        replica.classifiers().put(classifier, List.of("spam", "ham"));
         Map<String, Object> props = new HashMap<>(MeshInfra.get().properties());
         props.put("llm.artifacts.dir", dir.toString());
         props.put("llm.eval.automatic", "false");
@@ -272,6 +284,21 @@ class EvaluateJobsTest {
         assertEquals(Json.LENIENT.valueToTree(expected.confusion()).toString(),
                 result.details().get("confusion").toString());
         assertEquals(Json.LENIENT.valueToTree(labels).toString(), result.details().get("labels").toString());
+    }
+
+    @Test
+    void aClassifierIsMeasuredByItsOwnHeadInTheOrderOfItsLabels() throws Exception {
+        String jobId = "head-" + run;
+        EvalResult result = evaluate(jobId, """
+                {"type":"evaluate","jobId":"%s","modelId":"%s","task":"classification","datasetId":"mail-%s"}"""
+                .formatted(jobId, classifier, run));
+
+        // By hand: the head says spam for the two "win" spams and the "win" ham, ham for the rest; gold rows are
+        // spam, spam, spam, ham, ham. Rows and columns in the head's order (spam, ham), not the sorted one.
+        assertEquals(0.6, result.metrics().get("accuracy"), 1e-12, result.toString());
+        assertEquals("[[2,1],[1,1]]", result.details().get("confusion").toString());
+        assertEquals("[\"spam\",\"ham\"]", result.details().get("labels").toString());
+        assertEquals("the classifier's head", result.parameters().get("method"));
     }
 
     @Test

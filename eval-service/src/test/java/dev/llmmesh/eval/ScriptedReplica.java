@@ -3,6 +3,8 @@ package dev.llmmesh.eval;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.inference.CancelCompletion;
+import dev.llmmesh.mesh.inference.Classification;
+import dev.llmmesh.mesh.inference.ClassifyRequest;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionChunk.InferenceError;
 import dev.llmmesh.mesh.inference.CompletionChunk.TokenInfo;
@@ -22,6 +24,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,13 +38,15 @@ import java.util.function.Function;
  * generations are what {@code answers} says for the model and prompt, an unknown model is a 404, and a model's
  * first request is answered {@code model_loading} once (as a replica loading it does). An answer of {@link #SILENT}
  * is never sent (the request stays at the replica, see {@link #silent}), one of {@link #FAIL} is a 500; the
- * cancels it reads are in {@link #cancelled}.
+ * cancels it reads are in {@link #cancelled}. A classifier ({@link #classifiers}) labels a text with its first label
+ * when the text says "win", else with its second.
  */
 final class ScriptedReplica implements AutoCloseable {
     static final String SILENT = "<silent>";
     static final String FAIL = "<fail>";
 
     private final Map<String, Function<String, String>> answers;
+    private final Map<String, List<String>> classifiers = new ConcurrentHashMap<>();
     private final Set<String> silent = ConcurrentHashMap.newKeySet();
     private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
     private final Set<String> loaded = ConcurrentHashMap.newKeySet();
@@ -70,6 +75,11 @@ final class ScriptedReplica implements AutoCloseable {
         return -(0.25f + (token % 10) * 0.5f);
     }
 
+    /** Classifier model id to its labels: the classify requests it answers. */
+    Map<String, List<String>> classifiers() {
+        return classifiers;
+    }
+
     /** Ids of the requests answered {@link #SILENT}: still in flight as far as their sender knows. */
     Set<String> silent() {
         return silent;
@@ -96,6 +106,8 @@ final class ScriptedReplica implements AutoCloseable {
                     InferenceCommand command = Json.LENIENT.readValue(record.value(), InferenceCommand.class);
                     if (command instanceof CompletionRequest request) {
                         answer(request);
+                    } else if (command instanceof ClassifyRequest request) {
+                        classify(request);
                     } else if (command instanceof CancelCompletion cancel) {
                         cancelled.add(cancel.requestId());
                     }
@@ -140,6 +152,37 @@ final class ScriptedReplica implements AutoCloseable {
                 send(request, null, List.of(new TokenInfo(1, "x", null, null)), text, null);
             }
         }
+    }
+
+    private void classify(ClassifyRequest request) {
+        List<String> labels = classifiers.get(request.modelId());
+        if (labels == null) {
+            send(request.requestId(), null, null, new InferenceError(404, "model_not_found", "model", "no classifier '"
+                    + request.modelId() + "'"));
+            return;
+        }
+        if (loaded.add(request.modelId())) {
+            send(request.requestId(), null, null, new InferenceError(503, InferenceError.MODEL_LOADING, "model",
+                    "loading", 1));
+            return;
+        }
+        List<Classification> items = new ArrayList<>();
+        for (int i = 0; i < request.inputs().size(); i++) {
+            int label = request.inputs().get(i).contains("win") ? 0 : 1;
+            Map<String, Float> probabilities = new LinkedHashMap<>();
+            for (int k = 0; k < labels.size(); k++) {
+                probabilities.put(labels.get(k), k == label ? 0.875f : 0.125f / (labels.size() - 1));
+            }
+            items.add(new Classification(i, labels.get(label), probabilities, 3, false));
+        }
+        send(request.requestId(), items, new CompletionChunk.Usage(3 * items.size(), 0), null);
+    }
+
+    private void send(String requestId, List<Classification> items, CompletionChunk.Usage usage,
+                      InferenceError error) {
+        var chunk = new CompletionChunk(CompletionChunk.TYPE, InferenceCommand.SCHEMA_VERSION, requestId, 0, 0, 0, 0,
+                "scripted", null, null, null, null, usage, error, items);
+        producer.send(new ProducerRecord<>(Topics.INFERENCE_EVENTS, requestId, Json.bytes(chunk)));
     }
 
     private void send(CompletionRequest request, List<TokenInfo> echo, List<TokenInfo> tokens, String text,

@@ -5,9 +5,11 @@ import dev.llmmesh.mesh.Ids;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.inference.CancelCompletion;
+import dev.llmmesh.mesh.inference.Classification;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionChunk.InferenceError;
 import dev.llmmesh.mesh.inference.CompletionChunk.TokenInfo;
+import dev.llmmesh.mesh.inference.ClassifyRequest;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.mesh.inference.InferenceCommand;
 import dev.llmmesh.servicekit.KafkaClientProperties;
@@ -118,16 +120,26 @@ public class InferenceScorer {
                 tokens, sampling, false, USER, null, false);
     }
 
+    /** A classifier's labels for {@code texts} (its head, as {@code /v1/classify} answers), one item per text. */
+    public CompletableFuture<Completion> classify(String modelId, List<String> texts) {
+        return start(new Pending(new ClassifyRequest(InferenceCommand.SCHEMA_VERSION, Ids.random("eval"), modelId,
+                texts, null), modelId));
+    }
+
     /** A scope for one evaluation's requests: what it leaves outstanding when it ends is cancelled. */
     public Session session() {
         return new Session();
     }
 
     public CompletableFuture<Completion> complete(CompletionRequest request) {
-        Pending pending = new Pending(request);
+        return start(new Pending(request, request.modelId()));
+    }
+
+    private CompletableFuture<Completion> start(Pending pending) {
+        InferenceCommand request = pending.request;
         try {
             if (!ready.await(30, TimeUnit.SECONDS)) {
-                throw new ScoringException(request.modelId(), "not connected to " + Topics.INFERENCE_EVENTS
+                throw new ScoringException(pending.modelId, "not connected to " + Topics.INFERENCE_EVENTS
                         + " within 30 s; check the broker", null);
             }
         } catch (InterruptedException e) {
@@ -148,9 +160,9 @@ public class InferenceScorer {
 
     private void send(Pending pending) {
         pending.touch();
-        CompletionRequest request = pending.request;
+        InferenceCommand request = pending.request;
         Consumer<Exception> failed = e -> pending.future.completeExceptionally(new ScoringException(
-                request.modelId(), "Kafka did not take the scoring request: " + e.getMessage(), null));
+                pending.modelId, "Kafka did not take the scoring request: " + e.getMessage(), null));
         try {
             producer.send(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, request.routingKey(), Json.bytes(request)),
                     (metadata, e) -> {
@@ -164,7 +176,7 @@ public class InferenceScorer {
     }
 
     /** Tells the replica working on the request to stop (as the gateway does when its client goes away). */
-    private void cancel(CompletionRequest request) {
+    private void cancel(InferenceCommand request) {
         var command = new CancelCompletion(InferenceCommand.SCHEMA_VERSION, request.requestId(), request.routingKey());
         try {
             producer.send(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, request.routingKey(), Json.bytes(command)),
@@ -217,7 +229,7 @@ public class InferenceScorer {
             }, pause, TimeUnit.SECONDS);
             return;
         }
-        pending.future.completeExceptionally(new ScoringException(pending.request.modelId(), error.message(), error));
+        pending.future.completeExceptionally(new ScoringException(pending.modelId, error.message(), error));
     }
 
     /** A request nothing was heard of for {@code timeout} fails; a model being loaded keeps it alive by answering. */
@@ -225,9 +237,9 @@ public class InferenceScorer {
         long now = System.nanoTime();
         for (Pending pending : waiting.values()) {
             if (now - pending.lastHeard > timeout.toNanos()) {
-                CompletionRequest request = pending.request;
-                pending.future.completeExceptionally(new ScoringException(request.modelId(), "no inference replica "
-                        + "answered scoring request " + request.requestId() + " for model '" + request.modelId()
+                InferenceCommand request = pending.request;
+                pending.future.completeExceptionally(new ScoringException(pending.modelId, "no inference replica "
+                        + "answered scoring request " + request.requestId() + " for model '" + pending.modelId
                         + "' within " + timeout.toSeconds() + " s; check that inference-service is running", null));
             }
         }
@@ -253,21 +265,26 @@ public class InferenceScorer {
 
         /** {@link InferenceScorer#promptLogprobs}, cancelled with the session. */
         public CompletableFuture<double[]> promptLogprobs(String modelId, int[] prompt, long seed) {
-            return track(() -> InferenceScorer.this.promptRequest(modelId, prompt, seed))
+            return track(() -> complete(promptRequest(modelId, prompt, seed)))
                     .thenApply(c -> c.promptLogprobs(1));
         }
 
         /** {@link InferenceScorer#generate}, cancelled with the session. */
         public CompletableFuture<Completion> generate(String modelId, String prompt, int maxTokens, List<String> stop,
                                                       long seed) {
-            return track(() -> InferenceScorer.this.generateRequest(modelId, prompt, maxTokens, stop, seed));
+            return track(() -> complete(generateRequest(modelId, prompt, maxTokens, stop, seed)));
         }
 
-        private CompletableFuture<Completion> track(Supplier<CompletionRequest> request) {
+        /** {@link InferenceScorer#classify}, cancelled with the session. */
+        public CompletableFuture<Completion> classify(String modelId, List<String> texts) {
+            return track(() -> InferenceScorer.this.classify(modelId, texts));
+        }
+
+        private CompletableFuture<Completion> track(Supplier<CompletableFuture<Completion>> request) {
             if (closed) {
                 return CompletableFuture.failedFuture(new CancellationException("the evaluation has ended"));
             }
-            CompletableFuture<Completion> future = complete(request.get());
+            CompletableFuture<Completion> future = request.get();
             outstanding.add(future);
             future.whenComplete((c, e) -> outstanding.remove(future));
             if (closed) {
@@ -290,9 +307,13 @@ public class InferenceScorer {
         }
     }
 
-    /** A request's first choice so far, by position: a replica that took it over repeats what came before. */
+    /**
+     * A request's first choice so far, by position: a replica that took it over repeats what came before. A
+     * classification comes whole, in one chunk.
+     */
     private static final class Pending {
-        final CompletionRequest request;
+        final InferenceCommand request;
+        final String modelId;
         final CompletableFuture<Completion> future = new CompletableFuture<>();
         volatile long lastHeard = System.nanoTime();
         List<TokenInfo> echo;
@@ -300,9 +321,11 @@ public class InferenceScorer {
         final StringBuilder text = new StringBuilder();
         int textLength;
         String finishReason;
+        List<Classification> classified;
 
-        Pending(CompletionRequest request) {
+        Pending(InferenceCommand request, String modelId) {
             this.request = request;
+            this.modelId = modelId;
         }
 
         void touch() {
@@ -315,6 +338,7 @@ public class InferenceScorer {
             text.setLength(0);
             textLength = 0;
             finishReason = null;
+            classified = null;
         }
 
         void add(CompletionChunk chunk) {
@@ -335,11 +359,14 @@ public class InferenceScorer {
             if (chunk.finishReason() != null) {
                 finishReason = chunk.finishReason();
             }
+            if (chunk.classified() != null) {
+                classified = chunk.classified();
+            }
         }
 
         Completion whole() {
             return new Completion(echo == null ? List.of() : echo, List.copyOf(tokens), text.toString(),
-                    finishReason);
+                    finishReason, classified);
         }
     }
 }

@@ -11,7 +11,7 @@ import java.util.Set;
  * <ul>
  *   <li>public, no key: {@code /}, {@code /health/**}, {@code /prometheus}, {@code /openapi.yml},
  *       {@code /swagger/**}, {@code /swagger-ui/**};</li>
- *   <li>{@code inference}: POST {@code /v1/completions}, {@code /v1/chat/completions},
+ *   <li>{@code inference}: POST {@code /v1/completions}, {@code /v1/chat/completions}, {@code /v1/classify},
  *       {@code /v1/tokenize}, {@code /v1/detokenize};</li>
  *   <li>{@code inference}: a model's own base URL (lm-eval-harness's server layout): POST
  *       {@code /m/{model}/v1/completions}, {@code /m/{model}/tokenize}, {@code /m/{model}/detokenize} and GET
@@ -42,7 +42,7 @@ public final class ScopePolicy {
     private static final Set<String> PUBLIC_PATHS = Set.of("/", "/health", "/prometheus", "/openapi.yml");
     private static final Set<String> PUBLIC_PREFIXES = Set.of("/health/", "/swagger/", "/swagger-ui/");
     private static final Set<String> INFERENCE_POSTS =
-            Set.of("/v1/completions", "/v1/chat/completions", "/v1/tokenize", "/v1/detokenize");
+            Set.of("/v1/completions", "/v1/chat/completions", "/v1/classify", "/v1/tokenize", "/v1/detokenize");
     /** Under {@code /m/{model}}: the harness's routes, by method. */
     private static final Set<String> MODEL_BASE_POSTS = Set.of("v1/completions", "tokenize", "detokenize");
     private static final Set<String> MODEL_BASE_GETS = Set.of("tokenizer_info");

@@ -2,6 +2,8 @@ package dev.llmmesh.gateway.openai;
 
 import dev.llmmesh.gateway.api.ApiSchemas;
 import dev.llmmesh.gateway.api.OpenAiErrors;
+import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.ModelKind;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.servicekit.models.ModelRegistry;
@@ -78,9 +80,7 @@ public class CompletionsController {
             throw OpenAiException.invalid("model", "this base URL serves model '" + modelId + "', the request names '"
                     + named + "'; leave 'model' out or send it to /m/" + named + "/v1/completions");
         }
-        if (models.find(modelId, ModelRegistry.CATCH_UP).isEmpty()) {
-            throw unknownModel(modelId);
-        }
+        generative(models.find(modelId, ModelRegistry.CATCH_UP).orElseThrow(() -> unknownModel(modelId)));
         return complete(fields, modelId);
     }
 
@@ -185,10 +185,22 @@ public class CompletionsController {
         return text.toString();
     }
 
+    /** The published model a completion (or chat completion) names, refused when it generates no text. */
     static String knownModel(ModelRegistry models, RequestFields fields) {
         String model = fields.requiredString("model");
-        if (models.find(model, ModelRegistry.CATCH_UP).isEmpty()) {
-            throw unknownModel(model);
+        generative(models.find(model, ModelRegistry.CATCH_UP).orElseThrow(() -> unknownModel(model)));
+        return model;
+    }
+
+    /**
+     * A classifier's head replaced the LM head: it has nothing to generate text with, so a completion for it is
+     * refused here, before it reaches a replica (which refuses it too).
+     */
+    public static ModelAnnouncement generative(ModelAnnouncement model) {
+        if (model.kind() == ModelKind.CLASSIFIER) {
+            throw OpenAiException.invalid("model", "The model '" + model.modelId() + "' is a classifier (kind "
+                    + ModelKind.CLASSIFIER.wireName() + ", labels " + model.labels() + "): it labels text and"
+                    + " generates none. Send its texts to POST /v1/classify");
         }
         return model;
     }

@@ -3,6 +3,7 @@ package dev.llmmesh.gateway.openai;
 import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.inference.CancelCompletion;
+import dev.llmmesh.mesh.inference.ClassifyRequest;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.mesh.inference.InferenceCommand;
@@ -88,7 +89,7 @@ public class InferenceClient {
         }
         return sink.asFlux()
                 .timeout(Mono.delay(firstChunkTimeout), chunk -> Mono.delay(chunkTimeout))
-                .onErrorMap(TimeoutException.class, e -> timedOut(request))
+                .onErrorMap(TimeoutException.class, e -> timedOut(request.requestId(), request.modelId()))
                 .handle((chunk, out) -> {
                     if (chunk.error() != null) {
                         out.error(fromChunk(chunk.error()));
@@ -105,12 +106,48 @@ public class InferenceClient {
                 .doFinally(signal -> relay.release(request.requestId()));
     }
 
-    private OpenAiException timedOut(CompletionRequest request) {
-        LOG.warn("completion {} for model {} timed out", request.requestId(), request.modelId());
+    /**
+     * A classification's answer: the one chunk a replica answers it with (its {@code classified}), or an
+     * {@link OpenAiException} for an error chunk, silence past the first-chunk timeout, or Kafka refusing the
+     * request. Nothing is relayed before the answer, so a replica taking the request over simply answers it again.
+     */
+    public Mono<CompletionChunk> classify(ClassifyRequest request) {
+        if (!relay.ready()) {
+            throw new OpenAiException(HttpStatus.SERVICE_UNAVAILABLE, "server_error", null, "unavailable",
+                    "the gateway is still connecting to llm.inference.events; retry in a few seconds");
+        }
+        Sinks.One<CompletionChunk> answer = Sinks.one();
+        relay.await(request.requestId(), chunk -> {
+            if (chunk.last()) {
+                answer.tryEmitValue(chunk);
+            }
+        });
+        try {
+            send(request, failure -> answer.tryEmitError(unavailable(failure)));
+        } catch (RuntimeException e) {
+            relay.release(request.requestId());
+            throw unavailable(e);
+        }
+        return answer.asMono()
+                .timeout(firstChunkTimeout)
+                .onErrorMap(TimeoutException.class, e -> timedOut(request.requestId(), request.modelId()))
+                .handle((chunk, out) -> {
+                    if (chunk.error() != null) {
+                        out.error(fromChunk(chunk.error()));
+                    } else {
+                        out.next(chunk);
+                    }
+                })
+                .cast(CompletionChunk.class)
+                .doFinally(signal -> relay.release(request.requestId()));
+    }
+
+    private OpenAiException timedOut(String requestId, String modelId) {
+        LOG.warn("inference request {} for model {} timed out", requestId, modelId);
         return new OpenAiException(HttpStatus.GATEWAY_TIMEOUT, "server_error", null, "timeout", "no inference replica "
-                + "answered request " + request.requestId() + " in time (first chunk within " + firstChunkTimeout.toSeconds()
+                + "answered request " + requestId + " in time (first chunk within " + firstChunkTimeout.toSeconds()
                 + " s, then a chunk at least every " + chunkTimeout.toSeconds() + " s); check that inference-service "
-                + "is running and has loaded model '" + request.modelId() + "' (GET /v1/models)");
+                + "is running and has loaded model '" + modelId + "' (GET /v1/models)");
     }
 
     private static OpenAiException fromChunk(CompletionChunk.InferenceError error) {

@@ -31,8 +31,8 @@ class ScopePolicyTest {
 
     @Test
     void inferenceEndpointsNeedInference() {
-        for (String path : new String[]{"/v1/completions", "/v1/chat/completions", "/v1/tokenize", "/v1/detokenize",
-                "/v1/chat/completions/", "//v1//tokenize"}) {
+        for (String path : new String[]{"/v1/completions", "/v1/chat/completions", "/v1/classify", "/v1/tokenize",
+                "/v1/detokenize", "/v1/chat/completions/", "//v1//tokenize"}) {
             assertEquals(Set.of(Scope.INFERENCE), needs("POST", path), path);
         }
     }

@@ -1,5 +1,6 @@
 package dev.llmmesh.inference.engine;
 
+import dev.llmmesh.mesh.ModelKind;
 import dev.llmmesh.mesh.inference.CompletionChunk;
 import dev.llmmesh.mesh.inference.CompletionChunk.InferenceError;
 import dev.llmmesh.mesh.inference.InferenceCommand;
@@ -46,6 +47,18 @@ public final class CompletionErrors {
         return new InferenceError(400, InferenceError.CONTEXT_LENGTH_EXCEEDED, "prompt", "The prompt is " + promptTokens
                 + " tokens, but this model holds at most " + capacity + " (its context). Shorten the prompt, or use a"
                 + " model with a longer context.");
+    }
+
+    /** A classify request for a model with no classification head. */
+    public static InferenceError notAClassifier(String modelId, ModelKind kind) {
+        return invalid("model", "The model '" + modelId + "' is of kind " + kind.wireName() + ", not "
+                + ModelKind.CLASSIFIER.wireName() + ": it has no classification head");
+    }
+
+    /** A completion for a classifier: its head replaced the one that predicts tokens. */
+    public static InferenceError classifierCannotComplete(String modelId) {
+        return invalid("model", "The model '" + modelId + "' is a classifier: it labels text and generates none;"
+                + " send its texts to /v1/classify");
     }
 
     public static InferenceError invalid(String param, String message) {

@@ -1,5 +1,6 @@
 package dev.llmmesh.inference.engine;
 
+import dev.llmmesh.mesh.inference.ClassifyRequest;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 
 import java.time.Clock;
@@ -24,7 +25,14 @@ public final class Deadlines {
      * after it, not at it).
      */
     public boolean passed(CompletionRequest request) {
-        Instant deadline = request.deadline();
+        return passed(request.deadline());
+    }
+
+    public boolean passed(ClassifyRequest request) {
+        return passed(request.deadline());
+    }
+
+    private boolean passed(Instant deadline) {
         return deadline != null && clock.instant().isAfter(deadline);
     }
 }

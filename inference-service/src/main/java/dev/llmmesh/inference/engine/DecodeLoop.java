@@ -72,9 +72,12 @@ final class DecodeLoop {
         if (!state.stopping()) {
             // Retired: whatever reached the inbox after the last look goes back as unavailable, not silently lost.
             for (EngineCommand left; (left = inbox.poll()) != null; ) {
+                var error = CompletionErrors.modelUnavailable(modelId,
+                        "it was replaced or withdrawn; send the request again");
                 if (left instanceof EngineCommand.Submit submit) {
-                    intake.refuse(submit, CompletionErrors.modelUnavailable(modelId,
-                            "it was replaced or withdrawn; send the request again"));
+                    intake.refuse(submit, error);
+                } else if (left instanceof EngineCommand.Classify classify) {
+                    intake.refuse(classify, error);
                 }
             }
         }
@@ -83,6 +86,9 @@ final class DecodeLoop {
     private void handle(EngineCommand command, BatchDecoder decoder, Tokenizer tokenizer) {
         switch (command) {
             case EngineCommand.Submit submit -> intake.admit(submit, decoder, tokenizer, state.capacity());
+            // The consumer routes classify requests only to classifiers; should one get here, it is refused.
+            case EngineCommand.Classify classify -> intake.refuse(classify, CompletionErrors.invalid("model",
+                    "The model '" + modelId + "' has no classification head; /v1/classify needs a classifier"));
             case EngineCommand.Cancel cancel -> table.cancel(cancel.requestId(), decoder);
             case EngineCommand.Abandon abandon -> table.abandon(abandon.partitions(), decoder);
             case EngineCommand.Wake wake -> {

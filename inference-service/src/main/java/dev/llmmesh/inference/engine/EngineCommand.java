@@ -1,5 +1,6 @@
 package dev.llmmesh.inference.engine;
 
+import dev.llmmesh.mesh.inference.ClassifyRequest;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import io.opentelemetry.context.Context;
 
@@ -9,6 +10,11 @@ import java.util.Set;
 sealed interface EngineCommand {
     /** @param trace the span the request was received in: its chunks are sent inside it */
     record Submit(CompletionRequest request, Ticket ticket, Context trace, long arrivedNanos)
+            implements EngineCommand {
+    }
+
+    /** @param trace the span the request was received in: its answer is sent inside it */
+    record Classify(ClassifyRequest request, Ticket ticket, Context trace, long arrivedNanos)
             implements EngineCommand {
     }
 

@@ -31,10 +31,11 @@ final class EngineLifecycle implements Runnable {
     private final Intake intake;
     private final Outbox outbox;
     private final DecodeLoop loop;
+    private final ClassifyLoop classifyLoop;
 
     EngineLifecycle(ModelAnnouncement announcement, ModelEngine.Loader loader, InferenceSettings settings,
                     KvPrefixStore prefixStore, EngineState state, BlockingQueue<EngineCommand> inbox,
-                    RequestTable table, Intake intake, Outbox outbox, DecodeLoop loop) {
+                    RequestTable table, Intake intake, Outbox outbox, DecodeLoop loop, ClassifyLoop classifyLoop) {
         this.announcement = announcement;
         this.loader = loader;
         this.settings = settings;
@@ -45,6 +46,7 @@ final class EngineLifecycle implements Runnable {
         this.intake = intake;
         this.outbox = outbox;
         this.loop = loop;
+        this.classifyLoop = classifyLoop;
     }
 
     @Override
@@ -59,6 +61,10 @@ final class EngineLifecycle implements Runnable {
         } catch (Exception e) {
             fail("it could not be loaded: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
             refuseUntilStopped();
+            return;
+        }
+        if (loaded.classifier() != null) {
+            classify(loaded);
             return;
         }
         int contextLength = loaded.model().config().contextLength();
@@ -106,6 +112,23 @@ final class EngineLifecycle implements Runnable {
         }
     }
 
+    /** A classifier needs no decoder: its capacity is its maximum length, and it serves until stopped. */
+    private void classify(LoadedModel loaded) {
+        try (loaded) {
+            state.loaded(loaded.classifier().maxLength());
+            state.ready();
+            LOG.info("model {} serves as a classifier of {} labels {} (maximum length {})", announcement.modelId(),
+                    loaded.classifier().labels().size(), loaded.classifier().labels(),
+                    loaded.classifier().maxLength());
+            classifyLoop.serve(loaded.classifier(), loaded.tokenizer());
+        } catch (RuntimeException e) {
+            fail("classifying failed: " + e.getMessage(), e);
+            refuseUntilStopped();
+            return;
+        }
+        state.closed();
+    }
+
     private void fail(String reason, Exception cause) {
         state.failed(reason);
         LOG.error("model {}: {}", announcement.modelId(), reason, cause);
@@ -132,6 +155,8 @@ final class EngineLifecycle implements Runnable {
     private void refuse(EngineCommand command) {
         if (command instanceof EngineCommand.Submit submit) {
             intake.refuse(submit, CompletionErrors.modelUnavailable(announcement.modelId(), state.failure()));
+        } else if (command instanceof EngineCommand.Classify classify) {
+            intake.refuse(classify, CompletionErrors.modelUnavailable(announcement.modelId(), state.failure()));
         }
     }
 }

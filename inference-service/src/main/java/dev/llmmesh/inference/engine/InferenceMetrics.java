@@ -49,6 +49,20 @@ public class InferenceMetrics {
                 .tags("model", modelId, "source", source).register(registry);
     }
 
+    /**
+     * One classifier forward: how many inputs it labeled together (more than one request's when they arrived
+     * together), the tokens it read, and how long it took.
+     */
+    public void classifyForward(String modelId, int inputs, long tokens, Duration took) {
+        Counter.builder("llm.inference.classify.forwards").description("batched classifier forwards")
+                .tag("model", modelId).register(registry).increment();
+        Counter.builder("llm.inference.classify.inputs").description("texts labeled by classifiers")
+                .tag("model", modelId).register(registry).increment(inputs);
+        promptTokens(modelId, 0, tokens);
+        Timer.builder("llm.inference.classify.forward.time").description("one batched classifier forward")
+                .publishPercentiles(0.5, 0.95).tag("model", modelId).register(registry).record(took);
+    }
+
     /** @param outcome completed, cancelled, refused, failed, expired or abandoned (left to another replica) */
     public void finished(String modelId, String outcome) {
         Counter.builder("llm.inference.requests").description("requests by how they ended")

@@ -67,6 +67,12 @@ final class Intake {
         outbox.error(submit.trace(), submit.request().requestId(), error, List.of(submit.ticket()));
     }
 
+    /** Answers a classify request sent to a model with no classification head. */
+    void refuse(EngineCommand.Classify classify, InferenceError error) {
+        metrics.finished(modelId, "refused");
+        outbox.error(classify.trace(), classify.request().requestId(), error, List.of(classify.ticket()));
+    }
+
     /** {@code submitted} collects the request's sequences as they go in, for {@link #admit} to undo. */
     private void start(EngineCommand.Submit submit, BatchDecoder decoder, Tokenizer tokenizer, int capacity,
                        List<Long> submitted) {

@@ -4,6 +4,7 @@ import dev.llmmesh.inference.InferenceSettings;
 import dev.llmmesh.inference.kv.KvPrefixStore;
 import dev.llmmesh.inference.models.LoadedModel;
 import dev.llmmesh.mesh.ModelAnnouncement;
+import dev.llmmesh.mesh.inference.ClassifyRequest;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import io.opentelemetry.context.Context;
 
@@ -17,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * else talks to that thread through its inbox, so the decoder needs no locks. The parts, each on its own: the
  * thread's life ({@link EngineLifecycle}), what it publishes ({@link EngineState}), the decode loop
  * ({@link DecodeLoop}), taking requests in ({@link Intake}, {@link Admission}), the requests in flight
- * ({@link RequestTable}), chunks out ({@link ChunkWriter}, {@link Outbox}) and deadlines ({@link Deadlines}).
+ * ({@link RequestTable}), chunks out ({@link ChunkWriter}, {@link Outbox}) and deadlines ({@link Deadlines}). A
+ * classifier has no decoder: {@link ClassifyLoop} labels its requests in batched forwards instead.
  */
 public final class ModelEngine implements AutoCloseable {
     public enum State { LOADING, READY, FAILED, CLOSED }
@@ -43,8 +45,10 @@ public final class ModelEngine implements AutoCloseable {
         Intake intake = new Intake(modelId, settings.replica(), table, outbox, metrics, Deadlines.SYSTEM);
         DecodeLoop loop = new DecodeLoop(modelId, inbox, state, table, intake,
                 new ChunkWriter(modelId, settings.chunkTokens(), settings.chunkInterval(), outbox, metrics), metrics);
+        var classifyLoop = new ClassifyLoop(modelId, settings.replica(), inbox, state, outbox, metrics,
+                Deadlines.SYSTEM);
         var lifecycle = new EngineLifecycle(announcement, loader, settings, prefixStore, state, inbox, table, intake,
-                outbox, loop);
+                outbox, loop, classifyLoop);
         this.thread = Thread.ofPlatform().daemon().name("engine-" + modelId).unstarted(lifecycle);
     }
 
@@ -79,6 +83,11 @@ public final class ModelEngine implements AutoCloseable {
     /** Queues a request; it is answered on {@code llm.inference.events} and then {@code ticket} is told. */
     public void submit(CompletionRequest request, Ticket ticket) {
         inbox.add(new EngineCommand.Submit(request, ticket, Context.current(), System.nanoTime()));
+    }
+
+    /** Queues texts for a classifier; all the classify requests waiting together are labeled in one forward. */
+    public void classify(ClassifyRequest request, Ticket ticket) {
+        inbox.add(new EngineCommand.Classify(request, ticket, Context.current(), System.nanoTime()));
     }
 
     /** Ends a request now; its choices end with finish reason {@code cancelled}. Unknown ids are ignored. */

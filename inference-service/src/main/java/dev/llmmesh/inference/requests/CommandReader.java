@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.inference.engine.CompletionErrors;
 import dev.llmmesh.mesh.Json;
+import dev.llmmesh.mesh.inference.ClassifyRequest;
 import dev.llmmesh.mesh.inference.CompletionChunk.InferenceError;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.mesh.inference.InferenceCommand;
@@ -43,9 +44,9 @@ final class CommandReader {
         }
         String requestId = tree != null && tree.path("requestId").isTextual()
                 && !tree.get("requestId").asText().isBlank() ? tree.get("requestId").asText() : null;
-        // Only a completion has a client waiting for chunks; a cancel has nobody to tell.
-        String answerTo = tree != null && CompletionRequest.TYPE.equals(tree.path("type").asText(null))
-                ? requestId : null;
+        // Only a completion or a classification has a client waiting; a cancel has nobody to tell.
+        String type = tree == null ? null : tree.path("type").asText(null);
+        String answerTo = CompletionRequest.TYPE.equals(type) || ClassifyRequest.TYPE.equals(type) ? requestId : null;
         int version = tree == null ? -1 : tree.path("schemaVersion").asInt(-1);
         if (version != InferenceCommand.SCHEMA_VERSION) {
             String reason = "schema version " + (version < 0 ? "(none)" : version) + "; this replica reads version "

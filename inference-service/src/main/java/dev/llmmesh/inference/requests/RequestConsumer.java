@@ -7,8 +7,11 @@ import dev.llmmesh.inference.engine.Deadlines;
 import dev.llmmesh.inference.engine.Ticket;
 import dev.llmmesh.inference.models.ModelCatalog;
 import dev.llmmesh.mesh.DeadLetters;
+import dev.llmmesh.mesh.ModelKind;
 import dev.llmmesh.mesh.Topics;
 import dev.llmmesh.mesh.inference.CancelCompletion;
+import dev.llmmesh.mesh.inference.ClassifyRequest;
+import dev.llmmesh.mesh.inference.CompletionChunk.InferenceError;
 import dev.llmmesh.mesh.inference.CompletionRequest;
 import dev.llmmesh.mesh.inference.InferenceCommand;
 import dev.llmmesh.servicekit.KafkaClientProperties;
@@ -159,6 +162,7 @@ public class RequestConsumer {
         try {
             switch (command) {
                 case CompletionRequest request -> route(request, ticket);
+                case ClassifyRequest request -> route(request, ticket);
                 case CancelCompletion cancel -> {
                     catalog.all().forEach(engine -> engine.cancel(cancel.requestId()));
                     ticket.answered();
@@ -179,10 +183,10 @@ public class RequestConsumer {
         LOG.error("could not handle {}@{}:{} (request {}); answered with an error and dead-lettered", record.topic(),
                 record.partition(), record.offset(), command.requestId(), cause);
         try {
-            if (command instanceof CompletionRequest request) {
-                sink.send(CompletionErrors.chunk(request.requestId(), settings.replica(), CompletionErrors.internal(
+            if (!(command instanceof CancelCompletion)) {
+                sink.send(CompletionErrors.chunk(command.requestId(), settings.replica(), CompletionErrors.internal(
                         "the replica could not take the request (" + cause + "); this is a bug: report it with the"
-                                + " request id " + request.requestId())));
+                                + " request id " + command.requestId())));
             }
             deadLetters.send(record, cause.toString());
         } catch (RuntimeException e) {
@@ -211,18 +215,37 @@ public class RequestConsumer {
             return;
         }
         switch (catalog.route(request.modelId())) {
+            case ModelCatalog.Serve serve when serve.engine().announcement().kind() == ModelKind.CLASSIFIER ->
+                    refuse(request.requestId(), CompletionErrors.classifierCannotComplete(request.modelId()), ticket);
             case ModelCatalog.Serve serve -> serve.engine().submit(request, ticket);
             // Answered (and so committed): the client hears why, and sends it again when told to retry.
-            case ModelCatalog.Refuse refuse -> sink.send(CompletionErrors.chunk(request.requestId(),
-                            settings.replica(), refuse.error()))
-                    .whenComplete((ok, e) -> {
-                        if (e == null) {
-                            ticket.answered();
-                        } else {
-                            LOG.error("could not answer request {}", request.requestId(), e);
-                        }
-                    });
+            case ModelCatalog.Refuse refuse -> refuse(request.requestId(), refuse.error(), ticket);
         }
+    }
+
+    private void route(ClassifyRequest request, Ticket ticket) {
+        if (Deadlines.SYSTEM.passed(request)) {
+            LOG.debug("classify request {} passed its deadline {}; skipped", request.requestId(), request.deadline());
+            ticket.answered();
+            return;
+        }
+        switch (catalog.route(request.modelId())) {
+            case ModelCatalog.Serve serve when serve.engine().announcement().kind() != ModelKind.CLASSIFIER ->
+                    refuse(request.requestId(), CompletionErrors.notAClassifier(request.modelId(),
+                            serve.engine().announcement().kind()), ticket);
+            case ModelCatalog.Serve serve -> serve.engine().classify(request, ticket);
+            case ModelCatalog.Refuse refuse -> refuse(request.requestId(), refuse.error(), ticket);
+        }
+    }
+
+    private void refuse(String requestId, InferenceError error, Ticket ticket) {
+        sink.send(CompletionErrors.chunk(requestId, settings.replica(), error)).whenComplete((ok, e) -> {
+            if (e == null) {
+                ticket.answered();
+            } else {
+                LOG.error("could not answer request {}", requestId, e);
+            }
+        });
     }
 
     private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {

@@ -24,12 +24,27 @@ import java.util.List;
  * @param finishReason set on a choice's last chunk: {@code stop} or {@code length} (OpenAI's words)
  * @param usage        set on the request's very last chunk (all choices finished)
  * @param error        set instead of tokens when the request cannot be served
+ * @param classified   the answer to a {@link ClassifyRequest}: one item per input, in order, on the request's only
+ *                     chunk (with {@code usage}); null on a completion's chunks
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CompletionChunk(String type, int schemaVersion, String requestId, int index, long seq, int offset,
                               int textOffset, String replica, List<TokenInfo> echo, List<TokenInfo> tokens,
-                              String text, String finishReason, Usage usage, InferenceError error) {
+                              String text, String finishReason, Usage usage, InferenceError error,
+                              List<Classification> classified) {
     public static final String TYPE = "completion-chunk";
+
+    public CompletionChunk {
+        classified = classified == null ? null : List.copyOf(classified);
+    }
+
+    /** A completion's chunk (no classifications). */
+    public CompletionChunk(String type, int schemaVersion, String requestId, int index, long seq, int offset,
+                           int textOffset, String replica, List<TokenInfo> echo, List<TokenInfo> tokens, String text,
+                           String finishReason, Usage usage, InferenceError error) {
+        this(type, schemaVersion, requestId, index, seq, offset, textOffset, replica, echo, tokens, text,
+                finishReason, usage, error, null);
+    }
 
     /** The request's final chunk: the reader may stop listening. */
     public boolean last() {
