@@ -86,7 +86,8 @@ class ClassifierFinetuneIT {
         start("eval-service", env, logs);
         Map<String, String> gatewayEnv = new HashMap<>(env);
         gatewayEnv.put("LLM_AUTH_ENABLED", "false");
-        gatewayEnv.put("MICRONAUT_HTTP_SERVICES_TOKENIZER_URL", "http://localhost:" + tokenizer.awaitHealthy().port());
+        // The port is chosen before the JVM starts: all five boot side by side.
+        gatewayEnv.put("MICRONAUT_HTTP_SERVICES_TOKENIZER_URL", "http://localhost:" + tokenizer.port());
         ServiceJvm gateway = start("gateway", gatewayEnv, logs);
         for (ServiceJvm service : services) {
             service.awaitHealthy();
