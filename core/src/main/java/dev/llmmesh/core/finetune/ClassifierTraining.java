@@ -163,7 +163,9 @@ public final class ClassifierTraining implements AutoCloseable {
     public FinetuneResult run(BooleanSupplier cancelled) throws IOException {
         List<EpochReport> history = new ArrayList<>();
         boolean wasCancelled = false;
-        boolean stoppedEarly = config.earlyStopping() && sinceBest >= config.earlyStoppingPatience();
+        // a resumed run that had already trained every epoch did not stop early, whatever its patience says
+        boolean stoppedEarly = config.earlyStopping() && sinceBest >= config.earlyStoppingPatience()
+                && epochsDone < config.epochs();
         Path last = null;
         while (epochsDone < config.epochs() && !stoppedEarly) {
             long start = System.nanoTime();
@@ -246,9 +248,13 @@ public final class ClassifierTraining implements AutoCloseable {
             }
             return CrossEntropy.mean(logits, batch.labels());
         });
-        trainLossSum += step.loss() * indices.length;
-        trainCorrect += correct[0];
-        trainSeen += indices.length;
+        // A skipped step's loss is not finite and its predictions came from broken logits: the epoch's train figures
+        // average over the steps that counted, so one bad batch does not turn them into NaN.
+        if (!step.skipped()) {
+            trainLossSum += step.loss() * indices.length;
+            trainCorrect += correct[0];
+            trainSeen += indices.length;
+        }
         return step;
     }
 

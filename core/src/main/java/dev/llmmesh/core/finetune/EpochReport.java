@@ -9,8 +9,10 @@ import java.util.List;
  * @param epochs             epochs the run is set to (it may stop earlier)
  * @param steps              optimizer steps so far
  * @param trainLoss          mean cross-entropy over the epoch's training examples, as the weights were when each was
- *                           seen (dropout on)
- * @param trainAccuracy      fraction of the epoch's training examples the model got right as it went
+ *                           seen (dropout on); a skipped (non-finite) step's examples are left out, NaN if no
+ *                           step counted
+ * @param trainAccuracy      fraction of the epoch's training examples the model got right as it went (skipped steps
+ *                           left out, as for the loss)
  * @param validationLoss     mean cross-entropy over the validation set after the epoch, no dropout
  * @param validationAccuracy fraction of the validation set right after the epoch
  * @param seconds            wall time of the epoch, validation included

@@ -1,9 +1,12 @@
 package dev.llmmesh.core.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 
-/** Mean cross-entropy of next-token predictions over every position of a batch. */
+/**
+ * Mean cross-entropy of next-token predictions over every position of a batch: {@link CrossEntropy#mean}, the one
+ * cross-entropy of the project, under the name pretraining code reads best. Pretraining targets are never
+ * {@link CrossEntropy#IGNORE_INDEX}, so every position counts.
+ */
 public final class NextTokenLoss {
 
     private NextTokenLoss() {
@@ -15,10 +18,6 @@ public final class NextTokenLoss {
      * @return a scalar, differentiable when the logits are
      */
     public static NDArray mean(NDArray logits, NDArray targets) {
-        // log-softmax then gather: the stable form (no exp overflow) and no [B, T, V] one-hot tensor
-        NDArray logProbabilities = logits.logSoftmax(-1);
-        NDArray index = targets.toType(DataType.INT64, false).expandDims(-1);
-        NDArray picked = logProbabilities.gather(index, -1);
-        return picked.mean().neg();
+        return CrossEntropy.mean(logits, targets);
     }
 }

@@ -170,7 +170,7 @@ public final class PretrainRun implements AutoCloseable {
                 try (NDManager scope = model.manager().newSubManager()) {
                     TokenWindows.Batch batch = data.validationBatch(scope, i, batchSize, windows);
                     long inBatch = batch.x().getShape().get(0);
-                    sum += inBatch * (double) NextTokenLoss.mean(model.forward(batch.x(), false), batch.y()).getFloat();
+                    sum += inBatch * (double) CrossEntropy.mean(model.forward(batch.x(), false), batch.y()).getFloat();
                 }
             }
         }
@@ -181,7 +181,7 @@ public final class PretrainRun implements AutoCloseable {
         int batchSize = config.batchSize();
         TrainingLoop.Step done = loop.step(scope -> {
             TokenWindows.Batch batch = data.nextTrainBatch(scope, batchSize);
-            return NextTokenLoss.mean(model.forward(batch.x(), true), batch.y());
+            return CrossEntropy.mean(model.forward(batch.x(), true), batch.y());
         });
         double tokensPerSecond = config.tokensPerStep() / done.seconds();
         double mfu = tokensPerSecond * flopsPerToken / peak.flopsPerSecond();

@@ -2,11 +2,13 @@ package dev.llmmesh.core.finetune;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import dev.llmmesh.core.eval.ClassificationMetrics;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.model.SafeTensors;
 import dev.llmmesh.core.train.Checkpoint;
+import dev.llmmesh.core.train.TrainingLoop;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -261,6 +263,54 @@ class ClassifierTrainingTest {
             assertEquals(result.bestEpoch() + 2, result.history().size());
             Map<String, float[]> after = snapshot(model);
             bestWeights.forEach((name, values) -> assertArrayEquals(values, after.get(name), name));
+        }
+    }
+
+    @Test
+    void aSkippedStepLeavesTheEpochsTrainLossFinite() throws IOException {
+        // 'j' (id 10) is in no other text: its embedding row set to NaN breaks exactly the one batch holding it
+        List<ClassificationData.Example> examples = new ArrayList<>(examples(23, 21, false));
+        examples.add(new ClassificationData.Example("jjj lunch", 0));
+        ClassificationData train = ClassificationData.of(examples, LABELS, TOKENIZER, SMALL.contextLength());
+        List<TrainingLoop.Step> steps = new ArrayList<>();
+        try (ClassifierModel model = model(SMALL, 22);
+             ClassifierTraining training = new ClassifierTraining(model, train, data(8, 23, false),
+                     FinetuneConfig.builder().epochs(1).batchSize(8).build())) {
+            model.parameters().get("transformer.wte.weight").set(new NDIndex(10), Float.NaN);
+            training.onStep(r -> steps.add(r.step()));
+            EpochReport epoch = training.run(() -> false).history().getFirst();
+
+            assertEquals(1, steps.stream().filter(TrainingLoop.Step::skipped).count(), steps::toString);
+            // equal batches: the mean over the examples of the steps that counted is the mean of their losses
+            double counted = steps.stream().filter(s -> !s.skipped()).mapToDouble(TrainingLoop.Step::loss)
+                    .average().orElseThrow();
+            assertEquals(counted, epoch.trainLoss(), 1e-12);
+            assertTrue(epoch.trainAccuracy() >= 0 && epoch.trainAccuracy() <= 1, epoch::toString);
+        }
+    }
+
+    @Test
+    void aResumedRunThatHadFinishedDoesNotClaimToHaveStoppedEarly() throws IOException {
+        // validation labels flipped: the second epoch is worse, so the run ends one epoch past its best
+        ClassificationData train = data(24, 7, false);
+        ClassificationData validation = data(8, 8, true);
+        FinetuneConfig config = FinetuneConfig.builder().epochs(2).learningRate(1e-2).trainable(Trainable.LAST_BLOCK)
+                .earlyStoppingPatience(1).build();
+        Path last;
+        try (ClassifierModel model = model(SMALL, 14);
+             ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
+            FinetuneResult finished = training.checkpointsTo(dir).run(() -> false);
+            assertEquals(1, finished.bestEpoch(), finished::toString);
+            assertEquals(2, finished.epochs());
+            assertFalse(finished.stoppedEarly(), "all epochs ran");
+            last = finished.lastCheckpoint();
+        }
+        try (ClassifierModel model = model(SMALL, 14);
+             ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
+            FinetuneResult resumed = training.resumeFrom(last).run(() -> false);
+            assertEquals(2, resumed.epochs());
+            assertTrue(resumed.history().isEmpty());
+            assertFalse(resumed.stoppedEarly(), resumed::toString);
         }
     }
 

@@ -150,6 +150,8 @@ class ProjectionSeamTest {
         try (GptModel model = GptModel.initialize(ODD, Device.cpu(), 5);
              NDManager adapters = NDManager.newBaseManager(Device.cpu());
              NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            // Without the Java kernels both caches would run on libtorch and this would compare libtorch with itself.
+            assertTrue(model.decodePath().startsWith("java-vector"), model.decodePath());
             long[] probe = tokens(12, ODD.vocabSize(), 3);
             NDArray before = model.forward(m.create(probe, new Shape(1, 12)), false);
             wrapAll(model, adapters);

@@ -4,6 +4,7 @@ import dev.llmmesh.gateway.api.ProblemErrors;
 import dev.llmmesh.gateway.openai.InferenceClient;
 import dev.llmmesh.gateway.openai.OpenAiException;
 import dev.llmmesh.mesh.Ids;
+import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.ModelKind;
 import dev.llmmesh.mesh.inference.Classification;
@@ -14,6 +15,8 @@ import dev.llmmesh.servicekit.http.Problem;
 import dev.llmmesh.servicekit.http.ProblemException;
 import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.context.env.Environment;
+import io.micronaut.core.value.PropertyResolver;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -30,6 +33,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import reactor.core.publisher.Mono;
 
 import java.time.Duration;
@@ -45,15 +49,38 @@ import java.util.List;
 @ExecuteOn(TaskExecutors.BLOCKING)
 @Tag(name = "classify")
 public class ClassifyController {
+    /**
+     * Room left in a Kafka record for what is not the request's JSON: the key, headers (trace context) and the
+     * record batch's own overhead, a few hundred bytes at most.
+     */
+    static final int RECORD_OVERHEAD = 8 * 1024;
+    private static final int KAFKA_DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+
     private final InferenceClient inference;
     private final ModelRegistry models;
     private final Duration deadline;
+    private final int maxRecordBytes;
 
+    /** @param properties read for the inference producer's {@code max.request.size}, see {@link #maxRecordBytes} */
     public ClassifyController(InferenceClient inference, ModelRegistry models,
-                              @Value("${llm.gateway.inference.deadline:10m}") Duration deadline) {
+                              @Value("${llm.gateway.inference.deadline:10m}") Duration deadline,
+                              Environment properties) {
         this.inference = inference;
         this.models = models;
         this.deadline = deadline;
+        this.maxRecordBytes = maxRecordBytes(properties);
+    }
+
+    /**
+     * The largest record the inference producer sends: its {@code max.request.size}, set for that producer
+     * ({@code kafka.producers.inference-requests}) or for every producer ({@code kafka.producers.default}), else
+     * Kafka's default of 1 MiB.
+     */
+    static int maxRecordBytes(PropertyResolver properties) {
+        String key = ProducerConfig.MAX_REQUEST_SIZE_CONFIG;
+        return properties.getProperty("kafka.producers.inference-requests." + key, Integer.class)
+                .or(() -> properties.getProperty("kafka.producers.default." + key, Integer.class))
+                .orElse(KAFKA_DEFAULT_MAX_REQUEST_SIZE);
     }
 
     @Post(value = "/classify", consumes = MediaType.APPLICATION_JSON, produces = MediaType.APPLICATION_JSON)
@@ -69,6 +96,7 @@ public class ClassifyController {
         ModelAnnouncement model = classifier(models, input.model());
         var request = new ClassifyRequest(InferenceCommand.SCHEMA_VERSION, Ids.random("clf"), model.modelId(),
                 input.texts(), Instant.now().plus(deadline));
+        checkFitsOneRecord(request, maxRecordBytes);
         return inference.classify(request)
                 .<HttpResponse<?>>map(chunk -> HttpResponse.ok(answer(model.modelId(), chunk)))
                 .onErrorResume(OpenAiException.class, e -> Mono.just(problem(e)));
@@ -86,6 +114,23 @@ public class ClassifyController {
             response.header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds().toString());
         }
         return response;
+    }
+
+    /**
+     * Refuses, with a 413 naming {@code input}, a request too large for one Kafka record: the producer would refuse
+     * it, and sending it again never helps.
+     */
+    static void checkFitsOneRecord(ClassifyRequest request, int maxRecordBytes) {
+        int bytes = Json.bytes(request).length;
+        int limit = maxRecordBytes - RECORD_OVERHEAD;
+        if (bytes > limit) {
+            int texts = request.inputs().size();
+            long fit = Math.max(1, (long) texts * limit / bytes);
+            throw new ProblemException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "input", "'input' holds " + texts
+                    + " text(s) that make a " + bytes + "-byte inference request, over the " + limit + " bytes one"
+                    + " request can carry to the replicas (Kafka's max.request.size); sending it again will not help."
+                    + " Send fewer or shorter texts per request: about " + fit + " texts of this size fit in one");
+        }
     }
 
     /** The announced classifier named {@code modelId}: 404 when none is published, 400 naming the kind it has. */

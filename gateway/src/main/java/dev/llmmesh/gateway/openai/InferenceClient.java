@@ -13,6 +13,7 @@ import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -80,12 +81,12 @@ public class InferenceClient {
         try {
             send(request, failure -> {
                 synchronized (relayed) {
-                    sink.tryEmitError(unavailable(failure));
+                    sink.tryEmitError(unavailable(failure, null));
                 }
             });
         } catch (RuntimeException e) {
             relay.release(request.requestId());
-            throw unavailable(e);
+            throw unavailable(e, null);
         }
         return sink.asFlux()
                 .timeout(Mono.delay(firstChunkTimeout), chunk -> Mono.delay(chunkTimeout))
@@ -123,10 +124,10 @@ public class InferenceClient {
             }
         });
         try {
-            send(request, failure -> answer.tryEmitError(unavailable(failure)));
+            send(request, failure -> answer.tryEmitError(unavailable(failure, "input")));
         } catch (RuntimeException e) {
             relay.release(request.requestId());
-            throw unavailable(e);
+            throw unavailable(e, "input");
         }
         return answer.asMono()
                 .timeout(firstChunkTimeout)
@@ -183,7 +184,14 @@ public class InferenceClient {
                 });
     }
 
-    private static OpenAiException unavailable(Exception e) {
+    /** Kafka's refusal; {@code param} names what to shorten when the request was too large for one record. */
+    private static OpenAiException unavailable(Exception e, String param) {
+        if (e instanceof RecordTooLargeException) {
+            // the same request never fits: not a "retry"
+            return new OpenAiException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "invalid_request_error", param,
+                    "request_too_large", "the request is larger than one Kafka record may be (" + e.getMessage()
+                    + "); send less in one request: fewer or shorter texts, or a shorter prompt");
+        }
         return new OpenAiException(HttpStatus.SERVICE_UNAVAILABLE, "server_error", null, "unavailable",
                 "Kafka did not accept the request (" + e.getMessage() + "); retry, and check the broker");
     }

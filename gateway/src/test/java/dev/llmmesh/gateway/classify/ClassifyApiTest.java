@@ -29,9 +29,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -292,6 +294,29 @@ class ClassifyApiTest implements UsesMeshInfra {
         assertEquals("7", r.retryAfter());
         assertEquals("model", r.body().get("field").textValue());
         assertEquals(503, r.body().get("status").intValue());
+    }
+
+    @Test
+    void aRequestTooLargeForOneKafkaRecordIs413NamingInputNotARetry() throws Exception {
+        long before = sent(CLASSIFIER);
+        // 256 mails of 5,000 bytes: 1.28 MB, over Kafka's default max.request.size of 1 MiB
+        String mail = "win a prize ".repeat(416) + "ok";
+        String tooLarge = new String(Json.bytes(Map.of("model", CLASSIFIER, "input", Collections.nCopies(256, mail))),
+                StandardCharsets.UTF_8);
+        Reply r = call("/v1/classify", tooLarge);
+
+        assertEquals(413, r.status(), r.text());
+        assertEquals("input", r.body().get("field").textValue(), r.text());
+        assertTrue(r.body().get("detail").textValue().contains("fewer or shorter texts"), r.text());
+        Thread.sleep(300);
+        assertEquals(before, sent(CLASSIFIER), "nothing too large was handed to Kafka");
+
+        // half a megabyte still goes through
+        String fits = new String(Json.bytes(Map.of("model", CLASSIFIER, "input", Collections.nCopies(100, mail))),
+                StandardCharsets.UTF_8);
+        Reply ok = call("/v1/classify", fits);
+        assertEquals(200, ok.status(), ok.text());
+        assertEquals(100, ok.body().get("data").size());
     }
 
     private static List<String> fieldNames(JsonNode node) {

@@ -19,9 +19,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Serves a classifier: the classify requests that wait in the inbox together are labeled in one batched forward (up
- * to {@link ClassifyRequest#MAX_INPUTS} texts, always at least one whole request), and each request is answered
- * with one chunk holding its items. Texts are encoded as training encoded them (ordinary text, no special tokens)
+ * Serves a classifier: the classify requests that wait in the inbox together form a round (up to
+ * {@link ClassifyRequest#MAX_INPUTS} texts, always at least one whole request) whose texts are sorted by length and
+ * labeled in micro-batches that fit a {@link ClassifyBudget}; each request is answered with one chunk holding its
+ * items as soon as its texts are done. Texts are encoded as training encoded them (ordinary text, no special tokens)
  * and cut to the classifier's maximum length there ({@link ClassifierModel#classify}). A completion is refused.
  */
 final class ClassifyLoop {
@@ -37,10 +38,16 @@ final class ClassifyLoop {
     private final Outbox outbox;
     private final InferenceMetrics metrics;
     private final Deadlines deadlines;
+    private final ClassifyBudget budget;
     private final List<EngineCommand.Classify> pending = new ArrayList<>();
 
     ClassifyLoop(String modelId, String replica, BlockingQueue<EngineCommand> inbox, EngineState state,
                  Outbox outbox, InferenceMetrics metrics, Deadlines deadlines) {
+        this(modelId, replica, inbox, state, outbox, metrics, deadlines, ClassifyBudget.STANDARD);
+    }
+
+    ClassifyLoop(String modelId, String replica, BlockingQueue<EngineCommand> inbox, EngineState state,
+                 Outbox outbox, InferenceMetrics metrics, Deadlines deadlines, ClassifyBudget budget) {
         this.modelId = modelId;
         this.replica = replica;
         this.inbox = inbox;
@@ -48,6 +55,7 @@ final class ClassifyLoop {
         this.outbox = outbox;
         this.metrics = metrics;
         this.deadlines = deadlines;
+        this.budget = budget;
     }
 
     /** Returns when the engine stops, or once a retiring engine has answered everything it took. */
@@ -120,7 +128,7 @@ final class ClassifyLoop {
         }
     }
 
-    /** The requests of the next forward, oldest first: as many whole ones as fit {@link ClassifyRequest#MAX_INPUTS}. */
+    /** The requests of the next round, oldest first: as many whole ones as fit {@link ClassifyRequest#MAX_INPUTS}. */
     private List<EngineCommand.Classify> next() {
         List<EngineCommand.Classify> batch = new ArrayList<>();
         int inputs = 0;
@@ -135,39 +143,75 @@ final class ClassifyLoop {
         return batch;
     }
 
+    /**
+     * Labels a round's texts in micro-batches cut by the {@link ClassifyBudget}, and answers each request as soon as
+     * its last text is labeled. A failed forward refuses the requests with a text in it; the others go on.
+     */
     private void forward(List<EngineCommand.Classify> batch, ClassifierModel classifier, Tokenizer tokenizer) {
         List<Encoded> admitted = new ArrayList<>();
-        List<int[]> all = new ArrayList<>();
         for (EngineCommand.Classify command : batch) {
             Encoded encoded = encode(command, tokenizer);
             if (encoded != null) {
                 admitted.add(encoded);
-                all.addAll(encoded.ids());
             }
         }
-        if (all.isEmpty()) {
-            return;
-        }
-        List<Classified> results;
-        long t0 = System.nanoTime();
-        try {
-            results = classifier.classify(all);
-        } catch (RuntimeException e) {
-            LOG.error("classifying {} input(s) of {} request(s) with model {} failed", all.size(), admitted.size(),
-                    modelId, e);
-            for (Encoded encoded : admitted) {
-                refuse(encoded.command(), CompletionErrors.internal("the classifier's forward failed (" + e
-                        + "); report it with the request id " + encoded.command().request().requestId()));
+        // flat view of the round: text i belongs to request owner[i], where it is item item[i]
+        int total = admitted.stream().mapToInt(e -> e.ids().size()).sum();
+        int[] owner = new int[total];
+        int[] item = new int[total];
+        int[] lengths = new int[total];
+        List<int[]> all = new ArrayList<>(total);
+        Classified[][] results = new Classified[admitted.size()][];
+        int[] left = new int[admitted.size()];
+        for (int r = 0, i = 0; r < admitted.size(); r++) {
+            List<int[]> ids = admitted.get(r).ids();
+            results[r] = new Classified[ids.size()];
+            left[r] = ids.size();
+            for (int k = 0; k < ids.size(); k++, i++) {
+                owner[i] = r;
+                item[i] = k;
+                lengths[i] = Math.min(ids.get(k).length, classifier.maxLength());
+                all.add(ids.get(k));
             }
-            return;
         }
-        long tokens = results.stream().mapToLong(Classified::tokens).sum();
-        metrics.classifyForward(modelId, all.size(), tokens, Duration.ofNanos(System.nanoTime() - t0));
-        int at = 0;
-        for (Encoded encoded : admitted) {
-            int n = encoded.ids().size();
-            answer(encoded.command(), results.subList(at, at + n), classifier.labels());
-            at += n;
+        boolean[] refused = new boolean[admitted.size()];
+        for (int[] micro : budget.cut(lengths, classifier.config())) {
+            List<int[]> ids = new ArrayList<>(micro.length);
+            List<Integer> taken = new ArrayList<>(micro.length);
+            for (int i : micro) {
+                if (!refused[owner[i]]) {
+                    ids.add(all.get(i));
+                    taken.add(i);
+                }
+            }
+            if (ids.isEmpty()) {
+                continue;
+            }
+            List<Classified> labeled;
+            long t0 = System.nanoTime();
+            try {
+                labeled = classifier.classify(ids);
+            } catch (RuntimeException e) {
+                LOG.error("classifying {} input(s) with model {} failed", ids.size(), modelId, e);
+                for (int i : taken) {
+                    if (!refused[owner[i]]) {
+                        refused[owner[i]] = true;
+                        Encoded encoded = admitted.get(owner[i]);
+                        refuse(encoded.command(), CompletionErrors.internal("the classifier's forward failed (" + e
+                                + "); report it with the request id " + encoded.command().request().requestId()));
+                    }
+                }
+                continue;
+            }
+            long tokens = labeled.stream().mapToLong(Classified::tokens).sum();
+            metrics.classifyForward(modelId, ids.size(), tokens, Duration.ofNanos(System.nanoTime() - t0));
+            for (int j = 0; j < taken.size(); j++) {
+                int i = taken.get(j);
+                results[owner[i]][item[i]] = labeled.get(j);
+                if (--left[owner[i]] == 0) {
+                    answer(admitted.get(owner[i]).command(), List.of(results[owner[i]]), classifier.labels());
+                }
+            }
         }
     }
 

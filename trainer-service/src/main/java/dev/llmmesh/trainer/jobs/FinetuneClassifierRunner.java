@@ -3,7 +3,6 @@ package dev.llmmesh.trainer.jobs;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.llmmesh.core.eval.ClassificationMetrics;
-import dev.llmmesh.core.eval.Interval;
 import dev.llmmesh.core.finetune.ClassificationData;
 import dev.llmmesh.core.finetune.ClassifierCheckpoint;
 import dev.llmmesh.core.finetune.ClassifierModel;
@@ -42,7 +41,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,10 +56,6 @@ import java.util.Optional;
 @Singleton
 public class FinetuneClassifierRunner {
     private static final Logger LOG = LoggerFactory.getLogger(FinetuneClassifierRunner.class);
-    /** Characters of an example shown in an epoch's progress, and in the result's misclassified list. */
-    static final int PROGRESS_TEXT = 200;
-    static final int RESULT_TEXT = 300;
-    static final int MISCLASSIFIED_SHOWN = 5;
     private static final String STEPS = "steps";
 
     private final FileArtifactStore artifacts;
@@ -226,82 +220,17 @@ public class FinetuneClassifierRunner {
 
     /** Between epochs: at most one event a second (the reporter's limit), for a live bar and loss. */
     private static void step(JobReporter reporter, long total, int epochs, StepReport report) {
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("epoch", (double) report.epoch());
-        metrics.put("epochs", (double) epochs);
-        metrics.put("batch", (double) report.batch());
-        metrics.put("batchesPerEpoch", (double) report.batchesPerEpoch());
-        metrics.put("loss", report.step().loss());
-        metrics.put("learningRate", report.step().learningRate());
-        metrics.put("gradNorm", report.step().gradNorm());
-        reporter.progress(report.step().step(), total, STEPS, "training", metrics, false);
+        reporter.progress(report.step().step(), total, STEPS, "training", FinetuneSummary.step(report, epochs), false);
     }
 
     private static void epoch(JobReporter reporter, long total, List<String> labels, EpochReport epoch) {
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("epoch", (double) epoch.epoch());
-        metrics.put("epochs", (double) epoch.epochs());
-        metrics.put("trainLoss", epoch.trainLoss());
-        metrics.put("trainAccuracy", epoch.trainAccuracy());
-        metrics.put("validationLoss", epoch.validationLoss());
-        metrics.put("validationAccuracy", epoch.validationAccuracy());
-        metrics.put("bestSoFar", epoch.best() ? 1.0 : 0.0);
-        metrics.put("seconds", epoch.seconds());
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("best", shown(epoch.bestPredictions(), labels, PROGRESS_TEXT));
-        details.put("worst", shown(epoch.worstPredictions(), labels, PROGRESS_TEXT));
-        reporter.progress(epoch.steps(), total, STEPS, "epoch " + epoch.epoch() + " of " + epoch.epochs(), metrics,
-                details, true);
-    }
-
-    /** Predictions as a person reads them: the text (cut), label names and each label's probability. */
-    static List<Map<String, Object>> shown(List<Prediction> predictions, List<String> labels, int chars) {
-        List<Map<String, Object>> shown = new ArrayList<>();
-        for (Prediction p : predictions) {
-            Map<String, Object> item = new LinkedHashMap<>();
-            item.put("text", cut(p.text(), chars));
-            item.put("gold", labels.get(p.gold()));
-            item.put("predicted", labels.get(p.predicted()));
-            Map<String, Double> probabilities = new LinkedHashMap<>();
-            for (int c = 0; c < labels.size(); c++) {
-                probabilities.put(labels.get(c), (double) p.probabilities()[c]);
-            }
-            item.put("probabilities", probabilities);
-            shown.add(item);
-        }
-        return shown;
-    }
-
-    static String cut(String text, int chars) {
-        if (text.length() <= chars) {
-            return text;
-        }
-        // Not between the two halves of a surrogate pair.
-        int end = Character.isHighSurrogate(text.charAt(chars - 1)) ? chars - 1 : chars;
-        return text.substring(0, end) + "…";
-    }
-
-    /** Mean cross-entropy of the predictions: minus the log of the probability each gave its right label. */
-    static double loss(List<Prediction> predictions) {
-        double sum = 0;
-        for (Prediction p : predictions) {
-            sum -= Math.log(Math.max(p.goldProbability(), Float.MIN_VALUE));
-        }
-        return sum / predictions.size();
-    }
-
-    static ClassificationMetrics metrics(List<String> labels, List<Prediction> predictions) {
-        int[] gold = predictions.stream().mapToInt(Prediction::gold).toArray();
-        int[] predicted = predictions.stream().mapToInt(Prediction::predicted).toArray();
-        return ClassificationMetrics.of(labels, gold, predicted);
+        reporter.progress(epoch.steps(), total, STEPS, "epoch " + epoch.epoch() + " of " + epoch.epochs(),
+                FinetuneSummary.epoch(epoch), FinetuneSummary.epochDetails(epoch, labels), true);
     }
 
     private void publish(TrainerJob.FinetuneClassifier job, FinetuneSettings.Plan plan, ClassifierModel model,
                          BpeTokenizer tokenizer, Splits splits, FinetuneResult result, List<Prediction> validation,
                          List<Prediction> test, ClassificationMetrics baseline, JobRun run) throws IOException {
-        List<String> labels = plan.labels();
-        ClassificationMetrics testMetrics = metrics(labels, test);
-        ClassificationMetrics validationMetrics = metrics(labels, validation);
         String artifact = ArtifactKeys.modelDir(job.modelId());
         Path dir = artifacts.path(artifact);
         ClassifierCheckpoint.save(model, dir);
@@ -309,82 +238,19 @@ public class FinetuneClassifierRunner {
 
         long trainableParameters = plan.training().trainable().select(model).values().stream()
                 .mapToLong(a -> a.getShape().size()).sum();
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("testAccuracy", testMetrics.accuracy());
-        metrics.put("testLoss", loss(test));
-        metrics.put("macroF1", testMetrics.macroF1());
-        metrics.put("validationLoss", loss(validation));
-        metrics.put("validationAccuracy", validationMetrics.accuracy());
-        metrics.put("baselineAccuracy", baseline.accuracy());
-        metrics.put("epochs", (double) result.epochs());
-        metrics.put("bestEpoch", (double) result.bestEpoch());
-        metrics.put("steps", (double) result.steps());
-        metrics.put("trainExamples", (double) splits.train().size());
-        metrics.put("validationExamples", (double) splits.validation().size());
-        metrics.put("testExamples", (double) splits.test().size());
-        metrics.put("maxLength", (double) model.maxLength());
-        metrics.put("parameters", (double) model.parameters().values().stream().mapToLong(a -> a.getShape().size())
-                .sum());
-        metrics.put("trainableParameters", (double) trainableParameters);
+        long parameters = model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
+        FinetuneSummary summary = FinetuneSummary.of(new FinetuneSummary.Run(job.modelId(), artifact, plan.labels(),
+                plan.training().trainable().wireName(), model.maxLength(), parameters, trainableParameters,
+                splits.ids(), splits.train().size(), splits.validation().size(), splits.test().size()), result,
+                validation, test, baseline);
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);
         var announcement = ModelAnnouncement.base(job.modelId(), shape, plan.base().tokenizerId(), artifact,
-                job.jobId(), metrics, Instant.now()).asClassifier(labels).withParent(job.baseModelId())
-                .withDatasets(splits.ids());
-
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("modelId", job.modelId());
-        summary.put("artifact", artifact);
-        summary.put("labels", labels);
-        summary.put("trainable", plan.training().trainable().wireName());
-        summary.put("maxLength", model.maxLength());
-        summary.put("epochs", result.epochs());
-        summary.put("bestEpoch", result.bestEpoch());
-        summary.put("datasets", splits.ids());
-        summary.put("trainExamples", splits.train().size());
-        summary.put("validationExamples", splits.validation().size());
-        summary.put("testExamples", splits.test().size());
-        summary.put("testAccuracy", testMetrics.accuracy());
-        summary.put("testAccuracyCi", interval(testMetrics.accuracyCi()));
-        summary.put("testLoss", metrics.get("testLoss"));
-        summary.put("macroF1", testMetrics.macroF1());
-        summary.put("classes", classes(testMetrics));
-        summary.put("confusion", testMetrics.confusion());
-        summary.put("validationLoss", metrics.get("validationLoss"));
-        summary.put("validationAccuracy", validationMetrics.accuracy());
-        summary.put("baselineAccuracy", baseline.accuracy());
-        summary.put("baselineAccuracyCi", interval(baseline.accuracyCi()));
-        summary.put("misclassified", shown(test.stream().filter(p -> !p.correct())
-                .sorted(Comparator.comparingDouble(Prediction::goldProbability)).limit(MISCLASSIFIED_SHOWN).toList(),
-                labels, RESULT_TEXT));
-        LOG.info("job {}: test accuracy {} {} over {} examples, loss {}; naive Bayes {}; best epoch {} of {}",
-                job.jobId(), "%.4f".formatted(testMetrics.accuracy()), testMetrics.accuracyCi(), test.size(),
-                "%.4f".formatted(metrics.get("testLoss")), "%.4f".formatted(baseline.accuracy()), result.bestEpoch(),
-                result.epochs());
-        run.publish(announcement, "fine-tuned " + job.modelId() + " for " + result.epochs() + " epochs: test accuracy "
-                + "%.4f".formatted(testMetrics.accuracy()) + " (naive Bayes baseline "
-                + "%.4f".formatted(baseline.accuracy()) + ")", summary);
-    }
-
-    private static Map<String, Double> interval(Interval ci) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("low", ci.low());
-        m.put("high", ci.high());
-        return m;
-    }
-
-    private static List<Map<String, Object>> classes(ClassificationMetrics metrics) {
-        List<Map<String, Object>> classes = new ArrayList<>();
-        for (ClassificationMetrics.ClassScores c : metrics.classes()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("label", c.label());
-            m.put("precision", c.precision());
-            m.put("recall", c.recall());
-            m.put("f1", c.f1());
-            m.put("support", c.support());
-            m.put("predicted", c.predicted());
-            classes.add(m);
-        }
-        return classes;
+                job.jobId(), summary.metrics(), Instant.now()).asClassifier(plan.labels())
+                .withParent(job.baseModelId()).withDatasets(splits.ids());
+        LOG.info("job {}: {}; best epoch {} of {}, test loss {} over {} examples", job.jobId(), summary.message(),
+                result.bestEpoch(), result.epochs(), "%.4f".formatted(summary.metrics().get("testLoss")),
+                test.size());
+        run.publish(announcement, summary.message(), summary.result());
     }
 }
