@@ -123,6 +123,21 @@ class FinetuneClassifierJobTest {
     }
 
     @Test
+    void earlyStoppingPatienceIsSettableAndNullOrZeroLeaveItOff() throws Exception {
+        String ok = "\"baseModelId\":\"base\",\"datasetId\":\"mail\",\"hyperparameters\":";
+        // FinetuneConfig's default is null, which the JSON tree of the defaults leaves out: still a known field
+        var on = FinetuneSettings.plan(parse(ok + "{\"earlyStoppingPatience\":2}"), context).training();
+        assertEquals(2, on.earlyStoppingPatience());
+        assertTrue(on.earlyStopping());
+        assertFalse(FinetuneSettings.plan(parse(ok + "{\"earlyStoppingPatience\":null}"), context).training()
+                .earlyStopping());
+        assertFalse(FinetuneSettings.plan(parse(ok + "{\"earlyStoppingPatience\":0}"), context).training()
+                .earlyStopping());
+        assertRefused("hyperparameters.earlyStoppingPatience", "earlyStoppingPatience must be >= 0",
+                ok + "{\"earlyStoppingPatience\":-1}");
+    }
+
+    @Test
     void everyUnusableFieldIsRefusedByName() throws Exception {
         String ok = "\"baseModelId\":\"base\",\"datasetId\":\"mail\"";
         assertRefused("baseModelId", "no model 'nope'", "\"baseModelId\":\"nope\",\"datasetId\":\"mail\"");
