@@ -1,5 +1,6 @@
 package dev.llmmesh.mesh.jobs;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.core.finetune.FinetuneConfig;
 import dev.llmmesh.core.finetune.Trainable;
@@ -13,7 +14,6 @@ import dev.llmmesh.mesh.datasets.DatasetSplits;
 import dev.llmmesh.mesh.datasets.Datasets;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -180,8 +180,12 @@ public final class FinetuneSettings {
                         + DatasetFormat.JSONL_LABELED.schema());
             }
             return DatasetLabels.count(rows);
+        } catch (JacksonException | IllegalArgumentException e) {
+            // rows the upload checked no longer read: the stored dataset is damaged, which no retry mends
+            throw new InvalidJobException(field, "dataset '" + datasetId + "' has a row that does not read as "
+                    + DatasetFormat.JSONL_LABELED.apiName() + " (" + e.getMessage() + "); upload it again");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new JobInputUnavailableException(field, "dataset '" + datasetId + "' could not be read", e);
         }
     }
 

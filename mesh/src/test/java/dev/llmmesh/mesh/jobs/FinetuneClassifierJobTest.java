@@ -2,6 +2,7 @@ package dev.llmmesh.mesh.jobs;
 
 import dev.llmmesh.core.finetune.FinetuneConfig;
 import dev.llmmesh.core.finetune.Trainable;
+import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.JobMessages;
 import dev.llmmesh.mesh.Json;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -135,6 +137,20 @@ class FinetuneClassifierJobTest {
                 .earlyStopping());
         assertRefused("hyperparameters.earlyStoppingPatience", "earlyStoppingPatience must be >= 0",
                 ok + "{\"earlyStoppingPatience\":-1}");
+    }
+
+    @Test
+    void aDamagedDatasetIsRefusedByNameAndAnUnreadableOneIsUnavailableNotABug() throws Exception {
+        String job = "\"baseModelId\":\"base\",\"datasetId\":\"mail\"";
+        Path rows = dir.resolve(ArtifactKeys.datasetRows("mail"));
+        Files.writeString(rows, "{\"text\":\"a\",\"label\":\"ham\"}\n{\"text\": cut off\n");
+        assertRefused("datasetId", "dataset 'mail' has a row that does not read as jsonl-labeled", job);
+
+        Files.delete(rows);
+        Files.createDirectory(rows); // exists, but reading it fails as a broken disk or store would
+        var e = assertThrows(JobInputUnavailableException.class, () -> parse(job).validate(context));
+        assertEquals("datasetId", e.field());
+        assertTrue(e.getMessage().startsWith("dataset 'mail' could not be read"), e.getMessage());
     }
 
     @Test
