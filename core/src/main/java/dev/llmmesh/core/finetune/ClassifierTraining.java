@@ -328,10 +328,7 @@ public final class ClassifierTraining implements AutoCloseable {
     }
 
     private static void sameAsSaved(String field, Object saved, Object now) {
-        if (!saved.equals(now)) {
-            throw new IllegalArgumentException("checkpoint was trained with " + field + " " + saved
-                    + ", this run has " + now + ": its saved position would mean other batches");
-        }
+        Checkpoint.requireSame(field, saved, now, "its saved position would mean other batches");
     }
 
     @Override

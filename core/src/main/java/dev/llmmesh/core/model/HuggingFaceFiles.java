@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A HuggingFace GPT-2 directory checked before it becomes a model here: {@code config.json} (as
@@ -50,8 +49,6 @@ public final class HuggingFaceFiles {
     /** float32 and the two half precisions: {@link SafeTensors} widens the latter as it reads. */
     private static final Set<SafeTensors.Dtype> FLOATS = EnumSet.of(SafeTensors.Dtype.F32, SafeTensors.Dtype.F16,
             SafeTensors.Dtype.BF16);
-    /** Attention-mask buffers older HuggingFace versions saved with the weights; the loader skips them. */
-    private static final Pattern MASK_BUFFER = Pattern.compile("(transformer\\.)?h\\.\\d+\\.attn\\.(bias|masked_bias)");
     private static final String LM_HEAD = "lm_head.weight";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -166,7 +163,7 @@ public final class HuggingFaceFiles {
         for (Map.Entry<String, SafeTensors.TensorInfo> entry : header.tensors().entrySet()) {
             String tensor = entry.getKey();
             SafeTensors.TensorInfo info = entry.getValue();
-            if (MASK_BUFFER.matcher(tensor).matches()) {
+            if (GptCheckpoint.MASK_BUFFER.matcher(tensor).matches()) {
                 continue;
             }
             if (!FLOATS.contains(info.dtype())) {

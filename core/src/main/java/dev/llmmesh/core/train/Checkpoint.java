@@ -165,6 +165,18 @@ public final class Checkpoint {
         }
     }
 
+    /**
+     * Refuses to resume from a checkpoint saved under another setting that decides which data comes next.
+     *
+     * @param consequence what resuming anyway would do wrong
+     */
+    public static void requireSame(String field, Object saved, Object now, String consequence) {
+        if (!saved.equals(now)) {
+            throw new IllegalArgumentException("checkpoint was trained with " + field + " " + saved
+                    + ", this run has " + now + ": " + consequence);
+        }
+    }
+
     static String directoryName(long step) {
         return String.format("step-%08d", step);
     }

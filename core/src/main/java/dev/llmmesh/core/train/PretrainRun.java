@@ -204,10 +204,7 @@ public final class PretrainRun implements AutoCloseable {
     }
 
     private static void sameAsSaved(String field, Object saved, Object now) {
-        if (!saved.equals(now)) {
-            throw new IllegalArgumentException("checkpoint was trained with " + field + " " + saved
-                    + ", this run has " + now + ": the saved data position would point at other samples");
-        }
+        Checkpoint.requireSame(field, saved, now, "the saved data position would point at other samples");
     }
 
     @Override
