@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
+import dev.llmmesh.core.model.NoGrad;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -208,7 +209,7 @@ public final class ClassifierModel implements AutoCloseable {
         }
         float[] probabilities;
         try (NDManager scope = base.manager().newSubManager();
-             GradMode ignored = GradMode.off(scope)) {
+             NoGrad ignored = NoGrad.enter(scope)) {
             NDArray logits = logits(scope.create(ids, new Shape(batch, time)), lengths, false);
             probabilities = logits.softmax(-1).toFloatArray();
         }

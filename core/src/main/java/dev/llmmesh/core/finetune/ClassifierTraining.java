@@ -3,6 +3,7 @@ package dev.llmmesh.core.finetune;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.llmmesh.core.eval.ClassificationMetrics;
+import dev.llmmesh.core.model.NoGrad;
 import dev.llmmesh.core.train.Checkpoint;
 import dev.llmmesh.core.train.CrossEntropy;
 import dev.llmmesh.core.train.TrainConfig;
@@ -264,7 +265,7 @@ public final class ClassifierTraining implements AutoCloseable {
         float[][] probabilities = new float[data.size()][];
         double lossSum = 0;
         int[] order = IntStream.range(0, data.size()).toArray();
-        try (NDManager scope = model.manager().newSubManager(); GradMode ignored = GradMode.off(scope)) {
+        try (NDManager scope = model.manager().newSubManager(); NoGrad ignored = NoGrad.enter(scope)) {
             for (int[] indices : ClassificationData.chunks(order, config.batchSize())) {
                 try (NDManager local = scope.newSubManager()) {
                     ClassificationData.Batch batch = data.batch(local, indices);
@@ -333,10 +334,7 @@ public final class ClassifierTraining implements AutoCloseable {
     }
 
     private static void sameAsSaved(String field, Object saved, Object now) {
-        if (!saved.equals(now)) {
-            throw new IllegalArgumentException("checkpoint was trained with " + field + " " + saved
-                    + ", this run has " + now + ": its saved position would mean other batches");
-        }
+        Checkpoint.requireSame(field, saved, now, "its saved position would mean other batches");
     }
 
     @Override

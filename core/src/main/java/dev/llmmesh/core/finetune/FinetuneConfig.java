@@ -1,5 +1,7 @@
 package dev.llmmesh.core.finetune;
 
+import dev.llmmesh.core.train.ConfigChecks;
+
 import java.util.Objects;
 
 /**
@@ -29,35 +31,18 @@ public record FinetuneConfig(int epochs, int batchSize, double learningRate, int
                              int keepCheckpoints, int maxNonFiniteInARow) {
 
     public FinetuneConfig {
-        positive("epochs", epochs);
-        positive("batchSize", batchSize);
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learningRate must be positive and finite, got " + learningRate);
-        }
-        if (warmupSteps < 0) {
-            throw new IllegalArgumentException("warmupSteps must be >= 0, got " + warmupSteps);
-        }
-        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-            throw new IllegalArgumentException("weightDecay must be >= 0 and finite, got " + weightDecay);
-        }
-        unitInterval("beta1", beta1);
-        unitInterval("beta2", beta2);
-        if (!(eps > 0)) {
-            throw new IllegalArgumentException("eps must be positive, got " + eps);
-        }
-        if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
-            throw new IllegalArgumentException("gradClip must be >= 0 (0 = off), got " + gradClip);
-        }
+        ConfigChecks.positive("epochs", epochs);
+        ConfigChecks.positive("batchSize", batchSize);
+        ConfigChecks.optimizer(learningRate, weightDecay, beta1, beta2, eps, gradClip);
+        ConfigChecks.nonNegative("warmupSteps", warmupSteps);
         if (earlyStoppingPatience != null && earlyStoppingPatience < 0) {
             throw new IllegalArgumentException("earlyStoppingPatience must be >= 0 (0 or absent = off), got "
                     + earlyStoppingPatience);
         }
         Objects.requireNonNull(trainable, "trainable");
-        if (predictionsShown < 0) {
-            throw new IllegalArgumentException("predictionsShown must be >= 0, got " + predictionsShown);
-        }
-        positive("keepCheckpoints", keepCheckpoints);
-        positive("maxNonFiniteInARow", maxNonFiniteInARow);
+        ConfigChecks.nonNegative("predictionsShown", predictionsShown);
+        ConfigChecks.positive("keepCheckpoints", keepCheckpoints);
+        ConfigChecks.positive("maxNonFiniteInARow", maxNonFiniteInARow);
     }
 
     public static FinetuneConfig defaults() {
@@ -75,18 +60,6 @@ public record FinetuneConfig(int epochs, int batchSize, double learningRate, int
     /** Whether the run stops once validation loss has not improved for {@link #earlyStoppingPatience} epochs. */
     public boolean earlyStopping() {
         return earlyStoppingPatience != null && earlyStoppingPatience > 0;
-    }
-
-    private static void positive(String field, long value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(field + " must be positive, got " + value);
-        }
-    }
-
-    private static void unitInterval(String field, double value) {
-        if (!(value >= 0 && value < 1)) {
-            throw new IllegalArgumentException(field + " must be in [0, 1), got " + value);
-        }
     }
 
     public static final class Builder {

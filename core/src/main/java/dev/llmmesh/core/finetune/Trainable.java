@@ -1,6 +1,7 @@
 package dev.llmmesh.core.finetune;
 
 import ai.djl.ndarray.NDArray;
+import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptLayout;
 
 import java.util.Arrays;
@@ -46,6 +47,19 @@ public enum Trainable {
         throw new IllegalArgumentException("trainable must be one of "
                 + Arrays.stream(values()).map(Trainable::wireName).collect(Collectors.joining(", "))
                 + "; got '" + name + "'");
+    }
+
+    /**
+     * How many parameters this choice trains in a classifier of {@code labels} classes over a base of {@code config},
+     * known before any model is built (what {@link #select} gives, counted).
+     */
+    public long parameterCount(GptConfig config, int labels) {
+        long head = (long) labels * config.embedDim();
+        return switch (this) {
+            case HEAD -> head;
+            case LAST_BLOCK -> config.blockParameterCount() + config.finalNormParameterCount() + head;
+            case ALL -> config.parameterCount() + head;
+        };
     }
 
     /** The parameters this choice trains, in the model's order (live arrays of the model). */

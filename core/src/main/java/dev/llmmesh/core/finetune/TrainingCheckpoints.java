@@ -6,21 +6,16 @@ import ai.djl.ndarray.index.NDIndex;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.llmmesh.core.model.GptCheckpoint;
+import dev.llmmesh.core.model.NoGrad;
 import dev.llmmesh.core.model.SafeTensors;
 import dev.llmmesh.core.train.AdamW;
 import dev.llmmesh.core.train.Checkpoint;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
-import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * A fine-tune's resumable snapshots, one directory per step under a root:
@@ -31,13 +26,13 @@ import java.util.stream.Stream;
  *   best.safetensors                 the trained parameters as they were at the best epoch (when there was one)
  *   state.json                       where the run stands
  * </pre>
- * Written under a temporary name and renamed when complete; only the newest {@code keep} survive.
+ * Written whole or not at all by {@link Checkpoint#write(Path, long, int, Checkpoint.Contents)}, as pretraining's
+ * are; only the newest {@code keep} survive.
  */
 final class TrainingCheckpoints {
     static final String BEST_FILE = "best.safetensors";
     static final String STATE_FILE = Checkpoint.STATE_FILE;
 
-    private static final String TEMP_PREFIX = ".tmp-";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -67,29 +62,16 @@ final class TrainingCheckpoints {
 
     static Path write(Path root, ClassifierModel model, AdamW optimizer, Map<String, NDArray> best, State state,
                       int keep) throws IOException {
-        Files.createDirectories(root);
-        Path target = root.resolve(String.format("step-%08d", state.steps()));
-        Path temp = root.resolve(TEMP_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
-        Files.createDirectory(temp);
-        try {
-            ClassifierCheckpoint.save(model, temp);
+        return Checkpoint.write(root, state.steps(), keep, dir -> {
+            ClassifierCheckpoint.save(model, dir);
             try (NDManager scratch = model.manager().newSubManager()) {
-                SafeTensors.write(temp.resolve(Checkpoint.OPTIMIZER_FILE), optimizer.state(scratch), Map.of());
+                SafeTensors.write(dir.resolve(Checkpoint.OPTIMIZER_FILE), optimizer.state(scratch), Map.of());
             }
             if (best != null) {
-                SafeTensors.write(temp.resolve(BEST_FILE), best, Map.of());
+                SafeTensors.write(dir.resolve(BEST_FILE), best, Map.of());
             }
-            JSON.writeValue(temp.resolve(STATE_FILE).toFile(), state);
-            if (Files.exists(target)) {
-                deleteRecursively(target);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            deleteRecursively(temp);
-            throw e;
-        }
-        prune(root, keep);
-        return target;
+            JSON.writeValue(dir.resolve(STATE_FILE).toFile(), state);
+        });
     }
 
     static State readState(Path directory) throws IOException {
@@ -119,7 +101,7 @@ final class TrainingCheckpoints {
     }
 
     static void copyInto(Map<String, NDArray> sources, Map<String, NDArray> targets, Object from) {
-        try (GradMode ignored = GradMode.off(targets.values().iterator().next().getManager())) {
+        try (NoGrad ignored = NoGrad.enter(targets.values().iterator().next().getManager())) {
             for (var entry : targets.entrySet()) {
                 NDArray source = sources.get(entry.getKey());
                 if (source == null) {
@@ -131,32 +113,6 @@ final class TrainingCheckpoints {
                 }
                 entry.getValue().set(new NDIndex("..."), source);
             }
-        }
-    }
-
-    private static void prune(Path root, int keep) throws IOException {
-        // the same step-N naming as pretraining's, so Checkpoint.list / latest find these too
-        List<Path> all = Checkpoint.list(root);
-        for (Path old : all.subList(0, Math.max(0, all.size() - keep))) {
-            deleteRecursively(old);
-        }
-        try (Stream<Path> children = Files.list(root)) {
-            for (Path p : children.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)).toList()) {
-                deleteRecursively(p);
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         }
     }
 }

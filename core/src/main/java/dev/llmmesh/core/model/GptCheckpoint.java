@@ -35,7 +35,8 @@ public final class GptCheckpoint {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** Attention-mask buffers older HuggingFace versions saved with the weights; we build our own mask. */
-    private static final Pattern MASK_BUFFER = Pattern.compile("(transformer\\.)?h\\.\\d+\\.attn\\.(bias|masked_bias)");
+    /** Attention-mask buffers older HuggingFace versions saved with the weights: not parameters, skipped. */
+    static final Pattern MASK_BUFFER = Pattern.compile("(transformer\\.)?h\\.\\d+\\.attn\\.(bias|masked_bias)");
     private static final String LM_HEAD = "lm_head.weight";
     /** The first name segments of a base GPT2Model's tensors (the files that leave out {@code transformer.}). */
     private static final Pattern GPT2_TOP_LEVEL = Pattern.compile("(wte|wpe|h|ln_f)\\.");

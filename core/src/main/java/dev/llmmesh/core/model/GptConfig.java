@@ -62,12 +62,23 @@ public record GptConfig(int vocabSize, int contextLength, int embedDim, int laye
     /** Parameters with the LM head tied to the token embedding (124,439,808 for gpt2). */
     public long parameterCount() {
         long c = embedDim;
-        long perBlock = 2 * (2 * c)            // two LayerNorms
+        return (long) vocabSize * c + (long) contextLength * c + layers * blockParameterCount()
+                + finalNormParameterCount();
+    }
+
+    /** Parameters of one transformer block. */
+    public long blockParameterCount() {
+        long c = embedDim;
+        return 2 * (2 * c)                     // two LayerNorms
                 + c * 3 * c + 3 * c            // fused QKV
                 + c * c + c                    // attention output projection
                 + c * 4 * c + 4 * c            // MLP up
                 + 4 * c * c + c;               // MLP down
-        return (long) vocabSize * c + (long) contextLength * c + layers * perBlock + 2 * c;
+    }
+
+    /** Parameters of the final LayerNorm. */
+    public long finalNormParameterCount() {
+        return 2L * embedDim;
     }
 
     private static void positive(String field, int value) {

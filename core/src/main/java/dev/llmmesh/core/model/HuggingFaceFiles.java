@@ -14,12 +14,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A HuggingFace GPT-2 directory checked before it becomes a model here: {@code config.json} (as
@@ -35,11 +35,20 @@ public final class HuggingFaceFiles {
     public static final Set<String> NAMES = Set.of(GptCheckpoint.CONFIG_FILE, GptCheckpoint.WEIGHTS_FILE,
             TOKENIZER_JSON, VOCAB_JSON, MERGES_TXT);
 
+    /**
+     * What a hub download of GPT-2 holds besides the model: metadata no load here reads (generation defaults, the
+     * tokenizer's HF-side settings, the model card). An import skips them and says so.
+     */
+    public static final Set<String> METADATA = Set.of("generation_config.json", "tokenizer_config.json",
+            "special_tokens_map.json", "added_tokens.json", "README.md", ".gitattributes", "LICENSE");
+    /** The same weights in the other frameworks' formats: redundant beside model.safetensors, unread without it. */
+    public static final Set<String> OTHER_WEIGHTS = Set.of("pytorch_model.bin", "tf_model.h5", "flax_model.msgpack",
+            "rust_model.ot", "model.onnx", "64.tflite", "64-8bits.tflite", "64-fp16.tflite");
+    private static final String SHARD_INDEX = "model.safetensors.index.json";
+
     /** float32 and the two half precisions: {@link SafeTensors} widens the latter as it reads. */
     private static final Set<SafeTensors.Dtype> FLOATS = EnumSet.of(SafeTensors.Dtype.F32, SafeTensors.Dtype.F16,
             SafeTensors.Dtype.BF16);
-    /** Attention-mask buffers older HuggingFace versions saved with the weights; the loader skips them. */
-    private static final Pattern MASK_BUFFER = Pattern.compile("(transformer\\.)?h\\.\\d+\\.attn\\.(bias|masked_bias)");
     private static final String LM_HEAD = "lm_head.weight";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -67,6 +76,9 @@ public final class HuggingFaceFiles {
      * @throws InvalidModelFilesException naming the file, and the tensor where there is one, at fault
      */
     public static Checked check(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            checkWeightsFormat(files.map(f -> f.getFileName().toString()).toList());
+        }
         GptConfig config = config(dir);
         Map<SafeTensors.Dtype, Integer> dtypes = weights(dir, config);
         BpeModel tokenizer = tokenizer(dir);
@@ -77,9 +89,52 @@ public final class HuggingFaceFiles {
         return new Checked(config, tokenizer, dtypes);
     }
 
+    /** Whether an import skips the file {@code name}: known metadata, or weights in a format other than ours. */
+    public static boolean skipped(String name) {
+        return METADATA.contains(name) || OTHER_WEIGHTS.contains(name);
+    }
+
+    /**
+     * Refuses what an import cannot take for its weights, given the names of the files it has: sharded safetensors,
+     * or only another framework's format (read as nothing, it would be a missing model.safetensors without a hint).
+     */
+    public static void checkWeightsFormat(Collection<String> names) throws InvalidModelFilesException {
+        if (names.contains(SHARD_INDEX)) {
+            throw new InvalidModelFilesException(SHARD_INDEX, "sharded weights (" + SHARD_INDEX + ") are not "
+                    + "imported; save the model as one model.safetensors (save_pretrained(dir, "
+                    + "max_shard_size=\"100GB\"))");
+        }
+        if (names.contains(GptCheckpoint.WEIGHTS_FILE)) {
+            return;
+        }
+        for (String other : OTHER_WEIGHTS.stream().sorted().toList()) {
+            if (names.contains(other)) {
+                throw new InvalidModelFilesException(other, other + " is not imported: only model.safetensors "
+                        + "weights are; convert with Python: GPT2LMHeadModel.from_pretrained(dir)"
+                        + ".save_pretrained(out, safe_serialization=True), then upload out/model.safetensors");
+            }
+        }
+    }
+
     /** The config.json this project writes for {@code config}: with {@code architectures} and {@code model_type}. */
     public static byte[] configJson(GptConfig config) throws IOException {
         return JSON.writeValueAsBytes(GptCheckpoint.configJson(config));
+    }
+
+    /**
+     * {@link #configJson(GptConfig)} for imported weights kept as they came: {@code torch_dtype} says the stored
+     * dtype (the one most tensors have), so {@code from_pretrained(torch_dtype="auto")} loads them as they are.
+     */
+    public static byte[] configJson(Checked checked) throws IOException {
+        var json = GptCheckpoint.configJson(checked.config());
+        SafeTensors.Dtype stored = checked.dtypes().entrySet().stream().max(Map.Entry.comparingByValue())
+                .map(Map.Entry::getKey).orElse(SafeTensors.Dtype.F32);
+        json.put("torch_dtype", switch (stored) {
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            default -> "float32";
+        });
+        return JSON.writeValueAsBytes(json);
     }
 
     private static GptConfig config(Path dir) throws IOException {
@@ -108,7 +163,7 @@ public final class HuggingFaceFiles {
         for (Map.Entry<String, SafeTensors.TensorInfo> entry : header.tensors().entrySet()) {
             String tensor = entry.getKey();
             SafeTensors.TensorInfo info = entry.getValue();
-            if (MASK_BUFFER.matcher(tensor).matches()) {
+            if (GptCheckpoint.MASK_BUFFER.matcher(tensor).matches()) {
                 continue;
             }
             if (!FLOATS.contains(info.dtype())) {

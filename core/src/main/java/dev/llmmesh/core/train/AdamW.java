@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.llmmesh.core.model.NoGrad;
 
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -90,7 +91,7 @@ public final class AdamW implements AutoCloseable {
         double biasCorrection2 = 1 - Math.pow(beta2, steps);
         double stepSize = learningRate / biasCorrection1;
         float decayFactor = (float) (1 - learningRate * weightDecay);
-        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+        try (NoGrad ignored = NoGrad.enter()) {
             for (var entry : parameters.entrySet()) {
                 String name = entry.getKey();
                 NDArray p = entry.getValue();
@@ -137,7 +138,7 @@ public final class AdamW implements AutoCloseable {
         if (step == null) {
             throw new IllegalArgumentException("optimizer state has no 'step'");
         }
-        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+        try (NoGrad ignored = NoGrad.enter()) {
             copyInto(state, "m.", firstMoments);
             copyInto(state, "v.", secondMoments);
         }

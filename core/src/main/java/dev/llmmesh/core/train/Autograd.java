@@ -12,23 +12,11 @@ import ai.djl.pytorch.jni.JniUtils;
  * the thread that loaded the engine. A training job runs on some worker thread, where in-place updates of
  * leaf parameters would then fail ("a leaf Variable that requires grad is being used in an in-place
  * operation") and evaluation would record graphs for nothing. So every update and every evaluation runs
- * inside {@link #noGrad()}.
+ * inside {@link dev.llmmesh.core.model.NoGrad}.
  */
 final class Autograd {
 
     private Autograd() {
-    }
-
-    /** Turns recording off on this thread until closed, then restores what was there. */
-    static NoGrad noGrad() {
-        boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        return () -> JniUtils.setGradMode(previous);
-    }
-
-    interface NoGrad extends AutoCloseable {
-        @Override
-        void close();
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.model.LanguageModel;
+import dev.llmmesh.core.model.NoGrad;
 import dev.llmmesh.core.model.SafeTensors;
 
 import java.io.IOException;
@@ -67,21 +68,38 @@ public final class Checkpoint {
     /** Writes checkpoint {@code state.step()} under {@code root} and prunes all but the newest {@code keep}. */
     public static Path write(Path root, LanguageModel model, AdamW optimizer, State state, int keep)
             throws IOException {
+        return write(root, state.step(), keep, dir -> {
+            if (model instanceof GptModel gpt) {
+                // with its config.json the checkpoint is also a model directory GptCheckpoint.load can open
+                GptCheckpoint.save(gpt, dir);
+            } else {
+                SafeTensors.write(dir.resolve(MODEL_FILE), model.parameters(), Map.of("format", "pt"));
+            }
+            try (NDManager scratch = model.manager().newSubManager()) {
+                SafeTensors.write(dir.resolve(OPTIMIZER_FILE), optimizer.state(scratch), Map.of());
+            }
+            JSON.writeValue(dir.resolve(STATE_FILE).toFile(), state);
+        });
+    }
+
+    /** The files of one checkpoint, written into an empty directory. */
+    @FunctionalInterface
+    public interface Contents {
+        void writeTo(Path directory) throws IOException;
+    }
+
+    /**
+     * Writes checkpoint {@code step} under {@code root} whole or not at all (into a temporary directory renamed
+     * when complete), then prunes all but the newest {@code keep} and the leftovers of crashed writes. Every
+     * training loop's checkpoints go through here, so {@link #list} and {@link #latest} find them all.
+     */
+    public static Path write(Path root, long step, int keep, Contents contents) throws IOException {
         Files.createDirectories(root);
-        Path target = root.resolve(directoryName(state.step()));
+        Path target = root.resolve(directoryName(step));
         Path temp = root.resolve(TEMP_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
         Files.createDirectory(temp);
         try {
-            if (model instanceof GptModel gpt) {
-                // with its config.json the checkpoint is also a model directory GptCheckpoint.load can open
-                GptCheckpoint.save(gpt, temp);
-            } else {
-                SafeTensors.write(temp.resolve(MODEL_FILE), model.parameters(), Map.of("format", "pt"));
-            }
-            try (NDManager scratch = model.manager().newSubManager()) {
-                SafeTensors.write(temp.resolve(OPTIMIZER_FILE), optimizer.state(scratch), Map.of());
-            }
-            JSON.writeValue(temp.resolve(STATE_FILE).toFile(), state);
+            contents.writeTo(temp);
             if (Files.exists(target)) {
                 // the same step written again (a resumed run ending where it started): replace it
                 deleteRecursively(target);
@@ -122,7 +140,7 @@ public final class Checkpoint {
     public static void restoreModel(Path directory, LanguageModel model) throws IOException {
         try (NDManager scratch = model.manager().newSubManager()) {
             Map<String, NDArray> saved = SafeTensors.read(directory.resolve(MODEL_FILE), scratch);
-            try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+            try (NoGrad ignored = NoGrad.enter()) {
                 for (var entry : model.parameters().entrySet()) {
                     NDArray source = saved.get(entry.getKey());
                     if (source == null) {
@@ -144,6 +162,18 @@ public final class Checkpoint {
     public static void restoreOptimizer(Path directory, AdamW optimizer, NDManager manager) throws IOException {
         try (NDManager scratch = manager.newSubManager()) {
             optimizer.load(SafeTensors.read(directory.resolve(OPTIMIZER_FILE), scratch));
+        }
+    }
+
+    /**
+     * Refuses to resume from a checkpoint saved under another setting that decides which data comes next.
+     *
+     * @param consequence what resuming anyway would do wrong
+     */
+    public static void requireSame(String field, Object saved, Object now, String consequence) {
+        if (!saved.equals(now)) {
+            throw new IllegalArgumentException("checkpoint was trained with " + field + " " + saved
+                    + ", this run has " + now + ": " + consequence);
         }
     }
 

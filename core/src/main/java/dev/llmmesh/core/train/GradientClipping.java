@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.llmmesh.core.model.NoGrad;
 
 import java.util.Collection;
 
@@ -29,7 +30,7 @@ public final class GradientClipping {
         }
         NDManager any = gradients.iterator().next().getManager();
         double norm;
-        try (NDManager scratch = any.newSubManager(); Autograd.NoGrad ignored = Autograd.noGrad()) {
+        try (NDManager scratch = any.newSubManager(); NoGrad ignored = NoGrad.enter()) {
             // Summed on the device and read once: one host sync instead of one per tensor.
             NDArray sumOfSquares = scratch.zeros(new Shape(), DataType.FLOAT32);
             for (NDArray g : gradients) {

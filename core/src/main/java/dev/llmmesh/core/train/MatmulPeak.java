@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.llmmesh.core.model.NoGrad;
 
 /**
  * The engine's own float32 matmul throughput on this device, measured, so MFU compares against what this
@@ -28,7 +29,7 @@ public record MatmulPeak(double flopsPerSecond, int size, int repetitions) {
      */
     public static MatmulPeak measure(NDManager manager, int n, double seconds) {
         try (NDManager scope = manager.newSubManager();
-             Autograd.NoGrad ignored = Autograd.noGrad()) {
+             NoGrad ignored = NoGrad.enter()) {
             // ones, not random: the values do not change the speed, and drawing them would move the
             // engine's RNG, which training reseeds for reproducible dropout
             NDArray a = scope.ones(new Shape(n, n), DataType.FLOAT32);

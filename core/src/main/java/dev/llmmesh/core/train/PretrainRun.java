@@ -3,6 +3,7 @@ package dev.llmmesh.core.train;
 import ai.djl.ndarray.NDManager;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.LanguageModel;
+import dev.llmmesh.core.model.NoGrad;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -165,7 +166,7 @@ public final class PretrainRun implements AutoCloseable {
         }
         int batchSize = config.batchSize();
         double sum = 0;
-        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+        try (NoGrad ignored = NoGrad.enter()) {
             for (int i = 0; (long) i * batchSize < windows; i++) {
                 try (NDManager scope = model.manager().newSubManager()) {
                     TokenWindows.Batch batch = data.validationBatch(scope, i, batchSize, windows);
@@ -203,10 +204,7 @@ public final class PretrainRun implements AutoCloseable {
     }
 
     private static void sameAsSaved(String field, Object saved, Object now) {
-        if (!saved.equals(now)) {
-            throw new IllegalArgumentException("checkpoint was trained with " + field + " " + saved
-                    + ", this run has " + now + ": the saved data position would point at other samples");
-        }
+        Checkpoint.requireSame(field, saved, now, "the saved data position would point at other samples");
     }
 
     @Override

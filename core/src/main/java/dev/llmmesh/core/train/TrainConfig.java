@@ -37,39 +37,26 @@ public record TrainConfig(int batchSize, int contextLength, int stride, double l
                           int keepCheckpoints) {
 
     public TrainConfig {
-        positive("batchSize", batchSize);
-        positive("contextLength", contextLength);
-        positive("stride", stride);
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learningRate must be positive and finite, got " + learningRate);
-        }
+        ConfigChecks.positive("batchSize", batchSize);
+        ConfigChecks.positive("contextLength", contextLength);
+        ConfigChecks.positive("stride", stride);
+        ConfigChecks.optimizer(learningRate, weightDecay, beta1, beta2, eps, gradClip);
         if (!(minLearningRate >= 0 && minLearningRate <= learningRate)) {
             throw new IllegalArgumentException("minLearningRate must be in [0, learningRate = " + learningRate
                     + "], got " + minLearningRate);
         }
-        positive("maxSteps", maxSteps);
+        ConfigChecks.positive("maxSteps", maxSteps);
         if (warmupSteps < 0 || warmupSteps > maxSteps) {
             throw new IllegalArgumentException("warmupSteps must be in [0, maxSteps = " + maxSteps + "], got "
                     + warmupSteps);
         }
-        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-            throw new IllegalArgumentException("weightDecay must be non-negative, got " + weightDecay);
-        }
-        unitInterval("beta1", beta1);
-        unitInterval("beta2", beta2);
-        if (!(eps > 0)) {
-            throw new IllegalArgumentException("eps must be positive, got " + eps);
-        }
-        if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
-            throw new IllegalArgumentException("gradClip must be >= 0 (0 = off), got " + gradClip);
-        }
-        positive("gradAccumulation", gradAccumulation);
-        nonNegative("evalEvery", evalEvery);
-        positive("evalBatches", evalBatches);
-        nonNegative("checkpointEvery", checkpointEvery);
-        unitInterval("validationFraction", validationFraction);
-        positive("maxNonFiniteInARow", maxNonFiniteInARow);
-        positive("keepCheckpoints", keepCheckpoints);
+        ConfigChecks.positive("gradAccumulation", gradAccumulation);
+        ConfigChecks.nonNegative("evalEvery", evalEvery);
+        ConfigChecks.positive("evalBatches", evalBatches);
+        ConfigChecks.nonNegative("checkpointEvery", checkpointEvery);
+        ConfigChecks.unitInterval("validationFraction", validationFraction);
+        ConfigChecks.positive("maxNonFiniteInARow", maxNonFiniteInARow);
+        ConfigChecks.positive("keepCheckpoints", keepCheckpoints);
     }
 
     /** The warmup of a run that does not set one, for runs of at least 1000 steps. */
@@ -98,24 +85,6 @@ public record TrainConfig(int batchSize, int contextLength, int stride, double l
     /** Tokens that one optimizer step consumes. */
     public long tokensPerStep() {
         return (long) batchSize * contextLength * gradAccumulation;
-    }
-
-    private static void positive(String field, long value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(field + " must be positive, got " + value);
-        }
-    }
-
-    private static void nonNegative(String field, long value) {
-        if (value < 0) {
-            throw new IllegalArgumentException(field + " must be >= 0, got " + value);
-        }
-    }
-
-    private static void unitInterval(String field, double value) {
-        if (!(value >= 0 && value < 1)) {
-            throw new IllegalArgumentException(field + " must be in [0, 1), got " + value);
-        }
     }
 
     public static final class Builder {

@@ -29,11 +29,19 @@ public record TrainingMemory(long parameters, long stateBytes, long activationBy
         long parameters = model.parameterCount();
         // doubles: batchSize x contextLength x width of an absurd job overflows a long; a cast saturates
         double tokens = (double) training.batchSize() * training.contextLength();
-        double perLayer16 = tokens * (34.0 * model.embedDim() + 5.0 * model.heads() * training.contextLength());
-        double blocks = 2.0 * perLayer16 * model.layers();
+        double blocks = blockActivationBytes(model, training.batchSize(), training.contextLength()) * model.layers();
         double logits = 3.0 * tokens * model.vocabSize() * FLOAT_BYTES;
         return new TrainingMemory(parameters, (long) ((double) parameters * STATE_COPIES * FLOAT_BYTES),
                 (long) (blocks + logits));
+    }
+
+    /**
+     * What one block's forward keeps for the backward pass over {@code batchSize} rows of {@code length} tokens, in
+     * fp32 (Korthikanti et al.'s 16-bit count, doubled). A double: an absurd job's count overflows a long.
+     */
+    public static double blockActivationBytes(GptConfig model, int batchSize, int length) {
+        double tokens = (double) batchSize * length;
+        return 2.0 * tokens * (34.0 * model.embedDim() + 5.0 * model.heads() * length);
     }
 
     /** Saturates at {@link Long#MAX_VALUE} rather than overflow. */

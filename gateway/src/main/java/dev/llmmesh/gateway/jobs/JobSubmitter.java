@@ -14,6 +14,7 @@ import dev.llmmesh.mesh.eval.Suites;
 import dev.llmmesh.mesh.jobs.EvalJob;
 import dev.llmmesh.mesh.jobs.InvalidJobException;
 import dev.llmmesh.mesh.jobs.JobContext;
+import dev.llmmesh.mesh.jobs.JobInputUnavailableException;
 import dev.llmmesh.mesh.jobs.JobType;
 import dev.llmmesh.mesh.jobs.JobTypes;
 import dev.llmmesh.servicekit.MeshProducer;
@@ -91,6 +92,10 @@ public class JobSubmitter {
         } catch (InvalidJobException e) {
             throw new ProblemException(e.conflict() ? HttpStatus.CONFLICT : HttpStatus.BAD_REQUEST, e.field(),
                     e.getMessage());
+        } catch (JobInputUnavailableException e) {
+            LOG.warn("job {} could not be checked: {}", job.jobId(), e.getMessage());
+            throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, e.field(), e.getMessage() + "; the job was not "
+                    + "submitted. Retry; if it persists, check the artifact store");
         }
     }
 

@@ -107,8 +107,7 @@ public class ModelFilesController {
     }
 
     private ModelAnnouncement model(String id) throws InterruptedException {
-        return registry.find(id, ModelRegistry.CATCH_UP).orElseThrow(() -> new ProblemException(
-                HttpStatus.NOT_FOUND, "id", "no model '" + id + "'; GET /v1/models lists the published ones"));
+        return registry.find(id, ModelRegistry.CATCH_UP).orElseThrow(() -> ModelsController.notFound(id));
     }
 
     /** The directory's files (not the hidden ones of a write in progress), and tokenizer.json if it can be made. */

@@ -1,10 +1,11 @@
 package dev.llmmesh.gateway.models;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.llmmesh.core.model.HuggingFaceFiles;
+import dev.llmmesh.core.model.InvalidModelFilesException;
 import dev.llmmesh.gateway.api.ProblemErrors;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.Ids;
-import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.servicekit.http.JsonBody;
 import dev.llmmesh.servicekit.http.Problem;
 import dev.llmmesh.servicekit.http.ProblemException;
@@ -33,6 +34,8 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** {@code POST /v1/models/import}: a HuggingFace GPT-2 directory, uploaded or already in the artifact store. */
 @Controller("/v1/models")
@@ -75,6 +78,18 @@ public class ModelImportController {
                              @Schema(name = "merges.txt", type = "string", format = "binary") String merges) {
     }
 
+    /**
+     * The 201 answer: the published model, as {@code GET /v1/models/{id}} shows it, and the files the import
+     * skipped (HuggingFace metadata and other frameworks' copies of the weights), which a client may want to know.
+     */
+    public record Imported(@JsonUnwrapped ModelsController.Model model,
+                           @Schema(description = "files sent or found but not imported: HuggingFace metadata "
+                                   + "(generation_config.json, tokenizer_config.json, README.md, ...) and the "
+                                   + "weights in other formats (pytorch_model.bin, tf_model.h5, ...)",
+                                   example = "[\"generation_config.json\", \"pytorch_model.bin\"]")
+                           List<String> ignoredFiles) {
+    }
+
     @Post(uri = "/import", consumes = {MediaType.MULTIPART_FORM_DATA, MediaType.APPLICATION_JSON})
     @Operation(summary = "Import a HuggingFace GPT-2 directory (config.json, model.safetensors F32/F16/BF16, "
             + "tokenizer.json or vocab.json + merges.txt) as a base model: every file is checked before anything "
@@ -84,7 +99,7 @@ public class ModelImportController {
             @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(implementation = ImportForm.class))})
     @ApiResponse(responseCode = "201", description = "published; Location is its URL",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = ModelsController.Model.class)))
+                    schema = @Schema(implementation = Imported.class)))
     @ApiResponse(responseCode = "409", description = "a model with this id exists",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @ApiResponse(responseCode = "413", description = "the upload is larger than llm.gateway.max-model-bytes",
@@ -95,11 +110,10 @@ public class ModelImportController {
             throws IOException, InterruptedException {
         try {
             MediaType type = request.getContentType().orElse(MediaType.APPLICATION_JSON_TYPE);
-            ModelAnnouncement model = type.getName().equals(MediaType.MULTIPART_FORM_DATA)
+            Imported imported = type.getName().equals(MediaType.MULTIPART_FORM_DATA)
                     ? fromUpload(body, request.getHeaders().get(HttpHeaders.CONTENT_TYPE))
                     : fromPath(body);
-            return HttpResponse.created(ModelsController.Model.of(model),
-                    URI.create("/v1/models/" + model.modelId()));
+            return HttpResponse.created(imported, URI.create("/v1/models/" + imported.model().id()));
         } catch (ProblemException e) {
             // As for dataset uploads: a refusal may leave part of the body unread on the connection.
             return HttpResponse.status(e.status()).header(HttpHeaders.CONNECTION, "close")
@@ -107,22 +121,23 @@ public class ModelImportController {
         }
     }
 
-    private ModelAnnouncement fromUpload(InputStream body, String contentType)
-            throws IOException, InterruptedException {
+    private Imported fromUpload(InputStream body, String contentType) throws IOException, InterruptedException {
         String key = STAGING + Ids.random("import");
         Path staging = artifacts.path(key);
         Files.createDirectories(staging);
         try {
             MultipartUpload.Parts parts = MultipartUpload.read(body, contentType, staging, HuggingFaceFiles.NAMES,
-                    maxBytes);
+                    HuggingFaceFiles::skipped, maxBytes);
             String modelId = modelId(parts.fields().get("modelId"));
-            return importer.importDirectory(modelId, staging);
+            List<String> sent = new ArrayList<>(parts.files());
+            sent.addAll(parts.skipped());
+            return imported(modelId, staging, sent, parts.skipped());
         } finally {
             artifacts.deleteTree(key);
         }
     }
 
-    private ModelAnnouncement fromPath(InputStream body) throws IOException, InterruptedException {
+    private Imported fromPath(InputStream body) throws IOException, InterruptedException {
         byte[] bytes = body.readNBytes(MAX_JSON_BYTES + 1);
         if (bytes.length > MAX_JSON_BYTES) {
             throw new ProblemException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "body", "a JSON import request names a "
@@ -140,7 +155,21 @@ public class ModelImportController {
         if (!Files.isDirectory(dir)) {
             throw ProblemException.badField("path", "no directory '" + path + "' in the artifact store");
         }
-        return importer.importDirectory(modelId, dir);
+        List<String> names;
+        try (var files = Files.list(dir)) {
+            names = files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        return imported(modelId, dir, names, names.stream().filter(HuggingFaceFiles::skipped).toList());
+    }
+
+    private Imported imported(String modelId, Path dir, List<String> names, List<String> skipped)
+            throws IOException, InterruptedException {
+        try {
+            HuggingFaceFiles.checkWeightsFormat(names);
+        } catch (InvalidModelFilesException e) {
+            throw ProblemException.badField(e.file(), e.getMessage());
+        }
+        return new Imported(ModelsController.Model.of(importer.importDirectory(modelId, dir)), skipped);
     }
 
     private static String modelId(String id) {

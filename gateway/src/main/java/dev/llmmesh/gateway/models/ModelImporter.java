@@ -84,7 +84,7 @@ public class ModelImporter {
                     out -> HuggingFaceTokenizerJson.write(checked.tokenizer(), out));
         }
         // Written last: its presence is what makes the id taken (checkFree).
-        artifacts.write(dir + GptCheckpoint.CONFIG_FILE, HuggingFaceFiles.configJson(checked.config()));
+        artifacts.write(dir + GptCheckpoint.CONFIG_FILE, HuggingFaceFiles.configJson(checked));
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(checked.config(), Map.class);
         ModelAnnouncement announcement = ModelAnnouncement.base(modelId, shape, tokenizerId, dir,

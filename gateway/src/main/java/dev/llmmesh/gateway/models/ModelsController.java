@@ -82,7 +82,12 @@ public class ModelsController {
     @Get("/{id}")
     @ProblemErrors
     public Model get(@PathVariable String id) throws InterruptedException {
-        return registry.find(id, ModelRegistry.CATCH_UP).map(Model::of).orElseThrow(() -> new ProblemException(
-                HttpStatus.NOT_FOUND, "id", "no model '" + id + "'; GET /v1/models lists the published ones"));
+        return registry.find(id, ModelRegistry.CATCH_UP).map(Model::of).orElseThrow(() -> notFound(id));
+    }
+
+    /** The 404 of every route under {@code /v1/models/{id}}. */
+    public static ProblemException notFound(String id) {
+        return new ProblemException(HttpStatus.NOT_FOUND, "id", "no model '" + id + "'; GET /v1/models lists the "
+                + "published ones");
     }
 }

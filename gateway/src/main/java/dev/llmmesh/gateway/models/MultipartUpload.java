@@ -12,10 +12,13 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,7 +34,8 @@ final class MultipartUpload {
     private static final int MAX_FIELD_BYTES = 4 * 1024;
 
     /** What came in: the text fields, and the files written to the staging directory under their names. */
-    record Parts(Map<String, String> fields, Set<String> files) {
+    /** @param skipped files sent but not kept, as {@code skippable} allowed, in the order sent */
+    record Parts(Map<String, String> fields, Set<String> files, List<String> skipped) {
     }
 
     private final InputStream in;
@@ -48,24 +52,26 @@ final class MultipartUpload {
 
     /**
      * Reads the whole body: a part with a filename is a file named so (without its directories), else by its field
-     * name when that is one of {@code fileNames}; other parts are text fields.
+     * name when that is one of {@code fileNames}; other parts are text fields. A file in {@code skippable} is read
+     * past and listed, not kept.
      *
      * @throws ProblemException 400 for a malformed body, an unexpected file or a repeated part; 413 past
      *                          {@code maxBytes}
      */
-    static Parts read(InputStream body, String contentType, Path staging, Set<String> fileNames, long maxBytes)
-            throws IOException {
+    static Parts read(InputStream body, String contentType, Path staging, Set<String> fileNames,
+                      Predicate<String> skippable, long maxBytes) throws IOException {
         Matcher boundary = BOUNDARY.matcher(contentType);
         if (!boundary.find()) {
             throw ProblemException.badField("Content-Type", "multipart/form-data needs a boundary parameter");
         }
         String value = boundary.group(2) != null ? boundary.group(2) : boundary.group(1);
-        return new MultipartUpload(body, value, maxBytes).parts(staging, fileNames);
+        return new MultipartUpload(body, value, maxBytes).parts(staging, fileNames, skippable);
     }
 
-    private Parts parts(Path staging, Set<String> fileNames) throws IOException {
+    private Parts parts(Path staging, Set<String> fileNames, Predicate<String> skippable) throws IOException {
         Map<String, String> fields = new LinkedHashMap<>();
         Set<String> files = new LinkedHashSet<>();
+        List<String> skipped = new ArrayList<>();
         // Before the first boundary: a preamble to skip, read as if a CRLF preceded the body.
         if (!skipPreamble()) {
             throw malformed("no --boundary line");
@@ -74,7 +80,7 @@ final class MultipartUpload {
             int a = next();
             int b = next();
             if (a == '-' && b == '-') {
-                return new Parts(fields, files);
+                return new Parts(fields, files, List.copyOf(skipped));
             }
             if (a != '\r' || b != '\n') {
                 throw malformed("a boundary line must end with CRLF");
@@ -87,6 +93,14 @@ final class MultipartUpload {
             }
             if (filename != null || fileNames.contains(name)) {
                 String file = filename == null || filename.isBlank() ? name : baseName(filename);
+                if (!fileNames.contains(file) && skippable.test(file)) {
+                    if (skipped.contains(file)) {
+                        throw ProblemException.badField(file, file + " is uploaded twice");
+                    }
+                    skipped.add(file);
+                    copyPart(OutputStream.nullOutputStream(), Long.MAX_VALUE, file);
+                    continue;
+                }
                 if (!fileNames.contains(file)) {
                     throw ProblemException.badField(file, "unexpected file " + file + "; upload only "
                             + String.join(", ", fileNames.stream().sorted().toList()));

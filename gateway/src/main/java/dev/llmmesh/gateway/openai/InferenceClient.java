@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.publisher.SynchronousSink;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -54,10 +55,7 @@ public class InferenceClient {
 
     /** The request's chunks, ending after the last one; an error chunk or silence ends it with an {@link OpenAiException}. */
     public Flux<CompletionChunk> complete(CompletionRequest request) {
-        if (!relay.ready()) {
-            throw new OpenAiException(HttpStatus.SERVICE_UNAVAILABLE, "server_error", null, "unavailable",
-                    "the gateway is still connecting to llm.inference.events; retry in a few seconds");
-        }
+        requireReady();
         Sinks.Many<CompletionChunk> sink = Sinks.many().unicast().onBackpressureBuffer();
         RelayedChoices relayed = new RelayedChoices();
         // Set before the completion is signalled: a subscriber that cancels as it takes the answer (as a Mono's
@@ -91,14 +89,7 @@ public class InferenceClient {
         return sink.asFlux()
                 .timeout(Mono.delay(firstChunkTimeout), chunk -> Mono.delay(chunkTimeout))
                 .onErrorMap(TimeoutException.class, e -> timedOut(request.requestId(), request.modelId()))
-                .handle((chunk, out) -> {
-                    if (chunk.error() != null) {
-                        out.error(fromChunk(chunk.error()));
-                    } else {
-                        out.next(chunk);
-                    }
-                })
-                .cast(CompletionChunk.class)
+                .handle(InferenceClient::chunkOrError)
                 .doOnCancel(() -> {
                     if (!answered.get()) {
                         cancel(request);
@@ -113,10 +104,7 @@ public class InferenceClient {
      * request. Nothing is relayed before the answer, so a replica taking the request over simply answers it again.
      */
     public Mono<CompletionChunk> classify(ClassifyRequest request) {
-        if (!relay.ready()) {
-            throw new OpenAiException(HttpStatus.SERVICE_UNAVAILABLE, "server_error", null, "unavailable",
-                    "the gateway is still connecting to llm.inference.events; retry in a few seconds");
-        }
+        requireReady();
         Sinks.One<CompletionChunk> answer = Sinks.one();
         relay.await(request.requestId(), chunk -> {
             if (chunk.last()) {
@@ -132,14 +120,7 @@ public class InferenceClient {
         return answer.asMono()
                 .timeout(firstChunkTimeout)
                 .onErrorMap(TimeoutException.class, e -> timedOut(request.requestId(), request.modelId()))
-                .handle((chunk, out) -> {
-                    if (chunk.error() != null) {
-                        out.error(fromChunk(chunk.error()));
-                    } else {
-                        out.next(chunk);
-                    }
-                })
-                .cast(CompletionChunk.class)
+                .handle(InferenceClient::chunkOrError)
                 .doFinally(signal -> relay.release(request.requestId()));
     }
 
@@ -149,6 +130,22 @@ public class InferenceClient {
                 + "answered request " + requestId + " in time (first chunk within " + firstChunkTimeout.toSeconds()
                 + " s, then a chunk at least every " + chunkTimeout.toSeconds() + " s); check that inference-service "
                 + "is running and has loaded model '" + modelId + "' (GET /v1/models)");
+    }
+
+    private void requireReady() {
+        if (!relay.ready()) {
+            throw new OpenAiException(HttpStatus.SERVICE_UNAVAILABLE, "server_error", null, "unavailable",
+                    "the gateway is still connecting to llm.inference.events; retry in a few seconds");
+        }
+    }
+
+    /** A replica's error chunk ends the answer with the error it stands for. */
+    private static void chunkOrError(CompletionChunk chunk, SynchronousSink<CompletionChunk> out) {
+        if (chunk.error() != null) {
+            out.error(fromChunk(chunk.error()));
+        } else {
+            out.next(chunk);
+        }
     }
 
     private static OpenAiException fromChunk(CompletionChunk.InferenceError error) {

@@ -115,6 +115,7 @@ class ModelImportApiTest implements UsesMeshInfra {
         JsonNode config = Json.LENIENT.readTree(get("/v1/models/" + id + "/files/config.json").bytes());
         assertEquals("GPT2LMHeadModel", config.get("architectures").get(0).asText());
         assertEquals("gpt2", config.get("model_type").asText());
+        assertEquals("float32", config.get("torch_dtype").asText());
         JsonNode tokenizer = Json.LENIENT.readTree(get("/v1/models/" + id + "/files/tokenizer.json").bytes());
         assertEquals(257, tokenizer.get("model").get("vocab").size(), "every token, <|endoftext|> included");
 
@@ -143,6 +144,8 @@ class ModelImportApiTest implements UsesMeshInfra {
         assertEquals("gpt2", created.body().get("tokenizer_id").asText());
         assertFalse(Files.exists(artifacts.resolve("tokenizers/" + id + "-tokenizer")));
         assertArrayEquals(files.get("model.safetensors"), get("/v1/models/" + id + "/files/model.safetensors").bytes());
+        assertEquals("bfloat16", Json.LENIENT.readTree(get("/v1/models/" + id + "/files/config.json").bytes())
+                .get("torch_dtype").asText(), "the dtype the weights are stored in");
     }
 
     @Test
@@ -170,10 +173,23 @@ class ModelImportApiTest implements UsesMeshInfra {
         assertRefused(upload(id, files), 400, "model.safetensors", "model.safetensors is missing");
 
         files = directory(257, "F32");
-        files.put("pytorch_model.bin", new byte[10]);
+        files.put("notes.txt", new byte[10]);
         Reply unexpected = upload(id, files);
         assertEquals(400, unexpected.status(), unexpected.text());
-        assertEquals("pytorch_model.bin", unexpected.field());
+        assertEquals("notes.txt", unexpected.field());
+
+        files = directory(257, "F32");
+        files.remove("model.safetensors");
+        files.put("pytorch_model.bin", new byte[10]);
+        Reply pickle = upload(id, files);
+        assertEquals(400, pickle.status(), pickle.text());
+        assertEquals("pytorch_model.bin", pickle.field());
+        assertTrue(pickle.detail().startsWith("pytorch_model.bin is not imported: only model.safetensors weights "
+                + "are; convert with Python"), pickle.detail());
+
+        files = directory(257, "F32");
+        files.put("model.safetensors.index.json", new byte[2]);
+        assertEquals("model.safetensors.index.json", upload(id, files).field(), "sharded weights");
 
         Reply noId = upload(null, directory(257, "F32"));
         assertRefused(noId, 400, "modelId", "modelId is required: the new model's id");
@@ -190,6 +206,29 @@ class ModelImportApiTest implements UsesMeshInfra {
     }
 
     @Test
+    void aHubDownloadsMetadataAndOtherWeightFormatsAreSkippedAndListed() throws Exception {
+        String id = "hf-hub-" + run;
+        Map<String, byte[]> files = directory(257, "F16");
+        for (String name : List.of("generation_config.json", "tokenizer_config.json", "special_tokens_map.json",
+                "README.md", ".gitattributes", "pytorch_model.bin", "tf_model.h5", "flax_model.msgpack")) {
+            files.put(name, name.getBytes(StandardCharsets.UTF_8));
+        }
+        Reply created = upload(id, files);
+        assertEquals(201, created.status(), created.text());
+        List<String> ignored = new ArrayList<>();
+        created.body().get("ignoredFiles").forEach(f -> ignored.add(f.asText()));
+        assertEquals(List.of("generation_config.json", "tokenizer_config.json", "special_tokens_map.json",
+                "README.md", ".gitattributes", "pytorch_model.bin", "tf_model.h5", "flax_model.msgpack"), ignored,
+                "in the order sent");
+        assertEquals(id, created.body().get("id").asText(), "beside the model object's fields");
+        List<String> names = new ArrayList<>();
+        get("/v1/models/" + id + "/files").body().get("data").forEach(f -> names.add(f.get("name").asText()));
+        assertEquals(List.of("config.json", "model.safetensors", "tokenizer.json"), names, "only what it imported");
+        JsonNode config = Json.LENIENT.readTree(get("/v1/models/" + id + "/files/config.json").bytes());
+        assertEquals("float16", config.get("torch_dtype").asText(), "the weights are kept in float16");
+    }
+
+    @Test
     void aDirectoryInTheArtifactStoreImportsByPath() throws Exception {
         String id = "hf-path-" + run;
         Path dir = artifacts.resolve("uploads/" + id);
@@ -197,8 +236,10 @@ class ModelImportApiTest implements UsesMeshInfra {
         for (Map.Entry<String, byte[]> file : directory(257, "F16").entrySet()) {
             Files.write(dir.resolve(file.getKey()), file.getValue());
         }
+        Files.writeString(dir.resolve("README.md"), "# a model card");
         Reply created = json("{\"modelId\": \"" + id + "\", \"path\": \"uploads/" + id + "\"}");
         assertEquals(201, created.status(), created.text());
+        assertEquals("[\"README.md\"]", created.body().get("ignoredFiles").toString());
         assertTrue(Files.isRegularFile(dir.resolve("model.safetensors")), "the source stays");
         assertRefused(json("{\"modelId\": \"x-" + run + "\", \"path\": \"../etc\"}"), 400, "path",
                 "artifact key ../etc points outside the artifact store");

@@ -30,7 +30,7 @@ class MultipartUploadTest {
         byte[] tricky = "x\r\n-y\r\r\n--b0und\r\n--b0undar\r\n\r\n--b0undar\r".getBytes(StandardCharsets.ISO_8859_1);
         byte[] body = body(Map.of("modelId", "m1".getBytes(StandardCharsets.UTF_8)), "config.json", tricky);
         MultipartUpload.Parts parts = MultipartUpload.read(new ByteArrayInputStream(body),
-                "multipart/form-data; boundary=" + BOUNDARY, staging, Set.of("config.json"), 1 << 20);
+                "multipart/form-data; boundary=" + BOUNDARY, staging, Set.of("config.json"), name -> false, 1 << 20);
         assertEquals(Map.of("modelId", "m1"), parts.fields());
         assertEquals(Set.of("config.json"), parts.files());
         assertArrayEquals(tricky, Files.readAllBytes(staging.resolve("config.json")));
@@ -42,11 +42,11 @@ class MultipartUploadTest {
         byte[] truncated = Arrays.copyOf(body, body.length - 20);
         ProblemException cut = assertThrows(ProblemException.class, () -> MultipartUpload.read(
                 new ByteArrayInputStream(truncated), "multipart/form-data; boundary=\"" + BOUNDARY + "\"", staging,
-                Set.of("config.json"), 1 << 20));
+                Set.of("config.json"), name -> false, 1 << 20));
         assertEquals(400, cut.status().getCode());
         ProblemException large = assertThrows(ProblemException.class, () -> MultipartUpload.read(
                 new ByteArrayInputStream(body), "multipart/form-data; boundary=" + BOUNDARY, staging,
-                Set.of("config.json"), 500));
+                Set.of("config.json"), name -> false, 500));
         assertEquals(413, large.status().getCode());
     }
 

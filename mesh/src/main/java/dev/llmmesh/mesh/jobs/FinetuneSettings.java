@@ -1,8 +1,13 @@
 package dev.llmmesh.mesh.jobs;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.core.finetune.FinetuneConfig;
+import dev.llmmesh.core.finetune.FinetuneMemory;
 import dev.llmmesh.core.finetune.Trainable;
+import dev.llmmesh.core.model.GptConfig;
+import dev.llmmesh.core.train.TrainingMemory;
+import dev.llmmesh.mesh.Json;
 import dev.llmmesh.mesh.ModelAnnouncement;
 import dev.llmmesh.mesh.ModelKind;
 import dev.llmmesh.mesh.datasets.DatasetFormat;
@@ -13,7 +18,6 @@ import dev.llmmesh.mesh.datasets.DatasetSplits;
 import dev.llmmesh.mesh.datasets.Datasets;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -112,6 +116,43 @@ public final class FinetuneSettings {
         return new Plan(base, contextLength, labels, counts, splits, training);
     }
 
+    /**
+     * Refuses a fine-tune that would not fit in {@code capacityBytes}, with the numbers, naming what to change: the
+     * base when its weights alone do not fit, {@code trainable} when the optimizer state of what trains does not,
+     * else the batch.
+     *
+     * @param maxLength the job's maxLength; null counts the base's context, the most its default can be
+     * @param capacity  where the capacity comes from, e.g. the property that sets it
+     */
+    public static TrainingMemory fits(Plan plan, Integer maxLength, long capacityBytes, String capacity)
+            throws InvalidJobException {
+        GptConfig shape;
+        try {
+            shape = Json.LENIENT.convertValue(plan.base().config(), GptConfig.class);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobException("baseModelId", "model '" + plan.base().modelId() + "' has no usable "
+                    + "shape in its record: " + e.getMessage());
+        }
+        FinetuneConfig training = plan.training();
+        int length = maxLength == null ? plan.contextLength() : maxLength;
+        TrainingMemory need = FinetuneMemory.of(shape, plan.labels().size(), training.trainable(),
+                training.batchSize(), length);
+        if (need.totalBytes() <= capacityBytes) {
+            return need;
+        }
+        long weights = (long) ((double) shape.parameterCount() * Float.BYTES);
+        String field = weights > capacityBytes ? "baseModelId"
+                : need.stateBytes() > capacityBytes ? "trainable" : "hyperparameters.batchSize";
+        throw new InvalidJobException(field, "the fine-tune needs ~" + TrainingMemory.readable(need.totalBytes())
+                + " (the base's weights and the gradients and AdamW moments of the " + need.parameters() + " "
+                + training.trainable() + " parameters " + TrainingMemory.readable(need.stateBytes())
+                + ", activations of batchSize " + training.batchSize() + " x maxLength " + length
+                + (maxLength == null ? " (the base's context, the most the default can be)" : "") + " "
+                + TrainingMemory.readable(need.activationBytes()) + "), this trainer can use "
+                + TrainingMemory.readable(capacityBytes) + " (" + capacity + "); lower hyperparameters.batchSize or "
+                + "maxLength, train less (trainable head or last-block), or fine-tune a smaller base");
+    }
+
     private static ModelAnnouncement base(JobContext context, String baseModelId) throws InvalidJobException {
         ModelAnnouncement base = context.model("baseModelId", baseModelId);
         String id = "model '" + baseModelId + "'";
@@ -180,8 +221,12 @@ public final class FinetuneSettings {
                         + DatasetFormat.JSONL_LABELED.schema());
             }
             return DatasetLabels.count(rows);
+        } catch (JacksonException | IllegalArgumentException e) {
+            // rows the upload checked no longer read: the stored dataset is damaged, which no retry mends
+            throw new InvalidJobException(field, "dataset '" + datasetId + "' has a row that does not read as "
+                    + DatasetFormat.JSONL_LABELED.apiName() + " (" + e.getMessage() + "); upload it again");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new JobInputUnavailableException(field, "dataset '" + datasetId + "' could not be read", e);
         }
     }
 

@@ -167,21 +167,21 @@ public final class PretrainSettings {
             throw new InvalidJobException(field, field + " must be an object of " + type.getSimpleName() + " fields");
         }
         ObjectNode merged = Json.LENIENT.valueToTree(base);
+        // The record's components, not the tree's fields: the mapper leaves a null default (an optional setting
+        // that is off) out of the tree, and such a field must still be settable.
+        List<String> known = new ArrayList<>();
+        for (var component : type.getRecordComponents()) {
+            known.add(component.getName());
+        }
         List<String> unknown = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = spec.fields(); it.hasNext(); ) {
             var e = it.next();
-            if (!merged.has(e.getKey())) {
+            if (!known.contains(e.getKey())) {
                 unknown.add(e.getKey());
             }
             merged.set(e.getKey(), e.getValue());
         }
         if (!unknown.isEmpty()) {
-            List<String> known = new ArrayList<>();
-            merged.fieldNames().forEachRemaining(n -> {
-                if (!unknown.contains(n)) {
-                    known.add(n);
-                }
-            });
             throw new InvalidJobException(field + "." + unknown.getFirst(), "unknown " + field + " field " + unknown + "; known fields: " + known);
         }
         try {

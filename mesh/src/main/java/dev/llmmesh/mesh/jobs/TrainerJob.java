@@ -153,7 +153,11 @@ public sealed interface TrainerJob extends MeshJob {
         @Override
         public void validate(JobContext context) throws InvalidJobException {
             context.newModel("modelId", modelId, jobId);
-            FinetuneSettings.plan(this, context);
+            FinetuneSettings.Plan plan = FinetuneSettings.plan(this, context);
+            var budget = context.trainerMemory().budget();
+            if (budget.isPresent()) {
+                FinetuneSettings.fits(plan, maxLength, budget.get().bytes(), budget.get().source());
+            }
         }
 
         /** Whether the job names its validation and test datasets instead of splitting its dataset. */

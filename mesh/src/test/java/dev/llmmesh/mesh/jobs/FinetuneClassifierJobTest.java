@@ -2,6 +2,8 @@ package dev.llmmesh.mesh.jobs;
 
 import dev.llmmesh.core.finetune.FinetuneConfig;
 import dev.llmmesh.core.finetune.Trainable;
+import dev.llmmesh.core.model.GptConfig;
+import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.FileArtifactStore;
 import dev.llmmesh.mesh.JobMessages;
 import dev.llmmesh.mesh.Json;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -120,6 +123,56 @@ class FinetuneClassifierJobTest {
         assertEquals(1e-4, plan.training().learningRate());
         assertEquals(42L, plan.training().seed(), "the job's seed");
         assertEquals(FinetuneConfig.defaults().batchSize(), plan.training().batchSize(), "left out: the default");
+    }
+
+    @Test
+    void earlyStoppingPatienceIsSettableAndNullOrZeroLeaveItOff() throws Exception {
+        String ok = "\"baseModelId\":\"base\",\"datasetId\":\"mail\",\"hyperparameters\":";
+        // FinetuneConfig's default is null, which the JSON tree of the defaults leaves out: still a known field
+        var on = FinetuneSettings.plan(parse(ok + "{\"earlyStoppingPatience\":2}"), context).training();
+        assertEquals(2, on.earlyStoppingPatience());
+        assertTrue(on.earlyStopping());
+        assertFalse(FinetuneSettings.plan(parse(ok + "{\"earlyStoppingPatience\":null}"), context).training()
+                .earlyStopping());
+        assertFalse(FinetuneSettings.plan(parse(ok + "{\"earlyStoppingPatience\":0}"), context).training()
+                .earlyStopping());
+        assertRefused("hyperparameters.earlyStoppingPatience", "earlyStoppingPatience must be >= 0",
+                ok + "{\"earlyStoppingPatience\":-1}");
+    }
+
+    @Test
+    void aDamagedDatasetIsRefusedByNameAndAnUnreadableOneIsUnavailableNotABug() throws Exception {
+        String job = "\"baseModelId\":\"base\",\"datasetId\":\"mail\"";
+        Path rows = dir.resolve(ArtifactKeys.datasetRows("mail"));
+        Files.writeString(rows, "{\"text\":\"a\",\"label\":\"ham\"}\n{\"text\": cut off\n");
+        assertRefused("datasetId", "dataset 'mail' has a row that does not read as jsonl-labeled", job);
+
+        Files.delete(rows);
+        Files.createDirectory(rows); // exists, but reading it fails as a broken disk or store would
+        var e = assertThrows(JobInputUnavailableException.class, () -> parse(job).validate(context));
+        assertEquals("datasetId", e.field());
+        assertTrue(e.getMessage().startsWith("dataset 'mail' could not be read"), e.getMessage());
+    }
+
+    @Test
+    void aFinetuneTheTrainerCannotHoldIsRefusedNamingWhatToChange() throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> shape = Json.LENIENT.convertValue(GptConfig.named("gpt2"), Map.class);
+        models = List.of(BASE, ModelAnnouncement.base("gpt2", shape, "gpt2", "models/gpt2/", "job-gpt2", Map.of(),
+                Instant.EPOCH));
+        long[] capacity = {1L << 30};
+        context = new JobContext(context.artifacts(), context.tokenizers(), context.models(),
+                () -> Optional.of(new MemoryBudget(capacity[0], "llm.jobs.trainer-memory-limit")));
+        String gpt2 = "\"baseModelId\":\"gpt2\",\"datasetId\":\"mail\",\"maxLength\":256";
+        parse(gpt2).validate(context); // the book's run: last block of gpt2, 8 x 256 tokens, in 1 GiB
+        parse(gpt2 + ",\"trainable\":\"head\"").validate(context);
+        assertRefused("trainable", "AdamW moments of the 124441344 all parameters", gpt2 + ",\"trainable\":\"all\"");
+        assertRefused("hyperparameters.batchSize", "activations of batchSize 256 x maxLength 256",
+                gpt2 + ",\"hyperparameters\":{\"batchSize\":256}");
+        assertRefused("hyperparameters.batchSize", "x maxLength 1024 (the base's context",
+                "\"baseModelId\":\"gpt2\",\"datasetId\":\"mail\",\"hyperparameters\":{\"batchSize\":64}");
+        capacity[0] = 256L << 20;
+        assertRefused("baseModelId", "this trainer can use 256 MiB (llm.jobs.trainer-memory-limit)", gpt2);
     }
 
     @Test
