@@ -3,6 +3,7 @@ package dev.llmmesh.launcher;
 import dev.llmmesh.launcher.cli.DemoCommand;
 import dev.llmmesh.launcher.cli.DownCommand;
 import dev.llmmesh.launcher.cli.LogsCommand;
+import dev.llmmesh.launcher.cli.RecipeCommand;
 import dev.llmmesh.launcher.cli.StatusCommand;
 import dev.llmmesh.launcher.cli.UpCommand;
 import dev.llmmesh.launcher.stack.StackException;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Command;
 @Command(name = "llm-mesh", mixinStandardHelpOptions = true, version = "llm-mesh launcher 0.1.0",
         description = "Runs llm-mesh on this machine without Docker: a Kafka broker, redis-server and the "
                 + "services as background processes.",
-        subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, LogsCommand.class, DemoCommand.class})
+        subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, LogsCommand.class, DemoCommand.class,
+                RecipeCommand.class})
 public final class Launcher implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

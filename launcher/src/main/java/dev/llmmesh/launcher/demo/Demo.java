@@ -4,13 +4,11 @@ import dev.llmmesh.launcher.LauncherConfig;
 import dev.llmmesh.launcher.stack.HttpHealth;
 import dev.llmmesh.launcher.stack.Ports;
 import dev.llmmesh.launcher.stack.ServiceCatalog;
-import dev.llmmesh.launcher.stack.Stack;
 import dev.llmmesh.mesh.TokenizerRegistry;
 import dev.llmmesh.mesh.jobs.TokenizerJob;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -35,9 +33,6 @@ public final class Demo {
     private final LauncherConfig config;
     private final DemoSettings settings;
     private final PrintStream out;
-    private boolean stopped;
-    /** Whether this run brought the stack up (and so takes it down again unless told to keep it). */
-    private boolean startedHere;
 
     public Demo(LauncherConfig config, DemoSettings settings, PrintStream out) {
         this.config = config;
@@ -47,56 +42,10 @@ public final class Demo {
 
     /** @return the exit code: 0, or 1 when a job failed */
     public int run() {
-        long start = System.nanoTime();
-        Stack stack = config.stack(out);
-        startedHere = !stack.isUp();
-        Thread onCtrlC = new Thread(() -> stopOnce(stack));
-        if (startedHere) {
-            out.println("Starting the local stack (data in " + config.data().root() + ")");
-            if (!settings.keepUp()) {
-                // Ctrl-C must not leave a broker and services behind that the user never asked for.
-                Runtime.getRuntime().addShutdownHook(onCtrlC);
-            }
-        } else {
-            out.println("Using the running stack (data in " + config.data().root() + ")");
-        }
-        try {
-            if (startedHere) {
-                stack.up();
-            }
-            int exit = steps();
-            out.printf("%nDemo %s after %.1f s.%n", exit == 0 ? "finished" : "stopped", (System.nanoTime() - start) / 1e9);
-            return exit;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            if (startedHere && !settings.keepUp()) {
-                out.println();
-                out.println("Stopping the stack the demo started (`bin/llm-mesh demo --keep-up` leaves it running)");
-                stopOnce(stack);
-                try {
-                    Runtime.getRuntime().removeShutdownHook(onCtrlC);
-                } catch (IllegalStateException e) {
-                    // Already shutting down: the hook is running or has run.
-                }
-            } else if (startedHere) {
-                out.println("The stack keeps running; `bin/llm-mesh down` stops it.");
-            }
-        }
+        return new StackSession(config, "Demo", "demo", settings.keepUp(), out).run(this::steps);
     }
 
-    /**
-     * Synchronized, not just guarded: a Ctrl-C that lands while the demo is already stopping the stack must
-     * wait for that stop to finish, or the JVM exits halfway and leaves the rest running.
-     */
-    private synchronized void stopOnce(Stack stack) {
-        if (!stopped) {
-            stopped = true;
-            stack.down();
-        }
-    }
-
-    private int steps() throws IOException {
+    private int steps(boolean stackStops) throws IOException {
         GatewayClient gateway = new GatewayClient(gatewayUri());
         String suffix = shortRandom();
         Path corpusFile = config.home().resolve("datasets").resolve("corpus").resolve("moby-dick.txt");
@@ -162,7 +111,7 @@ public final class Demo {
         summary.forEach(out::println);
         out.println();
         NextSteps.lines(gateway.base(), dataset.id(), tokenizerId, modelId, pretrainJob,
-                startedHere && !settings.keepUp()).forEach(out::println);
+                stackStops).forEach(out::println);
         return 0;
     }
 

@@ -25,25 +25,26 @@ import java.util.stream.Stream;
  * The gateway's HTTP API, the calls the demo makes. Every failure becomes a {@link StackException} that quotes
  * the gateway's problem detail, which already says what to do.
  */
-final class GatewayClient {
+public final class GatewayClient {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** A gateway just started may still be replaying job history (503); it asks to retry in a few seconds. */
     private static final int UNAVAILABLE_RETRIES = 10;
     private static final Duration UNAVAILABLE_PAUSE = Duration.ofSeconds(2);
+    private static final Duration LISTING_POLL = Duration.ofMillis(500);
 
     /** A reply whose status the caller handles itself (201 or 409 for an upload). */
-    record Reply(int status, JsonNode body) {
+    public record Reply(int status, JsonNode body) {
     }
 
     private final HttpClient http = newClient();
     private final URI base;
 
     /** @param base the gateway's root, e.g. {@code http://localhost:8080/} */
-    GatewayClient(URI base) {
+    public GatewayClient(URI base) {
         this.base = base;
     }
 
-    URI base() {
+    public URI base() {
         return base;
     }
 
@@ -66,7 +67,21 @@ final class GatewayClient {
         }
     }
 
-    Optional<JsonNode> dataset(String id) {
+    /**
+     * Uploads rows held in memory as a dataset in {@code format} (e.g. {@code jsonl-labeled}); 201 and 409 come
+     * back as for {@link #uploadText}, on a client of its own for the same reason.
+     */
+    public Reply upload(String id, String name, String format, byte[] body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri("v1/datasets?id=" + encode(id) + "&name="
+                        + encode(name) + "&format=" + encode(format)))
+                .header("Content-Type", "application/jsonl")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        try (HttpClient once = newClient()) {
+            return send(once, request, Set.of(201, 409));
+        }
+    }
+
+    public Optional<JsonNode> dataset(String id) {
         return found(send(get("v1/datasets/" + encode(id)), Set.of(200, 404)));
     }
 
@@ -76,12 +91,12 @@ final class GatewayClient {
     }
 
     /** POST /v1/jobs; the job's view comes back. */
-    JsonNode submitJob(Map<String, Object> job) {
+    public JsonNode submitJob(Map<String, Object> job) {
         return send(post("v1/jobs", job), Set.of(202)).body();
     }
 
     /** POST /v1/jobs/{id}/cancel; false when the job cannot be cancelled (409: it has ended, or its type runs to the end). */
-    boolean cancel(String id) {
+    public boolean cancel(String id) {
         return send(HttpRequest.newBuilder(uri("v1/jobs/" + encode(id) + "/cancel"))
                 .POST(HttpRequest.BodyPublishers.noBody()), Set.of(202, 409)).status() == 202;
     }
@@ -121,13 +136,34 @@ final class GatewayClient {
                 .body().path("text").asText();
     }
 
-    int vocabSize(String tokenizer) {
+    public int vocabSize(String tokenizer) {
         return send(get("v1/tokenizers/" + encode(tokenizer)), Set.of(200)).body().path("vocabSize").asInt();
     }
 
     /** GET /v1/models/{id}; empty while the gateway has not seen the model's announcement. */
-    Optional<JsonNode> model(String id) {
+    public Optional<JsonNode> model(String id) {
         return found(send(get("v1/models/" + encode(id)), Set.of(200, 404)));
+    }
+
+    /**
+     * The model once the gateway lists it, polling for up to {@code wait}: a trainer announces a model just before
+     * its job's SUCCEEDED event and the gateway reads announcements from Kafka on its own, so this only covers a
+     * slow broker. Empty when it never showed up.
+     */
+    public Optional<JsonNode> awaitModel(String id, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            Optional<JsonNode> model = model(id);
+            if (model.isPresent() || System.nanoTime() > deadline) {
+                return model;
+            }
+            try {
+                Thread.sleep(LISTING_POLL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
     }
 
     /** GET /v1/models/{id}/evals: the model's finished evaluations, {@code {"object": "list", "data": [...]}}. */
@@ -154,6 +190,14 @@ final class GatewayClient {
         return send(post("v1/chat/completions", Map.of("model", model, "messages",
                 List.of(Map.of("role", "user", "content", message)), "temperature", temperature, "seed", seed)),
                 Set.of(200)).body();
+    }
+
+    /**
+     * POST /v1/classify: every input through a classifier model, {@code {"object": "list", "data": [{"label",
+     * "probabilities", ...}]}}. A model the inference replicas are still loading answers 503, retried as above.
+     */
+    public JsonNode classify(String model, List<String> inputs) {
+        return send(post("v1/classify", Map.of("model", model, "input", inputs)), Set.of(200)).body();
     }
 
     private static Optional<JsonNode> found(Reply reply) {

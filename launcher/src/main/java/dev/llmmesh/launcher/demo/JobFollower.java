@@ -1,6 +1,7 @@
 package dev.llmmesh.launcher.demo;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.launcher.stack.StackException;
 import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.JobState;
@@ -24,7 +25,7 @@ import java.util.stream.Stream;
  * progress. The stream is read on a thread of its own so that this one always keeps the clock: a job that
  * overruns its time, or goes silent, ends the wait with a message instead of hanging the demo.
  */
-final class JobFollower {
+public final class JobFollower {
     /** A job that says nothing for this long is stuck, or was never picked up. */
     static final Duration SILENCE_LIMIT = Duration.ofSeconds(120);
     /**
@@ -49,7 +50,7 @@ final class JobFollower {
     private final Duration timeout;
     private final Duration silenceLimit;
 
-    JobFollower(GatewayClient gateway, Duration timeout) {
+    public JobFollower(GatewayClient gateway, Duration timeout) {
         this(gateway, timeout, SILENCE_LIMIT);
     }
 
@@ -88,11 +89,11 @@ final class JobFollower {
                             break;
                         }
                         if (item instanceof Received(SseEvent sse)) {
-                            Optional<JobEvent> parsed = parse(jobId, sse);
-                            if (parsed.isEmpty() || !seen.add(parsed.get())) {
+                            Optional<Parsed> parsed = parseWithTree(jobId, sse);
+                            if (parsed.isEmpty() || !seen.add(parsed.get().event())) {
                                 continue;
                             }
-                            JobEvent event = parsed.get();
+                            JobEvent event = parsed.get().event();
                             lastHeard = now;
                             if (event.state().terminal()) {
                                 if (event.state() == JobState.SUCCEEDED) {
@@ -103,7 +104,7 @@ final class JobFollower {
                             if (event.progress() != null) {
                                 progress.add(event.progress());
                             }
-                            bar.update(event.progress());
+                            bar.observe(event, parsed.get().tree());
                         }
                         checkClock(jobId, serviceLog, now - start, now - lastHeard);
                     }
@@ -157,15 +158,24 @@ final class JobFollower {
         }
     }
 
+    /** A job event, and the JSON it came as (which may hold fields newer than {@link JobEvent}). */
+    private record Parsed(JobEvent event, JsonNode tree) {
+    }
+
     /**
      * The job event an SSE event carries; empty for anything else on the stream (a server's error report when
      * the stream breaks, say), which tells nothing about the job.
      */
     static Optional<JobEvent> parse(String jobId, SseEvent sse) {
+        return parseWithTree(jobId, sse).map(Parsed::event);
+    }
+
+    private static Optional<Parsed> parseWithTree(String jobId, SseEvent sse) {
         try {
-            JobEvent event = Json.LENIENT.readValue(sse.data(), JobEvent.class);
+            JsonNode tree = Json.LENIENT.readTree(sse.data());
+            JobEvent event = tree == null || !tree.isObject() ? null : Json.LENIENT.treeToValue(tree, JobEvent.class);
             return event != null && event.state() != null && jobId.equals(event.jobId())
-                    ? Optional.of(event) : Optional.empty();
+                    ? Optional.of(new Parsed(event, tree)) : Optional.empty();
         } catch (JacksonException e) {
             return Optional.empty();
         }

@@ -9,20 +9,20 @@ import java.util.List;
 import java.util.Map;
 
 /** How a job ended, as its last event said, and the progress it reported on the way. */
-record JobOutcome(JobEvent last, Duration took, List<Progress> progress) {
-    JobOutcome {
+public record JobOutcome(JobEvent last, Duration took, List<Progress> progress) {
+    public JobOutcome {
         progress = List.copyOf(progress);
     }
 
-    boolean succeeded() {
+    public boolean succeeded() {
         return last.state() == JobState.SUCCEEDED;
     }
 
-    String message() {
+    public String message() {
         return last.message() == null ? last.state().name().toLowerCase() : last.message();
     }
 
-    Map<String, Object> result() {
+    public Map<String, Object> result() {
         return last.result() == null ? Map.of() : last.result();
     }
 

@@ -1,5 +1,7 @@
 package dev.llmmesh.launcher.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmmesh.mesh.JobEvent;
 import dev.llmmesh.mesh.Progress;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -9,6 +11,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -20,26 +23,44 @@ import java.util.function.Function;
  * <p>The ETA is the job's own ({@code etaSeconds}) when it gives one: the service knows what is left better than
  * a bar that only sees the events. Otherwise the bar extrapolates from the events it has seen.
  */
-final class JobProgressBar implements AutoCloseable {
+public final class JobProgressBar implements AutoCloseable {
     /** Wide enough for a training bar's loss, validation loss and throughput after the counts. */
     private static final int MAX_WIDTH = 140;
 
     private final String task;
     private final Function<Progress, String> message;
+    private final Consumer<JsonNode> onEvent;
     private ProgressBar bar;
     private String unit;
     private long total;
     private volatile Long etaSeconds;
 
     /** A bar whose message is the job's stage label. */
-    JobProgressBar(String task) {
+    public JobProgressBar(String task) {
         this(task, progress -> progress.stage() == null ? "" : progress.stage());
     }
 
     /** @param message sees every progress event in order, and says what follows the rate */
-    JobProgressBar(String task, Function<Progress, String> message) {
+    public JobProgressBar(String task, Function<Progress, String> message) {
+        this(task, message, event -> {
+        });
+    }
+
+    /**
+     * @param onEvent sees every event of the running job first, in order, as the gateway sent it: a JSON tree, so
+     *                that fields newer than this launcher's records (a fine-tune's worst predictions in the
+     *                progress's {@code details}) still reach the command that wants them
+     */
+    public JobProgressBar(String task, Function<Progress, String> message, Consumer<JsonNode> onEvent) {
         this.task = task;
         this.message = message;
+        this.onEvent = onEvent;
+    }
+
+    /** One event of the running job, as the follower receives it: parsed, and as sent. */
+    void observe(JobEvent event, JsonNode sent) {
+        onEvent.accept(sent);
+        update(event.progress());
     }
 
     void update(Progress progress) {

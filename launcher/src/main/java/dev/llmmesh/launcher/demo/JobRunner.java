@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.util.function.Supplier;
 
 /** Submits one demo job through the gateway, says so, follows it with a progress bar and says how it ended. */
-final class JobRunner {
+public final class JobRunner {
     private final GatewayClient gateway;
     private final JobFollower follower;
     private final PrintStream out;
 
-    JobRunner(GatewayClient gateway, JobFollower follower, PrintStream out) {
+    public JobRunner(GatewayClient gateway, JobFollower follower, PrintStream out) {
         this.gateway = gateway;
         this.follower = follower;
         this.out = out;
@@ -24,7 +24,7 @@ final class JobRunner {
      * @param what       one line about the job, for the header
      * @param serviceLog where the service that runs it logs, named when it hangs
      */
-    JobOutcome run(Supplier<JsonNode> submit, String what, Path serviceLog, JobProgressBar bar) {
+    public JobOutcome run(Supplier<JsonNode> submit, String what, Path serviceLog, JobProgressBar bar) {
         JsonNode view = submit.get();
         String jobId = view.path("id").asText();
         out.printf("%n==> %s: %s (job %s)%n", view.path("type").asText(), what, jobId);

@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
  * A pretrain job's losses as its progress events report them. The trainer sends about one event a second, plus
  * every validation step, so the first training loss seen is from the first reported step, not necessarily step 1.
  */
-final class LossCurve {
+public final class LossCurve {
     /** One reported value at one optimizer step. */
     record Point(long step, double value) {
     }
@@ -23,7 +23,7 @@ final class LossCurve {
     private Double tokensPerSecond;
 
     /** Takes one progress event and returns the progress bar's message for it. */
-    String observe(Progress progress) {
+    public String observe(Progress progress) {
         Double loss = progress.metrics().get("loss");
         if (loss != null) {
             training.add(new Point(progress.done(), loss));
@@ -61,7 +61,7 @@ final class LossCurve {
     /**
      * @param vocabSize for the baseline: a model that knows nothing scores ln(vocabSize) nats per token
      */
-    List<String> summary(int vocabSize) {
+    public List<String> summary(int vocabSize) {
         List<String> lines = new ArrayList<>();
         lines.add("Loss (nats per token; guessing uniformly among %,d tokens scores ln %d = %.2f)".formatted(
                 vocabSize, vocabSize, Math.log(vocabSize)));

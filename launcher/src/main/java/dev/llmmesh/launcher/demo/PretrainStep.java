@@ -27,7 +27,6 @@ final class PretrainStep {
      * Kafka on its own; this only covers a slow broker.
      */
     private static final Duration LISTING_WAIT = Duration.ofSeconds(30);
-    private static final Duration LISTING_POLL = Duration.ofMillis(500);
     /** Training tokens per step (8 windows of 64 before the demo's model got a context chat fits in). */
     static final int STEP_TOKENS = 512;
     /** Training windows of the named GPT-2 shapes in the demo: short, so a step stays affordable on a CPU. */
@@ -71,19 +70,7 @@ final class PretrainStep {
 
     /** The demo shows a model as published once the gateway lists it, not because the job said so. */
     private Optional<JsonNode> listed(String modelId) {
-        long deadline = System.nanoTime() + LISTING_WAIT.toNanos();
-        while (true) {
-            Optional<JsonNode> model = gateway.model(modelId);
-            if (model.isPresent() || System.nanoTime() > deadline) {
-                return model;
-            }
-            try {
-                Thread.sleep(LISTING_POLL);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Optional.empty();
-            }
-        }
+        return gateway.awaitModel(modelId, LISTING_WAIT);
     }
 
     /**

@@ -57,6 +57,23 @@ class JobFollowerTest {
         assertEquals(List.of(5.0, 4.0), curve.training().stream().map(LossCurve.Point::value).toList());
     }
 
+    /**
+     * A newer service may send fields this launcher's records do not know (a fine-tune's {@code progress.details}):
+     * the bar's listener gets each event as sent, so a command can still read them; once per event.
+     */
+    @Test
+    void theListenerSeesEveryRunningEventAsSent() throws IOException {
+        String running = event(JobEvent.running("job-6", "finetune-classifier", step(10, 0.5)))
+                .replace("\"metrics\":{", "\"details\":{\"worst\":[{\"text\":\"Subject: hi\"}]},\"metrics\":{");
+        URI base = serve("job-6", connection -> List.of(event(JobEvent.queued("job-6", "finetune-classifier")), running,
+                running, event(JobEvent.succeeded("job-6", "finetune-classifier", "done", Map.of()))));
+        List<String> seen = new java.util.ArrayList<>();
+        new JobFollower(new GatewayClient(base), Duration.ofSeconds(30)).follow("job-6", LOG,
+                new JobProgressBar("fine-tune", p -> "", e -> seen.add(e.path("state").asText() + " "
+                        + e.path("progress").path("details").path("worst").path(0).path("text").asText())));
+        assertEquals(List.of("QUEUED ", "RUNNING Subject: hi"), seen);
+    }
+
     /** The stream replays the history on a reconnect; what was seen before the drop is not drawn twice. */
     @Test
     void aDroppedStreamIsReopenedAndTheReplayedHistorySkipped() throws IOException {
