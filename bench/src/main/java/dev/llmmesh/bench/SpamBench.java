@@ -1,6 +1,8 @@
 package dev.llmmesh.bench;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.llmmesh.core.eval.ClassificationMetrics;
 import dev.llmmesh.core.finetune.ClassificationData;
 import dev.llmmesh.core.finetune.ClassifierModel;
@@ -99,6 +101,10 @@ final class SpamBench implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     boolean testEveryEpoch;
 
+    @Option(names = "--threads", defaultValue = "0",
+            description = "libtorch intra-op threads; 0 keeps the engine's default (default: ${DEFAULT-VALUE})")
+    int threads;
+
     @Option(names = "--no-balance", description = "keep every mail instead of down-sampling to the rarest label")
     boolean noBalance;
 
@@ -159,11 +165,16 @@ final class SpamBench implements Callable<Integer> {
     public Integer call() throws IOException {
         check();
         List<Variant> variants = variants();
+        // The engine loads libtorch; a thread count set before that has no native library to go to.
+        Engine.getEngine("PyTorch");
+        if (threads > 0) {
+            JniUtils.setNumThreads(threads);
+        }
         BpeTokenizer tokenizer = Gpt2Vocabulary.gpt2();
         List<SpamSplit.Row> rows = SpamSplit.read(data);
-        System.out.printf("data %s: %d mails; %d variant(s) x %d seed(s); %d cores, load avg %.2f%n", data,
-                rows.size(), variants.size(), seeds.size(), Runtime.getRuntime().availableProcessors(),
-                TrainBench.loadAverage());
+        System.out.printf("data %s: %d mails; %d variant(s) x %d seed(s); %d cores, %d intra-op threads, load avg "
+                + "%.2f%n", data, rows.size(), variants.size(), seeds.size(), Runtime.getRuntime().availableProcessors(),
+                JniUtils.getNumThreads(), TrainBench.loadAverage());
         Map<Integer, Path> bases = new LinkedHashMap<>();
         Corpus text = baseSteps.stream().anyMatch(s -> s > 0) ? Corpus.load(corpus) : null;
         for (int steps : baseSteps) {
@@ -218,6 +229,13 @@ final class SpamBench implements Callable<Integer> {
             double[] trainSeconds = new double[1];
             List<Double> peaks = new ArrayList<>();
             peaks.add(MatmulPeak.measure(manager).flopsPerSecond());
+            int quarter = Math.max(1, training.batchesPerEpoch() / 4);
+            training.onStep(r -> {
+                if (r.batch() % quarter == 0 && r.batch() < r.batchesPerEpoch()) {
+                    System.out.printf("  seed %d epoch %d batch %d/%d  loss %.4f%n", seed, r.epoch(), r.batch(),
+                            r.batchesPerEpoch(), r.step().loss());
+                }
+            });
             training.onEpoch(r -> {
                 trainSeconds[0] += r.seconds();
                 String line = "  seed %d epoch %d/%d  train loss %.4f acc %.3f  val loss %.4f acc %.3f%s  %.1f s"
