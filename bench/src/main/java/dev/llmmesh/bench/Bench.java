@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         subcommands = {TokenizerEncodeBench.class, TokenizerTrainBench.class, TrainBench.class, DecodeBench.class,
                 ServeLatencyBench.class, ServeLoadBench.class, KvPrefixBench.class, ScoreBench.class,
-                TrainParityExport.class},
+                TrainParityExport.class, SpamBench.class},
         description = "llm-mesh benchmarks; see BENCHMARKS.md at the repository root.")
 public final class Bench implements Runnable {
     public static void main(String[] args) {
