@@ -162,11 +162,16 @@ public final class ClassifierModel implements AutoCloseable {
             Arrays.fill(index, b * width, (b + 1) * width, lengths[b] - 1);
         }
         NDManager caller = ids.getManager();
+        // The index lives as long as the caller's arrays, not this scope: backward (after this returns) reads it again,
+        // and an array made from a Java buffer gives up its memory when closed, so autograd would read freed indices.
+        NDArray gatherIndex = caller.create(index, new Shape(batch, 1, width)).toDevice(base.manager().getDevice(),
+                false);
+        gatherIndex.attach(caller);
         try (NDManager scope = caller.newSubManager(base.manager().getDevice())) {
             ids.tempAttach(scope);
             NDArray hidden = base.hidden(ids, training);
             // gather along time: [B, 1, C] holding each row's last real position, all of its channels
-            NDArray last = hidden.gather(scope.create(index, new Shape(batch, 1, width)), 1).squeeze(1);
+            NDArray last = hidden.gather(gatherIndex, 1).squeeze(1);
             NDArray logits = Linear.linear(last, score).singletonOrThrow();
             logits.attach(caller);
             return logits;

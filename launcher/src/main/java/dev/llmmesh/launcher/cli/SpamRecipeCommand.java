@@ -35,11 +35,11 @@ public final class SpamRecipeCommand implements Callable<Integer> {
             description = "what the fine-tune trains: head, last-block or all (default: ${DEFAULT-VALUE})")
     private String trainable;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "passes over the training mails (default: 3 for all, 5 otherwise)")
+    @Option(names = "--epochs", paramLabel = "N", description = "passes over the training mails (default: 2 for all, 5 otherwise)")
     private Integer epochs;
 
-    @Option(names = "--max-length", paramLabel = "TOKENS", description = "tokens of a mail the classifier reads (default: the longest "
-            + "mail, capped by the base's context of 256)")
+    @Option(names = "--max-length", paramLabel = "TOKENS", description = "tokens of a mail the classifier reads, from its start "
+            + "(default: " + SpamSettings.DEFAULT_MAX_LENGTH + "; at most the base's context of 256)")
     private Integer maxLength;
 
     @Option(names = "--base-steps", defaultValue = "" + BaseModelSpec.DEFAULT_STEPS, paramLabel = "N",

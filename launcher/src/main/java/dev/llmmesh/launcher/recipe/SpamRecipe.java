@@ -132,9 +132,7 @@ public final class SpamRecipe {
         job.put("datasetId", datasetId);
         job.put("seed", seed);
         job.put("trainable", settings.trainable());
-        if (settings.maxLength() != null) {
-            job.put("maxLength", settings.maxLength());
-        }
+        job.put("maxLength", settings.maxLength());
         job.put("hyperparameters", settings.hyperparameters());
         return job;
     }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** The fine-tune job in the trainer's field names (/work/notes/api13-trainer.md, TrainerJob.FinetuneClassifier). */
 class SpamRecipeTest {
@@ -32,7 +31,8 @@ class SpamRecipeTest {
     }
 
     @Test
-    void withoutMaxLengthTheTrainerChoosesIt() {
-        assertFalse(SpamRecipe.job(settings("all", null), "b", "d", "m", 1).containsKey("maxLength"));
+    void withoutMaxLengthTheMailsFirst128TokensAreRead() {
+        assertEquals(SpamSettings.DEFAULT_MAX_LENGTH, SpamRecipe.job(settings("all", null), "b", "d", "m", 1)
+                .get("maxLength"));
     }
 }
