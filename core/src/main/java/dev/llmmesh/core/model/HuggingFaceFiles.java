@@ -82,9 +82,12 @@ public final class HuggingFaceFiles {
         GptConfig config = config(dir);
         Map<SafeTensors.Dtype, Integer> dtypes = weights(dir, config);
         BpeModel tokenizer = tokenizer(dir);
-        if (tokenizer.vocabSize() != config.vocabSize()) {
+        // The embedding may have more rows than the tokenizer has tokens (padded to a multiple of 64 for speed, as
+        // nanoGPT's 50304): inference loads such a model; fewer rows would leave tokens without an embedding.
+        if (tokenizer.vocabSize() > config.vocabSize()) {
             throw new InvalidModelFilesException(tokenizerFile(dir), "the tokenizer has " + tokenizer.vocabSize()
-                    + " tokens but config.json's vocab_size is " + config.vocabSize() + "; they must be equal");
+                    + " tokens but config.json's vocab_size is " + config.vocabSize() + "; the embedding needs a row "
+                    + "for every token");
         }
         return new Checked(config, tokenizer, dtypes);
     }

@@ -58,15 +58,21 @@ class HuggingFaceFilesTest {
     }
 
     @Test
-    void theTokenizersVocabularyMustBeTheConfigs() throws IOException {
+    void everyTokenOfTheTokenizerNeedsAnEmbeddingRowAndPaddedRowsAreFine() throws IOException {
         copyTokenizer();
-        GptConfig bigger = TINY.withVocabSize(300);
-        Files.write(dir.resolve("config.json"), HuggingFaceFiles.configJson(bigger));
-        writeSafetensors(dir.resolve("model.safetensors"), specs(bigger, "F16"));
+        GptConfig smaller = TINY.withVocabSize(290);
+        Files.write(dir.resolve("config.json"), HuggingFaceFiles.configJson(smaller));
+        writeSafetensors(dir.resolve("model.safetensors"), specs(smaller, "F16"));
         InvalidModelFilesException e = assertThrows(InvalidModelFilesException.class, () -> HuggingFaceFiles.check(dir));
         assertEquals("vocab.json", e.file());
-        assertEquals("the tokenizer has 297 tokens but config.json's vocab_size is 300; they must be equal",
-                e.getMessage());
+        assertEquals("the tokenizer has 297 tokens but config.json's vocab_size is 290; the embedding needs a row for "
+                + "every token", e.getMessage());
+
+        // padded, as nanoGPT pads 50257 to 50304: inference loads it, so import takes it
+        GptConfig padded = TINY.withVocabSize(320);
+        Files.write(dir.resolve("config.json"), HuggingFaceFiles.configJson(padded));
+        writeSafetensors(dir.resolve("model.safetensors"), specs(padded, "F16"));
+        assertEquals(320, HuggingFaceFiles.check(dir).config().vocabSize());
     }
 
     @Test

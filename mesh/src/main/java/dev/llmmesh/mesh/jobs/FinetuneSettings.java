@@ -103,9 +103,14 @@ public final class FinetuneSettings {
                     }
                 }
             }
-        } else {
+        }
+        Map<String, Long> source = job.balance() ? balanced(counts) : counts;
+        long trainRows = source.values().stream().mapToLong(Long::longValue).sum();
+        if (!job.explicitSplits()) {
             try {
-                DatasetSplits.stratifiedSizes(job.datasetId(), job.balance() ? balanced(counts) : counts, splits);
+                int train = List.copyOf(splits.keySet()).indexOf("train");
+                trainRows = DatasetSplits.stratifiedSizes(job.datasetId(), source, splits).values().stream()
+                        .mapToLong(sizes -> sizes[train]).sum();
             } catch (IllegalArgumentException e) {
                 throw new InvalidJobException("splits", e.getMessage()
                         + (job.balance() ? " (after balancing to " + balanced(counts).values().iterator().next()
@@ -113,6 +118,13 @@ public final class FinetuneSettings {
             }
         }
         FinetuneConfig training = training(job.hyperparameters(), trainable, job.seed());
+        long steps = training.epochs() * ((trainRows + training.batchSize() - 1) / training.batchSize());
+        if (training.warmupSteps() > steps) {
+            // The trainer would refuse it only after balancing, splitting and encoding; say it before the 202.
+            throw new InvalidJobException("hyperparameters.warmupSteps", "warmupSteps " + training.warmupSteps()
+                    + " exceeds the run's " + steps + " steps (" + training.epochs() + " epochs of " + trainRows
+                    + " training rows in batches of " + training.batchSize() + ")");
+        }
         return new Plan(base, contextLength, labels, counts, splits, training);
     }
 

@@ -199,6 +199,10 @@ class FinetuneClassifierJobTest {
         assertRefused("hyperparameters.momentum", "unknown hyperparameters field [momentum]", ok
                 + ",\"hyperparameters\":{\"momentum\":0.9}");
         assertRefused("hyperparameters.seed", "top level", ok + ",\"hyperparameters\":{\"seed\":1}");
+        // Balanced 10 + 10, the train split keeps 7 of each: 14 rows, 2 batches of 8, 5 epochs: 10 steps.
+        assertRefused("hyperparameters.warmupSteps", "warmupSteps 11 exceeds the run's 10 steps (5 epochs of 14 "
+                + "training rows in batches of 8)", ok + ",\"hyperparameters\":{\"warmupSteps\":11}");
+        parse(ok + ",\"hyperparameters\":{\"warmupSteps\":10}").validate(context);
         assertRefused("testDatasetId", "together", ok + ",\"validationDatasetId\":\"held-out\"");
         assertRefused("validationDatasetId", "has label 'eggs'", ok
                 + ",\"validationDatasetId\":\"other\",\"testDatasetId\":\"held-out\"");
