@@ -52,8 +52,12 @@ final class EpochWatch {
 
     /** Prints an epoch's lines once, when its validation figures first arrive (a replay sends them again). */
     void event(JsonNode event) {
-        String clear = System.console() != null ? "\r\033[K" : "";
-        lines(event).forEach(line -> out.println(clear + line));
+        // On a terminal the bar's line is cleared and redrawn below; written to a file or pipe it stays, unended.
+        String first = System.console() != null ? "\r\033[K" : System.lineSeparator();
+        List<String> lines = lines(event);
+        for (int i = 0; i < lines.size(); i++) {
+            out.println((i == 0 ? first : "") + lines.get(i));
+        }
     }
 
     List<String> lines(JsonNode event) {
