@@ -37,7 +37,8 @@ class EpochWatchTest {
         // a reconnect replays the history: nothing is printed twice
         events.forEach(watch::event);
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
-        assertEquals(List.of(
+        // Not a terminal: the epoch's lines begin by ending the progress bar's line (here: empty).
+        assertEquals(List.of("",
                 "    epoch 1/3: train loss 0.512 acc 80.0%, validation loss 0.400 acc 86.0% (best so far), 95 s",
                 "      worst: ham read as spam (ham 0.12, spam 0.88) \"Subject: Re: Cheap flights Anyone know a good site?\"",
                 "      worst: spam read as ham (ham 0.80, spam 0.20) \"Subject: Your account\""), lines);
