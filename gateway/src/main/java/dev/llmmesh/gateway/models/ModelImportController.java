@@ -45,6 +45,8 @@ public class ModelImportController {
     private static final String STAGING = "staging/";
     /** A JSON request names a directory; it is never large. */
     private static final int MAX_JSON_BYTES = 64 * 1024;
+    /** What a refused JSON body is read to the end of, at most, before the answer; beyond, the connection drops. */
+    private static final long MAX_DRAINED_BYTES = 64L * 1024 * 1024;
 
     private final ModelImporter importer;
     private final FileArtifactStore artifacts;
@@ -137,9 +139,22 @@ public class ModelImportController {
         }
     }
 
+    /** Discards up to {@code limit} more bytes of {@code body}. */
+    private static void drain(InputStream body, long limit) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long left = limit;
+        int read;
+        while (left > 0 && (read = body.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0) {
+            left -= read;
+        }
+    }
+
     private Imported fromPath(InputStream body) throws IOException, InterruptedException {
         byte[] bytes = body.readNBytes(MAX_JSON_BYTES + 1);
         if (bytes.length > MAX_JSON_BYTES) {
+            // Read what the client is still sending (up to a bound) so that it gets to read the 413: an answer sent
+            // while a body still streams in is lost with the connection.
+            drain(body, MAX_DRAINED_BYTES);
             throw new ProblemException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "body", "a JSON import request names a "
                     + "directory in at most " + MAX_JSON_BYTES + " bytes; upload files as multipart/form-data");
         }
