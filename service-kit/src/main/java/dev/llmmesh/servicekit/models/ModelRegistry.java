@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * announcement.
  *
  * <p>What was published before a service started is known once {@link #awaitCaughtUp} returns true: a service that
- * answers "no such model" must wait for that first. Other beans follow changes with {@link #subscribe}.
+ * answers "no such model" must wait for that first. A service that has just published a model and is about to say so
+ * waits for it with {@link #awaitPresent}. Other beans follow changes with {@link #subscribe}.
  */
 @Context
 public class ModelRegistry implements ModelDirectory {
@@ -53,7 +54,10 @@ public class ModelRegistry implements ModelDirectory {
 
     private final Map<String, ModelAnnouncement> models = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    /** Held while a change is applied and told, and while a subscriber is told the state so far. */
+    /**
+     * Held while a change is applied and told, and while a subscriber is told the state so far; notified after each
+     * change, for {@link #awaitPresent}.
+     */
     private final Object changes = new Object();
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final TopicFollower follower;
@@ -113,6 +117,26 @@ public class ModelRegistry implements ModelDirectory {
         return find(modelId);
     }
 
+    /**
+     * The model once this registry has read it, waiting up to {@code timeout}; empty if it has not by then. For a
+     * service that has just published a model: the broker has the record, but this registry reads it back on its own
+     * thread a moment later, and "published" must not be followed by "no such model" from the same service.
+     *
+     * <p>A model known already is returned at once, even if a newer announcement of it is on its way.
+     */
+    public Optional<ModelAnnouncement> awaitPresent(String modelId, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (changes) {
+            Optional<ModelAnnouncement> found = find(modelId);
+            long left;
+            while (found.isEmpty() && modelId != null && (left = deadline - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.timedWait(changes, left);
+                found = find(modelId);
+            }
+            return found;
+        }
+    }
+
     /** Newest first (by {@code createdAt}; undated last). */
     @Override
     public List<ModelAnnouncement> all() {
@@ -155,6 +179,7 @@ public class ModelRegistry implements ModelDirectory {
             synchronized (changes) {
                 models.remove(record.key());
                 tell(l -> l.withdrawn(record.key()));
+                changes.notifyAll();
             }
             return;
         }
@@ -175,6 +200,7 @@ public class ModelRegistry implements ModelDirectory {
         synchronized (changes) {
             models.put(model.modelId(), model);
             tell(l -> l.announced(model));
+            changes.notifyAll();
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
@@ -77,6 +78,37 @@ class ModelRegistryTest {
 
         publisher.withdraw(id);
         await(() -> registry.find(id).isEmpty(), "the withdrawn model is gone");
+    }
+
+    @Test
+    void awaitPresentReturnsAModelOnceReadAndGivesUpAfterItsTimeoutOnOneNeverPublished() throws Exception {
+        String never = id("never");
+        Duration shortWait = Duration.ofMillis(300);
+        long started = System.nanoTime();
+        assertTrue(registry.awaitPresent(never, shortWait).isEmpty());
+        assertTrue(System.nanoTime() - started >= shortWait.toNanos(), "waited its whole timeout");
+
+        String id = id("awaited");
+        publisher.announce(model(id, "models/" + id));
+        assertEquals(id, registry.awaitPresent(id, TIMEOUT).orElseThrow().modelId(), "right after its announce");
+
+        // Announced while a reader waits: the registry wakes it as it reads the record, long before its timeout.
+        String later = id("later");
+        Thread announcer = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            }
+            publisher.announce(model(later, "models/" + later));
+        });
+        started = System.nanoTime();
+        Optional<ModelAnnouncement> found = registry.awaitPresent(later, TIMEOUT);
+        long waited = System.nanoTime() - started;
+        announcer.join();
+        assertEquals(later, found.orElseThrow().modelId());
+        assertTrue(waited < TIMEOUT.toNanos() / 2, "woken by the record, not by the timeout: " + waited / 1_000_000
+                + " ms");
     }
 
     @Test
