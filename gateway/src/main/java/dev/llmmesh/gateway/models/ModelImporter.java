@@ -17,6 +17,8 @@ import dev.llmmesh.servicekit.models.ModelPublisher;
 import dev.llmmesh.servicekit.models.ModelRegistry;
 import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +34,7 @@ import java.util.Optional;
  */
 @Singleton
 public class ModelImporter {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelImporter.class);
     /** The suffix of an imported model's own tokenizer id, when it does not use GPT-2's. */
     public static final String TOKENIZER_SUFFIX = "-tokenizer";
     /** Imports have no job; the announcement's job id says where the model came from. */
@@ -90,7 +93,21 @@ public class ModelImporter {
         ModelAnnouncement announcement = ModelAnnouncement.base(modelId, shape, tokenizerId, dir,
                 JOB_PREFIX + modelId, Map.of(), Instant.now());
         publisher.announce(announcement);
+        awaitListed(modelId);
         return announcement;
+    }
+
+    /**
+     * Returns once this gateway's registry has read the announcement back, so that the GET a client sends on the
+     * 201 finds the model. If it has not within {@link ModelRegistry#CATCH_UP} the 201 is given all the same: the
+     * broker holds the record, so the model is published (inference will serve it, and the id is taken: a client
+     * retrying on an error would get a 409), and only this gateway's view of it is late.
+     */
+    private void awaitListed(String modelId) throws InterruptedException {
+        if (models.awaitPresent(modelId, ModelRegistry.CATCH_UP).isEmpty()) {
+            LOG.warn("model {} is published but this gateway's registry has not read it back within {}; "
+                    + "GET /v1/models/{} may answer 404 until it does", modelId, ModelRegistry.CATCH_UP, modelId);
+        }
     }
 
     /**

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -260,7 +261,8 @@ class ModelImportApiTest implements UsesMeshInfra {
                 "job-" + id, Map.of("accuracy", 0.9), Instant.now()).withParent("base-" + run)
                 .asClassifier(List.of("ham", "spam"));
         KafkaProbe.send(Topics.MODELS, id, Json.bytes(classifier));
-        JsonNode model = get("/v1/models/" + id).body();
+        // Sent to Kafka past the gateway, which reads it back a moment later.
+        JsonNode model = awaitFound("/v1/models/" + id).body();
         assertEquals("classifier", model.get("kind").asText());
         assertEquals(List.of("ham", "spam"), List.of(model.get("labels").get(0).asText(),
                 model.get("labels").get(1).asText()));
@@ -287,7 +289,7 @@ class ModelImportApiTest implements UsesMeshInfra {
 
     // --- a tiny GPT-2 directory: 1 layer, width 8, 2 heads, 8 positions; zeros are valid weights ---
 
-    private static Map<String, byte[]> directory(int vocab, String dtype) throws IOException {
+    static Map<String, byte[]> directory(int vocab, String dtype) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("config.json", config(vocab));
         files.put("model.safetensors", safetensors(shapes(vocab), dtype, Map.of()));
@@ -390,6 +392,16 @@ class ModelImportApiTest implements UsesMeshInfra {
 
     private Reply get(String path) throws Exception {
         return send("GET", path, null, null);
+    }
+
+    private Reply awaitFound(String path) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Reply reply = get(path);
+        while (reply.status() == 404 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            reply = get(path);
+        }
+        return reply;
     }
 
     private Reply send(String method, String path, String contentType, byte[] body) throws Exception {
