@@ -10,6 +10,7 @@ import dev.llmmesh.core.finetune.ClassifierTraining;
 import dev.llmmesh.core.finetune.FinetuneConfig;
 import dev.llmmesh.core.finetune.FinetuneResult;
 import dev.llmmesh.core.finetune.NaiveBayesBaseline;
+import dev.llmmesh.core.finetune.Pooling;
 import dev.llmmesh.core.finetune.Trainable;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
@@ -52,6 +53,11 @@ final class SpamBench implements Callable<Integer> {
     @Option(names = "--trainable", split = ",", defaultValue = "last-block",
             description = "head, last-block, all; a list runs each (default: ${DEFAULT-VALUE})")
     List<String> trainables;
+
+    @Option(names = "--pooling", split = ",", defaultValue = "last",
+            description = "what the head reads: last (token), mean (of the tokens); a list runs each "
+                    + "(default: ${DEFAULT-VALUE})")
+    List<String> poolings;
 
     @Option(names = "--seeds", split = ",", defaultValue = "1,2,3",
             description = "one fine-tune per seed: its split, head and order, as a job's seed (default: ${DEFAULT-VALUE})")
@@ -109,10 +115,11 @@ final class SpamBench implements Callable<Integer> {
     boolean noBalance;
 
     /** One fine-tune's settings, the seed aside. */
-    record Variant(int baseSteps, Trainable trainable, double learningRate, int epochs, int maxLength) {
+    record Variant(int baseSteps, Trainable trainable, Pooling pooling, double learningRate, int epochs,
+                   int maxLength) {
         String name() {
-            return "base%d/%s/lr%s/e%d/len%d".formatted(baseSteps, trainable, SpamReport.number(learningRate), epochs,
-                    maxLength);
+            return "base%d/%s/%s/lr%s/e%d/len%d".formatted(baseSteps, trainable, pooling,
+                    SpamReport.number(learningRate), epochs, maxLength);
         }
     }
 
@@ -133,10 +140,12 @@ final class SpamBench implements Callable<Integer> {
         List<Variant> out = new ArrayList<>();
         for (int steps : baseSteps) {
             for (String t : trainables) {
-                for (double lr : learningRates) {
-                    for (int e : epochs) {
-                        for (int len : maxLengths) {
-                            out.add(new Variant(steps, Trainable.of(t), lr, e, len));
+                for (String p : poolings) {
+                    for (double lr : learningRates) {
+                        for (int e : epochs) {
+                            for (int len : maxLengths) {
+                                out.add(new Variant(steps, Trainable.of(t), Pooling.of(p), lr, e, len));
+                            }
                         }
                     }
                 }
@@ -223,7 +232,7 @@ final class SpamBench implements Callable<Integer> {
                 .earlyStoppingPatience(patience > 0 ? patience : null).build();
         GptModel base = base(v.baseSteps()).open(baseDir);
         try (ClassifierModel model = ClassifierModel.fromBase(base, split.labels(), v.maxLength(),
-                train.padTokenId(), seed);
+                train.padTokenId(), v.pooling(), seed);
              ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
             NDManager manager = model.manager();
             double[] trainSeconds = new double[1];

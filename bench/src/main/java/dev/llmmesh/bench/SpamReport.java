@@ -65,11 +65,11 @@ final class SpamReport {
         lines.add("(accuracy: mean over seeds, 95% Wilson interval over the seeds' pooled test mails; naive Bayes on "
                 + "the same splits; s and tokens/s: a seed's training epochs incl. validation, mean and median; "
                 + "MFU: 6N+12LTC model FLOP/s, N without embeddings, vs the sgemm peak measured around each fine-tune)");
-        lines.add(String.format(Locale.ROOT, "%-36s %5s %9s %17s %9s %7s %8s %9s %6s", "variant", "seeds", "accuracy",
+        lines.add(String.format(Locale.ROOT, "%-44s %5s %9s %17s %9s %7s %8s %9s %6s", "variant", "seeds", "accuracy",
                 "95% CI", "n. Bayes", "ratio", "s", "tokens/s", "MFU"));
         results.forEach((v, runs) -> {
             Summary s = summary(runs);
-            lines.add(String.format(Locale.ROOT, "%-36s %5d %9.4f %17s %9.4f %7.4f %8.1f %9.1f %5.1f%%", v.name(),
+            lines.add(String.format(Locale.ROOT, "%-44s %5d %9.4f %17s %9.4f %7.4f %8.1f %9.1f %5.1f%%", v.name(),
                     runs.size(), s.accuracy(), "[%.4f, %.4f]".formatted(s.interval().low(), s.interval().high()),
                     s.baseline(), s.ratio(), s.seconds(), s.tokensPerSecond(), 100 * s.mfu()));
         });

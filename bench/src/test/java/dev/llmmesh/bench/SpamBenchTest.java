@@ -3,6 +3,7 @@ package dev.llmmesh.bench;
 import dev.llmmesh.bench.SpamBench.SeedRun;
 import dev.llmmesh.bench.SpamBench.Variant;
 import dev.llmmesh.core.finetune.ClassificationData.Example;
+import dev.llmmesh.core.finetune.Pooling;
 import dev.llmmesh.core.finetune.Trainable;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -26,11 +27,14 @@ class SpamBenchTest {
                 "--seeds", "1,2,3", "--max-length", "128");
         List<Variant> variants = bench.variants();
         assertEquals(8, variants.size());
-        assertEquals(new Variant(0, Trainable.HEAD, 1e-4, 5, 128), variants.get(0));
-        assertEquals(new Variant(0, Trainable.HEAD, 5e-4, 5, 128), variants.get(1));
-        assertEquals(new Variant(100, Trainable.ALL, 5e-4, 5, 128), variants.get(7));
+        assertEquals(new Variant(0, Trainable.HEAD, Pooling.LAST, 1e-4, 5, 128), variants.get(0));
+        assertEquals(new Variant(0, Trainable.HEAD, Pooling.LAST, 5e-4, 5, 128), variants.get(1));
+        assertEquals(new Variant(100, Trainable.ALL, Pooling.LAST, 5e-4, 5, 128), variants.get(7));
         assertEquals(List.of(1L, 2L, 3L), bench.seeds);
-        assertEquals("base100/all/lr0.0005/e5/len128", variants.get(7).name());
+        assertEquals("base100/all/last/lr0.0005/e5/len128", variants.get(7).name());
+        SpamBench both = new SpamBench();
+        new CommandLine(both).parseArgs("--pooling", "last,mean", "--trainable", "all");
+        assertEquals(List.of(Pooling.LAST, Pooling.MEAN), both.variants().stream().map(Variant::pooling).toList());
         // the recipe's base shape by default
         assertEquals(new SpamBase(256, 6, 4, 256, 8, 400), bench.base(400));
     }
@@ -46,6 +50,9 @@ class SpamBenchTest {
         SpamBench unknown = new SpamBench();
         new CommandLine(unknown).parseArgs("--trainable", "last-two");
         assertThrows(IllegalArgumentException.class, unknown::variants);
+        SpamBench unknownPooling = new SpamBench();
+        new CommandLine(unknownPooling).parseArgs("--pooling", "max");
+        assertThrows(IllegalArgumentException.class, unknownPooling::variants);
     }
 
     @Test
@@ -80,14 +87,14 @@ class SpamBenchTest {
 
     @Test
     void aVariantsAccuracyIsTheSeedsMeanWithAPooledWilsonInterval() {
-        Variant v = new Variant(100, Trainable.LAST_BLOCK, 2e-4, 5, 256);
+        Variant v = new Variant(100, Trainable.LAST_BLOCK, Pooling.MEAN, 2e-4, 5, 256);
         List<SeedRun> runs = List.of(
                 new SeedRun(1, 190, 200, 193, 5, 4, 100, 800, 20e9, 100e9),
                 new SeedRun(2, 192, 200, 195, 5, 5, 110, 700, 18e9, 90e9),
                 new SeedRun(3, 194, 200, 194, 5, 3, 120, 900, 22e9, 110e9));
         // Wilson 95% for 576 of 600, by hand from Wilson (1927)'s formula with z = 1.959963984540054:
         // centre (p + z^2/2n) / (1 + z^2/n), half z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2) -> [0.94117, 0.97297]
-        assertEquals("bench: spam variant=base100/last-block/lr0.0002/e5/len256 seeds=3 accuracy=0.9600 "
+        assertEquals("bench: spam variant=base100/last-block/mean/lr0.0002/e5/len256 seeds=3 accuracy=0.9600 "
                 + "ci_low=0.9412 ci_high=0.9730 baseline=0.9700 ratio=0.9897 vs naive-bayes tokens_per_s=800.0 "
                 + "model_gflops=20.00 peak_gflops=100.00 mfu=0.2000 vs sgemm_peak", SpamReport.benchLine(v, runs));
         assertTrue(SpamReport.seedLine(v, runs.get(0)).contains("test accuracy 0.9500 [0.9104, 0.9726] (190/200), "

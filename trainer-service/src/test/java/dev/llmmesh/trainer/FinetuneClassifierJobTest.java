@@ -183,6 +183,7 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
         assertTrue(result.has("baselineAccuracyCi"));
         assertEquals(Math.min(5, 24 - correct), result.path("misclassified").size());
         assertEquals("last-block", result.path("trainable").asText());
+        assertEquals("last", result.path("pooling").asText());
         assertEquals(4, result.path("epochs").asInt());
         assertTrue(result.path("bestEpoch").asInt() >= 1);
         int maxLength = result.path("maxLength").asInt();
@@ -224,7 +225,7 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
         KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """
                 {"type":"finetune-classifier","jobId":"%s","modelId":"%s-clf","baseModelId":"%s","datasetId":"%s",
                  "labels":["spam","ham"],"balance":false,"validationDatasetId":"%s","testDatasetId":"%s",
-                 "trainable":"head","maxLength":16,"hyperparameters":{"epochs":1}}
+                 "trainable":"head","pooling":"mean","maxLength":16,"hyperparameters":{"epochs":1}}
                 """.formatted(jobId, jobId, baseId, mail, held, held));
         JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
         assertEquals(JobState.SUCCEEDED, last.state(), last.message());
@@ -236,6 +237,9 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
         assertEquals(3, result.path("testExamples").asInt());
         assertEquals(16, result.path("maxLength").asInt());
         assertEquals("head", result.path("trainable").asText());
+        assertEquals("mean", result.path("pooling").asText());
+        assertEquals("mean", Json.LENIENT.readTree(artifacts.path(result.path("artifact").asText())
+                .resolve("config.json").toFile()).path("classifier_pooling").asText(), "the served model pools so too");
         assertEquals(1, result.path("classes").path(0).path("support").asInt(), "spam first, as given");
         awaitKnown(jobId + "-clf");
         assertEquals(List.of("spam", "ham"), models.find(jobId + "-clf").orElseThrow().labels());

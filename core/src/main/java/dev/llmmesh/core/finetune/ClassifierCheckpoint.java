@@ -23,12 +23,19 @@ import java.util.SequencedMap;
  * with the {@code transformer.*} weights and {@code score.weight} (no {@code lm_head}), and a GPT-2
  * {@code config.json} whose {@code architectures} is {@code ["GPT2ForSequenceClassification"]}, with
  * {@code id2label} / {@code label2id} (HuggingFace derives {@code num_labels} from them), {@code pad_token_id}, and
- * our own {@code classifier_max_length}. The GPT-2 part is {@link GptCheckpoint}'s; this adds the head.
+ * our own {@code classifier_max_length} and {@code classifier_pooling}. The GPT-2 part is {@link GptCheckpoint}'s;
+ * this adds the head.
+ *
+ * <p>transformers reads {@code score.weight} at the last real token whatever the config says: a {@code mean} pooled
+ * classifier loads there unchanged, weights and all, but its probabilities are the score of the mean of
+ * {@code hidden_states[-1]} over the real tokens, which the config's {@code classifier_pooling} tells a reader.
  */
 public final class ClassifierCheckpoint {
     public static final String ARCHITECTURE = "GPT2ForSequenceClassification";
     /** Ours, not HuggingFace's: the length the classifier was trained to read (transformers ignores it). */
     public static final String MAX_LENGTH_FIELD = "classifier_max_length";
+    /** Ours too: {@link Pooling#wireName()}; absent (HuggingFace's own files) means {@code last}. */
+    public static final String POOLING_FIELD = "classifier_pooling";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,6 +55,7 @@ public final class ClassifierCheckpoint {
         }
         config.put("pad_token_id", model.padTokenId());
         config.put(MAX_LENGTH_FIELD, model.maxLength());
+        config.put(POOLING_FIELD, model.pooling().wireName());
         SequencedMap<String, NDArray> head = new LinkedHashMap<>();
         head.put(ClassifierModel.SCORE, model.parameters().get(ClassifierModel.SCORE));
         GptCheckpoint.save(model.base(), head, config, dir);
@@ -79,7 +87,7 @@ public final class ClassifierCheckpoint {
      * Reads a directory written by {@link #save}, or by {@code GPT2ForSequenceClassification.save_pretrained} with
      * safetensors. Labels come from {@code id2label}, whose ids must be 0..n-1; without
      * {@code classifier_max_length} the model reads up to its whole context; without {@code pad_token_id} it pads
-     * with 0.
+     * with 0; without {@code classifier_pooling} it reads the last token, as transformers does.
      */
     public static ClassifierModel load(Path dir, Device device) throws IOException {
         GptCheckpoint.Loaded loaded = GptCheckpoint.read(dir, device);
@@ -114,7 +122,9 @@ public final class ClassifierCheckpoint {
             int maxLength = json.path(MAX_LENGTH_FIELD).asInt(base.config().contextLength());
             int pad = json.path("pad_token_id").isIntegralNumber() ? json.get("pad_token_id").asInt() : 0;
             try {
-                return new ClassifierModel(base, score, labels, maxLength, pad);
+                Pooling pooling = json.has(POOLING_FIELD) ? Pooling.of(json.get(POOLING_FIELD).asText())
+                        : Pooling.LAST;
+                return new ClassifierModel(base, score, labels, maxLength, pad, pooling);
             } catch (IllegalArgumentException e) {
                 throw new IOException(file + ": " + e.getMessage(), e);
             }

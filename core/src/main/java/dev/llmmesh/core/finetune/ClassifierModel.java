@@ -20,12 +20,12 @@ import java.util.SequencedMap;
 import java.util.SplittableRandom;
 
 /**
- * A GPT-2 with its LM head replaced by an n-class head read at the last real token, as HuggingFace's
- * {@code GPT2ForSequenceClassification} and chapter 6 of the book: {@code score.weight} [labels, n_embd], no bias,
- * applied to the final LayerNorm's output at position {@code length - 1} of each row.
+ * A GPT-2 with its LM head replaced by an n-class head: {@code score.weight} [labels, n_embd], no bias, applied to the
+ * final LayerNorm's output pooled over each row, by default at its last real token as HuggingFace's
+ * {@code GPT2ForSequenceClassification} and chapter 6 of the book (see {@link Pooling}).
  *
  * <p>Rows are right-padded. Attention is causal, so a position never sees the padding after it: the states of the
- * real tokens, the one read included, are exactly what the unpadded row gives, whatever the pad id is.
+ * real tokens, the ones pooled, are exactly what the unpadded row gives, whatever the pad id is.
  *
  * <p>Owns the base model: closing this closes it. The head lives in the base model's manager beside its weights.
  */
@@ -40,6 +40,7 @@ public final class ClassifierModel implements AutoCloseable {
     private final List<String> labels;
     private final int maxLength;
     private final int padTokenId;
+    private final Pooling pooling;
     private final SequencedMap<String, NDArray> parameters;
 
     /**
@@ -47,8 +48,10 @@ public final class ClassifierModel implements AutoCloseable {
      *
      * @param maxLength  the longest input read, in tokens; longer inputs keep their first {@code maxLength}
      * @param padTokenId the id batches are padded with (recorded as {@code pad_token_id} for HuggingFace)
+     * @param pooling    which hidden states the head reads
      */
-    public ClassifierModel(GptModel base, NDArray score, List<String> labels, int maxLength, int padTokenId) {
+    public ClassifierModel(GptModel base, NDArray score, List<String> labels, int maxLength, int padTokenId,
+                           Pooling pooling) {
         this.base = Objects.requireNonNull(base, "base");
         this.labels = checkLabels(labels);
         GptConfig config = base.config();
@@ -68,15 +71,16 @@ public final class ClassifierModel implements AutoCloseable {
         this.score = score;
         this.maxLength = maxLength;
         this.padTokenId = padTokenId;
+        this.pooling = Objects.requireNonNull(pooling, "pooling");
         score.setName(SCORE);
         SequencedMap<String, NDArray> all = new LinkedHashMap<>(base.parameters());
         all.put(SCORE, score);
         this.parameters = Collections.unmodifiableSequencedMap(all);
     }
 
-    /** {@link #fromBase(GptModel, List, int, int, long)} padding with id 0. */
+    /** {@link #fromBase(GptModel, List, int, int, Pooling, long)} padding with id 0, read at the last token. */
     public static ClassifierModel fromBase(GptModel base, List<String> labels, int maxLength, long seed) {
-        return fromBase(base, labels, maxLength, 0, seed);
+        return fromBase(base, labels, maxLength, 0, Pooling.DEFAULT, seed);
     }
 
     /**
@@ -84,7 +88,7 @@ public final class ClassifierModel implements AutoCloseable {
      * {@code seed}, so the same seed gives the same head on every device.
      */
     public static ClassifierModel fromBase(GptModel base, List<String> labels, int maxLength, int padTokenId,
-                                           long seed) {
+                                           Pooling pooling, long seed) {
         checkLabels(labels);
         int width = base.config().embedDim();
         float[] weights = new float[labels.size() * width];
@@ -93,7 +97,7 @@ public final class ClassifierModel implements AutoCloseable {
             weights[i] = (float) (INIT_STD * random.nextGaussian());
         }
         NDArray score = base.manager().create(weights, new Shape(labels.size(), width));
-        return new ClassifierModel(base, score, labels, maxLength, padTokenId);
+        return new ClassifierModel(base, score, labels, maxLength, padTokenId, pooling);
     }
 
     private static List<String> checkLabels(List<String> labels) {
@@ -117,6 +121,10 @@ public final class ClassifierModel implements AutoCloseable {
 
     public int padTokenId() {
         return padTokenId;
+    }
+
+    public Pooling pooling() {
+        return pooling;
     }
 
     public GptConfig config() {
@@ -150,29 +158,18 @@ public final class ClassifierModel implements AutoCloseable {
             throw new IllegalArgumentException("ids " + shape + " must be [batch, time] with one length per row ("
                     + lengths.length + ")");
         }
-        int batch = lengths.length;
         long time = shape.get(1);
-        int width = config().embedDim();
-        long[] index = new long[batch * width];
-        for (int b = 0; b < batch; b++) {
+        for (int b = 0; b < lengths.length; b++) {
             if (lengths[b] < 1 || lengths[b] > time) {
                 throw new IllegalArgumentException("length " + lengths[b] + " of row " + b + " is outside [1, "
                         + time + "]");
             }
-            Arrays.fill(index, b * width, (b + 1) * width, lengths[b] - 1);
         }
         NDManager caller = ids.getManager();
-        // The index lives as long as the caller's arrays, not this scope: backward (after this returns) reads it again,
-        // and an array made from a Java buffer gives up its memory when closed, so autograd would read freed indices.
-        NDArray gatherIndex = caller.create(index, new Shape(batch, 1, width)).toDevice(base.manager().getDevice(),
-                false);
-        gatherIndex.attach(caller);
         try (NDManager scope = caller.newSubManager(base.manager().getDevice())) {
             ids.tempAttach(scope);
-            NDArray hidden = base.hidden(ids, training);
-            // gather along time: [B, 1, C] holding each row's last real position, all of its channels
-            NDArray last = hidden.gather(gatherIndex, 1).squeeze(1);
-            NDArray logits = Linear.linear(last, score).singletonOrThrow();
+            NDArray pooled = pooling.pool(base.hidden(ids, training), lengths, caller);
+            NDArray logits = Linear.linear(pooled, score).singletonOrThrow();
             logits.attach(caller);
             return logits;
         }

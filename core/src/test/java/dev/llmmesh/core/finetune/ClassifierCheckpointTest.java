@@ -9,6 +9,8 @@ import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.model.SafeTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,17 +32,19 @@ class ClassifierCheckpointTest {
     @TempDir
     Path dir;
 
-    @Test
-    void saveThenLoadGivesIdenticalProbabilities() throws IOException {
+    @ParameterizedTest
+    @EnumSource(Pooling.class)
+    void saveThenLoadGivesIdenticalProbabilities(Pooling pooling) throws IOException {
         List<int[]> inputs = List.of(tokens(9, SMALL.vocabSize(), 1), tokens(15, SMALL.vocabSize(), 2),
                 tokens(3, SMALL.vocabSize(), 3));
-        try (ClassifierModel model = classifier(9)) {
+        try (ClassifierModel model = classifier(9, pooling)) {
             ClassifierCheckpoint.save(model, dir);
             assertTrue(ClassifierCheckpoint.isClassifier(dir));
             try (ClassifierModel loaded = ClassifierCheckpoint.load(dir, Device.cpu())) {
                 assertEquals(LABELS, loaded.labels());
                 assertEquals(12, loaded.maxLength());
                 assertEquals(50, loaded.padTokenId());
+                assertEquals(pooling, loaded.pooling());
                 assertEquals(SMALL, loaded.config());
                 assertEquals(model.parameters().keySet(), loaded.parameters().keySet());
                 model.parameters().forEach((name, p) ->
@@ -70,6 +74,7 @@ class ClassifierCheckpointTest {
         assertEquals(3, json.get("id2label").size());
         assertEquals(50, json.get("pad_token_id").asInt());
         assertEquals(12, json.get("classifier_max_length").asInt());
+        assertEquals("last", json.get("classifier_pooling").asText());
         assertEquals(24, json.get("n_embd").asInt());
         Set<String> names = SafeTensors.readHeader(dir.resolve("model.safetensors")).tensors().keySet();
         assertTrue(names.contains("score.weight"));
@@ -90,6 +95,27 @@ class ClassifierCheckpointTest {
         assertFalse(ClassifierCheckpoint.isClassifier(dir.resolve("nowhere")));
         IOException e = assertThrows(IOException.class, () -> ClassifierCheckpoint.load(dir, Device.cpu()));
         assertTrue(e.getMessage().contains("GPT2ForSequenceClassification"), e.getMessage());
+    }
+
+    @Test
+    void readsTheLastTokenWithoutAPoolingFieldAndRefusesAnUnknownOne() throws IOException {
+        try (ClassifierModel model = classifier(12, Pooling.MEAN)) {
+            ClassifierCheckpoint.save(model, dir);
+        }
+        Path config = dir.resolve("config.json");
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode json = (ObjectNode) mapper.readTree(config.toFile());
+        json.remove("classifier_pooling");
+        mapper.writeValue(config.toFile(), json);
+        // HuggingFace's save_pretrained writes no such field, and its class reads the last token
+        try (ClassifierModel loaded = ClassifierCheckpoint.load(dir, Device.cpu())) {
+            assertEquals(Pooling.LAST, loaded.pooling());
+        }
+        json.put("classifier_pooling", "max");
+        mapper.writeValue(config.toFile(), json);
+        IOException e = assertThrows(IOException.class, () -> ClassifierCheckpoint.load(dir, Device.cpu()));
+        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("pooling must be one of last, "
+                + "mean; got 'max'"), e.getMessage());
     }
 
     @Test

@@ -7,6 +7,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.llmmesh.core.model.GptModel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Arrays;
 import java.util.List;
@@ -24,9 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClassifierModelTest {
 
-    @Test
-    void logitsAreTheHeadAppliedToTheLastRealPosition() {
-        try (ClassifierModel model = classifier(3); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+    @ParameterizedTest
+    @EnumSource(Pooling.class)
+    void logitsAreTheHeadAppliedToThePooledRealPositions(Pooling pooling) {
+        try (ClassifierModel model = classifier(3, pooling); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            assertEquals(pooling, model.pooling());
             int[] lengths = {5, 9, 1};
             long[] ids = new long[3 * 9];
             int[] random = tokens(ids.length, SMALL.vocabSize(), 11);
@@ -38,10 +42,14 @@ class ClassifierModelTest {
             assertEquals(3 * LABELS.size(), logits.length);
             NDArray score = model.parameters().get(ClassifierModel.SCORE);
             for (int b = 0; b < 3; b++) {
-                // Each row alone and unpadded: its last state times the head, by hand.
+                // Each row alone and unpadded: its last state, or the mean of its states, times the head, by hand.
                 NDArray row = batch.get(new NDIndex("{}:{}, :{}", b, b + 1, lengths[b]));
-                NDArray last = model.base().hidden(row, false).get(new NDIndex("0, -1, :"));
-                float[] expected = score.matMul(last).toFloatArray();
+                NDArray states = model.base().hidden(row, false).get(new NDIndex("0"));
+                NDArray read = switch (pooling) {
+                    case LAST -> states.get(new NDIndex("-1, :"));
+                    case MEAN -> states.mean(new int[] {0});
+                };
+                float[] expected = score.matMul(read).toFloatArray();
                 float[] actual = Arrays.copyOfRange(logits, b * 3, b * 3 + 3);
                 assertTrue(maxAbsDiff(expected, actual) < 1e-5, () -> Arrays.toString(expected) + " vs "
                         + Arrays.toString(actual));
@@ -50,8 +58,19 @@ class ClassifierModelTest {
     }
 
     @Test
-    void paddingNeverChangesTheAnswer() {
-        try (ClassifierModel model = classifier(4); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+    void thePoolingsReadDifferentStates() {
+        try (ClassifierModel last = classifier(3, Pooling.LAST); ClassifierModel mean = classifier(3, Pooling.MEAN)) {
+            int[] text = tokens(7, SMALL.vocabSize(), 4);
+            float[] a = last.classify(List.of(text)).getFirst().probabilities();
+            float[] b = mean.classify(List.of(text)).getFirst().probabilities();
+            assertTrue(maxAbsDiff(a, b) > 1e-4, () -> Arrays.toString(a) + " vs " + Arrays.toString(b));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Pooling.class)
+    void paddingNeverChangesTheAnswer(Pooling pooling) {
+        try (ClassifierModel model = classifier(4, pooling); NDManager m = NDManager.newBaseManager(Device.cpu())) {
             int[] text = tokens(6, SMALL.vocabSize(), 5);
             long[] padded = new long[10];
             long[] otherPadding = new long[10];
@@ -61,13 +80,17 @@ class ClassifierModelTest {
             }
             float[] a = model.logits(m.create(padded, new Shape(1, 10)), new int[] {6}, false).toFloatArray();
             float[] b = model.logits(m.create(otherPadding, new Shape(1, 10)), new int[] {6}, false).toFloatArray();
+            float[] unpadded = model.logits(m.create(Arrays.stream(text).asLongStream().toArray(), new Shape(1, 6)),
+                    new int[] {6}, false).toFloatArray();
             assertArrayEquals(a, b);
+            assertTrue(maxAbsDiff(a, unpadded) < 1e-5, () -> Arrays.toString(a) + " vs " + Arrays.toString(unpadded));
         }
     }
 
-    @Test
-    void classifyTruncatesToTheFirstTokensAndBatchesLikeOneByOne() {
-        try (ClassifierModel model = classifier(5)) {
+    @ParameterizedTest
+    @EnumSource(Pooling.class)
+    void classifyTruncatesToTheFirstTokensAndBatchesLikeOneByOne(Pooling pooling) {
+        try (ClassifierModel model = classifier(5, pooling)) {
             int[] longText = tokens(15, SMALL.vocabSize(), 1);
             int[] shortText = tokens(4, SMALL.vocabSize(), 2);
             List<Classified> both = model.classify(List.of(longText, shortText));
@@ -92,6 +115,15 @@ class ClassifierModelTest {
                 assertEquals(ClassifierModel.argmax(c.probabilities()), c.label());
             }
         }
+    }
+
+    @Test
+    void poolingNamesItsChoices() {
+        assertEquals(Pooling.MEAN, Pooling.of("mean"));
+        assertEquals(Pooling.LAST, Pooling.of("last"));
+        assertEquals(Pooling.LAST, Pooling.DEFAULT);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pooling.of("max"));
+        assertEquals("pooling must be one of last, mean; got 'max'", e.getMessage());
     }
 
     @Test
@@ -133,7 +165,7 @@ class ClassifierModelTest {
             assertThrows(IllegalArgumentException.class,
                     () -> ClassifierModel.fromBase(base, List.of("a", "b"), 0, 1));
             assertThrows(IllegalArgumentException.class,
-                    () -> ClassifierModel.fromBase(base, List.of("a", "b"), 8, 53, 1));
+                    () -> ClassifierModel.fromBase(base, List.of("a", "b"), 8, 53, Pooling.DEFAULT, 1));
         }
     }
 }

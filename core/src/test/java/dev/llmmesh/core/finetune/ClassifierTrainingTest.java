@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import dev.llmmesh.core.eval.ClassificationMetrics;
 import dev.llmmesh.core.model.GptConfig;
+import dev.llmmesh.core.model.GptLayout;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.model.SafeTensors;
 import dev.llmmesh.core.train.Checkpoint;
@@ -63,8 +64,12 @@ class ClassifierTrainingTest {
     }
 
     private static ClassifierModel model(GptConfig config, long seed) {
+        return model(config, seed, Pooling.DEFAULT);
+    }
+
+    private static ClassifierModel model(GptConfig config, long seed, Pooling pooling) {
         return ClassifierModel.fromBase(GptModel.initialize(config, Device.cpu(), seed), LABELS,
-                config.contextLength(), LetterTokenizer.END_OF_TEXT, seed + 1);
+                config.contextLength(), LetterTokenizer.END_OF_TEXT, pooling, seed + 1);
     }
 
     private static Map<String, float[]> snapshot(ClassifierModel model) {
@@ -126,6 +131,27 @@ class ClassifierTrainingTest {
             List<Prediction> predictions = training.predict(validation);
             assertEquals(metrics.correct(), predictions.stream().filter(Prediction::correct).count());
             // serving reads the same positions as evaluation
+            Classified served = model.classify(List.of(validation.tokens(3))).getFirst();
+            assertArrayEquals(predictions.get(3).probabilities(), served.probabilities(), 1e-6f);
+        }
+    }
+
+    @Test
+    void meanPoolingTrainsThroughEveryPosition() throws IOException {
+        ClassificationData train = data(96, 1, false);
+        ClassificationData validation = data(32, 2, false);
+        FinetuneConfig config = FinetuneConfig.builder().epochs(6).learningRate(3e-3).trainable(Trainable.ALL)
+                .seed(5).build();
+        try (ClassifierModel model = model(SMALL, 11, Pooling.MEAN);
+             ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
+            float[] firstBlock = model.parameters().get(GptLayout.block(0, "attn.c_attn.weight")).toFloatArray();
+            FinetuneResult result = training.run(() -> false);
+            EpochReport last = result.history().getLast();
+            assertTrue(last.validationAccuracy() >= 0.95, () -> "validation accuracy " + last.validationAccuracy());
+            assertTrue(last.trainLoss() < result.history().getFirst().trainLoss() / 2, result.history()::toString);
+            assertFalse(Arrays.equals(firstBlock,
+                    model.parameters().get(GptLayout.block(0, "attn.c_attn.weight")).toFloatArray()));
+            List<Prediction> predictions = training.predict(validation);
             Classified served = model.classify(List.of(validation.tokens(3))).getFirst();
             assertArrayEquals(predictions.get(3).probabilities(), served.probabilities(), 1e-6f);
         }

@@ -17,7 +17,12 @@ final class FinetuneTesting {
     }
 
     static ClassifierModel classifier(long seed) {
-        return ClassifierModel.fromBase(GptModel.initialize(SMALL, Device.cpu(), seed), LABELS, 12, 50, seed + 1);
+        return classifier(seed, Pooling.DEFAULT);
+    }
+
+    static ClassifierModel classifier(long seed, Pooling pooling) {
+        return ClassifierModel.fromBase(GptModel.initialize(SMALL, Device.cpu(), seed), LABELS, 12, 50, pooling,
+                seed + 1);
     }
 
     /** Deterministic pseudo-random token ids below {@code vocab}. */

@@ -35,6 +35,11 @@ public final class SpamRecipeCommand implements Callable<Integer> {
             description = "what the fine-tune trains: head, last-block or all (default: ${DEFAULT-VALUE})")
     private String trainable;
 
+    @Option(names = "--pooling", defaultValue = SpamSettings.DEFAULT_POOLING, paramLabel = "HOW",
+            description = "what the classifier's head reads: mean (of the mail's tokens) or last (token, as the book "
+                    + "and HuggingFace) (default: ${DEFAULT-VALUE})")
+    private String pooling;
+
     @Option(names = "--epochs", paramLabel = "N", description = "passes over the training mails (default: 2 for all, 5 otherwise)")
     private Integer epochs;
 
@@ -56,7 +61,7 @@ public final class SpamRecipeCommand implements Callable<Integer> {
 
     /** What the options say, checked; the command's only logic, so that it is testable without a stack. */
     SpamSettings settings() {
-        return new SpamSettings(seeds, trainable, epochs, maxLength, BaseModelSpec.DEFAULT.withSteps(baseSteps),
+        return new SpamSettings(seeds, trainable, pooling, epochs, maxLength, BaseModelSpec.DEFAULT.withSteps(baseSteps),
                 Duration.ofSeconds(jobTimeoutSeconds), keepUp);
     }
 

@@ -26,6 +26,7 @@ class SpamRecipeCommandTest {
         SpamSettings s = parse();
         assertEquals(List.of(1L, 2L, 3L), s.seeds());
         assertEquals("all", s.trainable());
+        assertEquals("mean", s.pooling());
         assertNull(s.epochs());
         assertEquals(2, s.effectiveEpochs());
         assertEquals(SpamSettings.DEFAULT_MAX_LENGTH, s.maxLength());
@@ -38,9 +39,10 @@ class SpamRecipeCommandTest {
     @Test
     void optionsForAQuickRun() {
         SpamSettings s = parse("--seeds", "7,9", "--trainable", "last-block", "--epochs", "1", "--base-steps", "20",
-                "--max-length", "128", "--keep-up");
+                "--max-length", "128", "--pooling", "last", "--keep-up");
         assertEquals(List.of(7L, 9L), s.seeds());
         assertEquals("last-block", s.trainable());
+        assertEquals("last", s.pooling());
         assertEquals(1, s.effectiveEpochs());
         assertEquals(128, s.maxLength());
         assertEquals("recipes-base-v1-c256-l6-h4-t256-b8-s20", s.base().modelId());
@@ -53,6 +55,8 @@ class SpamRecipeCommandTest {
     void badOptionsAreRefusedNamingTheOption() {
         assertEquals("--trainable must be one of [head, last-block, all], got 'lora'",
                 assertThrows(IllegalArgumentException.class, () -> parse("--trainable", "lora")).getMessage());
+        assertEquals("--pooling must be one of [last, mean], got 'max'",
+                assertThrows(IllegalArgumentException.class, () -> parse("--pooling", "max")).getMessage());
         assertEquals("--seeds must be distinct, got [1, 1]",
                 assertThrows(IllegalArgumentException.class, () -> parse("--seeds", "1,1")).getMessage());
         assertEquals("--epochs must be at least 1, got 0",

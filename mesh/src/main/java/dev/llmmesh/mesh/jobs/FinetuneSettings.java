@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmesh.core.finetune.FinetuneConfig;
 import dev.llmmesh.core.finetune.FinetuneMemory;
+import dev.llmmesh.core.finetune.Pooling;
 import dev.llmmesh.core.finetune.Trainable;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.train.TrainingMemory;
@@ -35,6 +36,7 @@ import java.util.TreeMap;
 public final class FinetuneSettings {
     public static final long DEFAULT_SEED = 42;
     public static final String DEFAULT_TRAINABLE = Trainable.DEFAULT.wireName();
+    public static final String DEFAULT_POOLING = Pooling.DEFAULT.wireName();
     /** The book's split (chapter 6): 70% train, 10% validation, 20% test. */
     public static final Map<String, Double> DEFAULT_SPLITS = splits(0.7, 0.1, 0.2);
     public static final List<String> SPLIT_NAMES = List.of("train", "validation", "test");
@@ -52,9 +54,10 @@ public final class FinetuneSettings {
      * @param splits        the fractions of the stratified split; null when the job names its validation and test
      *                      datasets
      * @param training      the job's hyperparameters over FinetuneConfig's defaults, with its trainable and seed
+     * @param pooling       what the classifier's head reads
      */
     public record Plan(ModelAnnouncement base, int contextLength, List<String> labels, Map<String, Long> labelCounts,
-                       Map<String, Double> splits, FinetuneConfig training) {
+                       Map<String, Double> splits, FinetuneConfig training, Pooling pooling) {
     }
 
     /**
@@ -84,6 +87,12 @@ public final class FinetuneSettings {
             trainable = Trainable.of(job.trainable());
         } catch (IllegalArgumentException e) {
             throw new InvalidJobException("trainable", e.getMessage());
+        }
+        Pooling pooling;
+        try {
+            pooling = Pooling.of(job.pooling());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobException("pooling", e.getMessage());
         }
         if (job.maxLength() != null && (job.maxLength() < 1 || job.maxLength() > contextLength)) {
             throw new InvalidJobException("maxLength", "maxLength must be between 1 and the base model's context ("
@@ -125,7 +134,7 @@ public final class FinetuneSettings {
                     + " exceeds the run's " + steps + " steps (" + training.epochs() + " epochs of " + trainRows
                     + " training rows in batches of " + training.batchSize() + ")");
         }
-        return new Plan(base, contextLength, labels, counts, splits, training);
+        return new Plan(base, contextLength, labels, counts, splits, training, pooling);
     }
 
     /**

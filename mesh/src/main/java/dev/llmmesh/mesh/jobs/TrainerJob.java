@@ -96,7 +96,8 @@ public sealed interface TrainerJob extends MeshJob {
 
     /**
      * Fine-tunes a published base model into a classifier of a {@code jsonl-labeled} dataset's labels: the LM head
-     * replaced by a head over the labels read at the last real token. See {@link FinetuneSettings} for the rules.
+     * replaced by a head over the labels, read at the last real token or over the mean of the real tokens. See
+     * {@link FinetuneSettings} for the rules.
      *
      * @param modelId             id of the published classifier; defaults to the job id
      * @param baseModelId         a published full-precision base model (not an adapter, classifier or chat model)
@@ -110,13 +111,15 @@ public sealed interface TrainerJob extends MeshJob {
      * @param maxLength           tokens read of an example (truncate, pad); default the longest example's, capped
      *                            by the base model's context
      * @param trainable           {@code head}, {@code last-block} (default) or {@code all}
+     * @param pooling             what the head reads: {@code last} (default; the last real token, as HuggingFace's
+     *                            {@code GPT2ForSequenceClassification}) or {@code mean} (of the real tokens' states)
      * @param hyperparameters     FinetuneConfig fields but trainable and seed; left-out ones take its defaults
      */
     record FinetuneClassifier(Integer schemaVersion, String jobId, String modelId, String baseModelId,
                               String datasetId, List<String> labels, Boolean balance,
                               String validationDatasetId, String testDatasetId,
                               Map<String, Double> splits, Long seed, Integer maxLength, String trainable,
-                              JsonNode hyperparameters) implements TrainerJob {
+                              String pooling, JsonNode hyperparameters) implements TrainerJob {
         public static final JobType<FinetuneClassifier> TYPE = JobType.submitted("finetune-classifier",
                 FinetuneClassifier.class, Topics.TRAINER_JOBS, true);
 
@@ -143,6 +146,7 @@ public sealed interface TrainerJob extends MeshJob {
             splits = splits == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(splits));
             seed = seed == null ? FinetuneSettings.DEFAULT_SEED : seed;
             trainable = trainable == null ? FinetuneSettings.DEFAULT_TRAINABLE : trainable;
+            pooling = pooling == null ? FinetuneSettings.DEFAULT_POOLING : pooling;
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.llmmesh.mesh.jobs;
 
 import dev.llmmesh.core.finetune.FinetuneConfig;
+import dev.llmmesh.core.finetune.Pooling;
 import dev.llmmesh.core.finetune.Trainable;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.mesh.ArtifactKeys;
@@ -99,6 +100,7 @@ class FinetuneClassifierJobTest {
         assertTrue(job.balance());
         assertEquals(42L, job.seed());
         assertEquals("last-block", job.trainable());
+        assertEquals("last", job.pooling());
         assertNull(job.maxLength());
         assertFalse(job.explicitSplits());
         job.validate(context);
@@ -107,6 +109,7 @@ class FinetuneClassifierJobTest {
         assertEquals(Map.of("ham", 30L, "spam", 10L), plan.labelCounts());
         assertEquals(FinetuneSettings.DEFAULT_SPLITS, plan.splits());
         assertEquals(64, plan.contextLength());
+        assertEquals(Pooling.LAST, plan.pooling());
         assertEquals(job, JobMessages.parse(Json.bytes(job), TrainerJob.class), "the record reads back as written");
     }
 
@@ -114,9 +117,11 @@ class FinetuneClassifierJobTest {
     void givenLabelsSetTheHeadsOrderAndExplicitDatasetsReplaceTheSplit() throws Exception {
         var job = parse("\"baseModelId\":\"base\",\"datasetId\":\"mail\",\"labels\":[\"spam\",\"ham\"],"
                 + "\"validationDatasetId\":\"held-out\",\"testDatasetId\":\"held-out\",\"balance\":false,"
-                + "\"trainable\":\"all\",\"maxLength\":64,\"hyperparameters\":{\"epochs\":2,\"learningRate\":1e-4}");
+                + "\"trainable\":\"all\",\"pooling\":\"mean\",\"maxLength\":64,"
+                + "\"hyperparameters\":{\"epochs\":2,\"learningRate\":1e-4}");
         var plan = FinetuneSettings.plan(job, context);
         assertEquals(List.of("spam", "ham"), plan.labels());
+        assertEquals(Pooling.MEAN, plan.pooling());
         assertNull(plan.splits());
         assertEquals(Trainable.ALL, plan.training().trainable());
         assertEquals(2, plan.training().epochs());
@@ -193,6 +198,7 @@ class FinetuneClassifierJobTest {
         assertRefused("maxLength", "between 1 and the base model's context (64), got 65", ok + ",\"maxLength\":65");
         assertRefused("maxLength", "got 0", ok + ",\"maxLength\":0");
         assertRefused("trainable", "must be one of head, last-block, all; got 'lora'", ok + ",\"trainable\":\"lora\"");
+        assertRefused("pooling", "must be one of last, mean; got 'max'", ok + ",\"pooling\":\"max\"");
         assertRefused("hyperparameters.epochs", "", ok + ",\"hyperparameters\":{\"epochs\":1.5}");
         assertRefused("hyperparameters.learningRate", "learningRate must be positive", ok
                 + ",\"hyperparameters\":{\"learningRate\":0}");

@@ -99,14 +99,15 @@ public class FinetuneClassifierRunner {
         reporter.progress(0, 0, STEPS, "encoding", Map.of(), true);
         Splits splits = encode(job, plan, tokenizer, ids);
         int maxLength = splits.train().maxLength();
-        LOG.info("job {}: {} train / {} validation / {} test examples of labels {}, maxLength {}, trainable {}",
-                job.jobId(), splits.train().size(), splits.validation().size(), splits.test().size(), plan.labels(),
-                maxLength, plan.training().trainable().wireName());
+        LOG.info("job {}: {} train / {} validation / {} test examples of labels {}, maxLength {}, trainable {}, "
+                + "pooling {}", job.jobId(), splits.train().size(), splits.validation().size(), splits.test().size(),
+                plan.labels(), maxLength, plan.training().trainable().wireName(), plan.pooling().wireName());
 
         GptModel gpt = GptCheckpoint.load(artifacts.path(base.artifact()), Engine.getInstance().defaultDevice());
         ClassifierModel model;
         try {
-            model = ClassifierModel.fromBase(gpt, plan.labels(), maxLength, splits.train().padTokenId(), job.seed());
+            model = ClassifierModel.fromBase(gpt, plan.labels(), maxLength, splits.train().padTokenId(),
+                    plan.pooling(), job.seed());
         } catch (RuntimeException e) {
             gpt.close();
             throw e;
@@ -240,8 +241,9 @@ public class FinetuneClassifierRunner {
                 .mapToLong(a -> a.getShape().size()).sum();
         long parameters = model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
         FinetuneSummary summary = FinetuneSummary.of(new FinetuneSummary.Run(job.modelId(), artifact, plan.labels(),
-                plan.training().trainable().wireName(), model.maxLength(), parameters, trainableParameters,
-                splits.ids(), splits.train().size(), splits.validation().size(), splits.test().size()), result,
+                plan.training().trainable().wireName(), model.pooling().wireName(), model.maxLength(), parameters,
+                trainableParameters, splits.ids(), splits.train().size(), splits.validation().size(),
+                splits.test().size()), result,
                 validation, test, baseline);
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);

@@ -35,7 +35,7 @@ record FinetuneSummary(Map<String, Double> metrics, Map<String, Object> result, 
      * @param trainableParameters those the run trained
      * @param datasets            the split datasets' ids by role (train, validation, test)
      */
-    record Run(String modelId, String artifact, List<String> labels, String trainable, int maxLength,
+    record Run(String modelId, String artifact, List<String> labels, String trainable, String pooling, int maxLength,
                long parameters, long trainableParameters, Map<String, String> datasets, int trainExamples,
                int validationExamples, int testExamples) {
     }
@@ -67,6 +67,7 @@ record FinetuneSummary(Map<String, Double> metrics, Map<String, Object> result, 
         result.put("artifact", run.artifact());
         result.put("labels", labels);
         result.put("trainable", run.trainable());
+        result.put("pooling", run.pooling());
         result.put("maxLength", run.maxLength());
         result.put("epochs", training.epochs());
         result.put("bestEpoch", training.bestEpoch());
