@@ -179,6 +179,9 @@ public final class ApiSchemas {
                     + "example's, at most the base model's context") Integer maxLength,
             @Schema(description = "default last-block", allowableValues = {"head", "last-block", "all"})
             String trainable,
+            @Schema(description = "what the head reads: the last real token (default, as HuggingFace's "
+                    + "GPT2ForSequenceClassification) or the mean of the real tokens' states",
+                    allowableValues = {"last", "mean"}) String pooling,
             @Schema(description = "epochs, batchSize, learningRate, weightDecay, gradClip, earlyStoppingPatience")
             Map<String, Object> hyperparameters,
             @Schema(description = "default: a fresh id") String jobId) implements Job {

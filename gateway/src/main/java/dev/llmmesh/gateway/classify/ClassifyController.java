@@ -42,7 +42,7 @@ import java.util.List;
 
 /**
  * {@code POST /v1/classify}: a classifier model labels one text or several. The texts go to the inference replicas
- * as one {@link ClassifyRequest} over Kafka, as completions do, and are labeled there in one batched forward. Not an
+ * as one {@link ClassifyRequest} over Kafka, as completions do, and are labeled there in batched forwards. Not an
  * OpenAI endpoint: errors are problem bodies naming the field.
  */
 @Controller("/v1")

@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * A {@code /v1/classify} body read field by field, so every refusal names its field: {@code model}, a string, and
  * {@code input}, one text or an array of 1 to {@link ClassifyRequest#MAX_INPUTS} texts. An empty text is refused:
- * a classifier reads the state at its last token, and an empty text has none.
+ * a classifier reads the states of a text's tokens, and an empty text has none.
  */
 record ClassifyInput(String model, List<String> texts) {
     private static final Set<String> KNOWN = Set.of("model", "input");

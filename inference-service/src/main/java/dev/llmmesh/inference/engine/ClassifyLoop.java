@@ -235,7 +235,7 @@ final class ClassifyLoop {
             }
             if (encoded.length == 0) {
                 refuse(command, CompletionErrors.invalid("input", "input " + i + " has no tokens; a classifier"
-                        + " reads the state at a text's last token"));
+                        + " reads the states of a text's tokens"));
                 return null;
             }
             ids.add(encoded);
