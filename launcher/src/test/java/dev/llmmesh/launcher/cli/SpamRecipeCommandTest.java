@@ -33,8 +33,7 @@ class SpamRecipeCommandTest {
         assertEquals("recipes-base-v1-c256-l6-h4-t256-b8-s400", s.base().modelId());
         assertEquals(Duration.ofSeconds(2400), s.jobTimeout());
         assertFalse(s.keepUp());
-        assertEquals(Map.of("epochs", 2, "batchSize", 8, "learningRate", 5e-4, "weightDecay", 0.1,
-                "earlyStoppingPatience", 1), s.hyperparameters());
+        assertEquals(Map.of("epochs", 2, "batchSize", 8, "learningRate", 5e-4, "weightDecay", 0.1), s.hyperparameters());
     }
 
     @Test

@@ -28,12 +28,11 @@ class SpamRecipeTest {
         assertEquals("last-block", job.get("trainable"));
         assertEquals("mean", job.get("pooling"));
         assertEquals(128, job.get("maxLength"));
-        assertEquals(Map.of("epochs", 5, "batchSize", 8, "learningRate", 2e-4, "weightDecay", 0.1,
-                "earlyStoppingPatience", 1), job.get("hyperparameters"));
+        assertEquals(Map.of("epochs", 5, "batchSize", 8, "learningRate", 2e-4, "weightDecay", 0.1), job.get("hyperparameters"));
     }
 
     @Test
-    void withoutMaxLengthTheMailsFirst128TokensAreRead() {
+    void withoutMaxLengthTheMailsFirstTokensUpToTheBasesContextAreRead() {
         assertEquals(SpamSettings.DEFAULT_MAX_LENGTH, SpamRecipe.job(settings("all", null), "b", "d", "m", 1)
                 .get("maxLength"));
     }
