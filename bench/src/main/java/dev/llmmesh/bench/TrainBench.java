@@ -11,11 +11,11 @@ import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
 import dev.llmmesh.core.train.AdamW;
+import dev.llmmesh.core.train.CrossEntropy;
 import dev.llmmesh.core.train.Flops;
 import dev.llmmesh.core.train.GradientClipping;
 import dev.llmmesh.core.train.LearningRateSchedule;
 import dev.llmmesh.core.train.MatmulPeak;
-import dev.llmmesh.core.train.NextTokenLoss;
 import dev.llmmesh.core.train.PretrainRun;
 import dev.llmmesh.core.train.StepMetrics;
 import dev.llmmesh.core.train.TokenWindows;
@@ -267,7 +267,7 @@ final class TrainBench implements Callable<Integer> {
                 mark = t.lap(0, mark);
                 NDArray logits = model.forward(batch.x(), true);
                 mark = t.lap(1, mark);
-                NDArray loss = NextTokenLoss.mean(logits, batch.y());
+                NDArray loss = CrossEntropy.mean(logits, batch.y());
                 mark = t.lap(2, mark);
                 collector.backward(loss);
                 loss.getFloat();
@@ -399,7 +399,7 @@ final class TrainBench implements Callable<Integer> {
                     try (NDManager microScope = stepScope.newSubManager();
                          GradientCollector collector = engine.newGradientCollector()) {
                         TokenWindows.Batch batch = data.nextTrainBatch(microScope, config.batchSize());
-                        NDArray loss = NextTokenLoss.mean(model.forward(batch.x(), true), batch.y());
+                        NDArray loss = CrossEntropy.mean(model.forward(batch.x(), true), batch.y());
                         collector.backward(loss);
                         loss.getFloat();
                     }

@@ -17,8 +17,8 @@ import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.model.SafeTensors;
 import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
 import dev.llmmesh.core.train.AdamW;
+import dev.llmmesh.core.train.CrossEntropy;
 import dev.llmmesh.core.train.MatmulPeak;
-import dev.llmmesh.core.train.NextTokenLoss;
 import dev.llmmesh.core.train.PretrainRun;
 import dev.llmmesh.core.train.StepMetrics;
 import dev.llmmesh.core.train.TokenWindows;
@@ -186,7 +186,7 @@ final class TrainParityExport implements Callable<Integer> {
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
                 NDArray logits = model.forward(b.x(), true);
                 logits.attach(scope);
-                NDArray loss = NextTokenLoss.mean(logits, b.y());
+                NDArray loss = CrossEntropy.mean(logits, b.y());
                 collector.backward(loss);
             }
             Map<String, NDArray> gradients = new LinkedHashMap<>();

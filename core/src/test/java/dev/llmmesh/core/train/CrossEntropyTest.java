@@ -47,14 +47,14 @@ class CrossEntropyTest {
     }
 
     @Test
-    void withoutIgnoredTargetsItIsTheNextTokenLoss() {
+    void withoutIgnoredTargetsItIsTheMeanNextTokenLoss() {
         int[] targets = {2, 0, 1, 1};
         double expected = 0;
         for (int i = 0; i < targets.length; i++) {
             expected += nll(LOGITS[i], targets[i]) / targets.length;
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            // [1, 4, 3] next-token logits with [1, 4] targets: the shapes NextTokenLoss takes
+            // [1, 4, 3] next-token logits with [1, 4] targets: the shapes pretraining passes
             NDArray logits = logits(manager).reshape(1, 4, 3);
             NDArray ids = manager.create(targets).reshape(1, 4);
             assertEquals(expected, CrossEntropy.mean(logits, ids).getFloat(), 1e-6);
@@ -84,7 +84,7 @@ class CrossEntropyTest {
             NDArray logits = values.duplicate();
             logits.setRequiresGradient(true);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray loss = NextTokenLoss.mean(logits, ids);
+                NDArray loss = CrossEntropy.mean(logits, ids);
                 assertEquals(Float.floatToRawIntBits(plain), Float.floatToRawIntBits(loss.getFloat()));
                 collector.backward(loss);
             }
