@@ -128,7 +128,7 @@ class ClassifierFinetuneIT {
                 Files.readAllBytes(artifactsDir.resolve("models").resolve(baseId).resolve("model.safetensors")),
                 "the weights are stored as uploaded");
 
-        JsonNode listed = awaitListed(baseId);
+        JsonNode listed = api.awaitModel(baseId);
         assertEquals("base", listed.path("kind").textValue(), listed.toString());
         assertTrue(listed.path("parent").isNull(), listed.toString());
         JsonNode bases = api.get("/v1/models?kind=base").expect(200).body();
@@ -190,7 +190,7 @@ class ClassifierFinetuneIT {
                 "the mails are separable by their words and last character: " + result);
         assertTrue(result.path("baselineAccuracy").isNumber(), result.toString());
 
-        JsonNode model = awaitListed(classifierId);
+        JsonNode model = api.awaitModel(classifierId);
         assertEquals("classifier", model.path("kind").textValue(), model.toString());
         assertEquals(LABELS, Json.LENIENT.convertValue(model.path("labels"), List.class), model.toString());
         assertEquals(baseId, model.path("parent").textValue(), model.toString());
@@ -334,18 +334,6 @@ class ClassifierFinetuneIT {
             }
             Thread.sleep(250);
         }
-    }
-
-    private JsonNode awaitListed(String modelId) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            GatewayClient.Reply reply = api.get("/v1/models/" + modelId);
-            if (reply.status() == 200) {
-                return reply.body();
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("model " + modelId + " was not listed at GET /v1/models within 30 s");
     }
 
     /**

@@ -95,6 +95,22 @@ final class GatewayClient {
         return response.body();
     }
 
+    /**
+     * {@code GET /v1/models/{modelId}} once it answers 200: a job's SUCCEEDED and the model's listing travel on
+     * different topics, so the listing may come a moment later.
+     */
+    JsonNode awaitModel(String modelId) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            Reply reply = get("/v1/models/" + modelId);
+            if (reply.status() == 200) {
+                return reply.body();
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("model " + modelId + " was not listed at GET /v1/models within 30 s");
+    }
+
     /** The job's events from its SSE stream, until the stream ends with the job (or the timeout passes). */
     List<JobEvent> follow(String jobId, Duration timeout) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/jobs/" + jobId + "/events"))

@@ -158,7 +158,7 @@ class MobyDickPipelineIT {
                 "maxSteps", STEPS), TRAINING_TIMEOUT, trainer);
         assertTrainingLearned(pretrain);
 
-        JsonNode model = awaitModel(api);
+        JsonNode model = api.awaitModel(modelId);
         assertEquals("model", model.get("object").textValue());
         assertEquals(tokenizerId, model.get("tokenizer_id").textValue());
         assertEquals(pretrain.jobId(), model.get("job_id").textValue());
@@ -223,18 +223,6 @@ class MobyDickPipelineIT {
         List<JobEvent> replayed = api.follow(runs.getLast().jobId(), Duration.ofSeconds(30));
         assertEquals(runs.getLast().events(), replayed, "the event stream of a finished job replays it whole and ends");
         assertTrue(api.get("/v1/models").expect(200).text().contains(modelId), "the model is listed after a restart");
-    }
-
-    private JsonNode awaitModel(GatewayClient api) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            GatewayClient.Reply reply = api.get("/v1/models/" + modelId);
-            if (reply.status() == 200) {
-                return reply.body();
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("model " + modelId + " was not listed at GET /v1/models within 30 s");
     }
 
     /** Every shard the manifest names is cached in Redis with the same bytes as in the artifact store. */
