@@ -87,9 +87,8 @@ public enum Pooling {
 
     /**
      * {@code constant} (made by {@code caller}) on {@code hidden}'s device, living as long as the caller's arrays, not
-     * the forward's scope:
-     * backward (after the forward returns) reads it again, and an array made from a Java buffer gives up its memory
-     * when closed, so autograd would read freed memory.
+     * the forward's scope: backward (after the forward returns) reads it again, and an array made from a Java buffer
+     * gives up its memory when closed, so autograd would read freed memory.
      */
     private static NDArray keep(NDArray constant, NDArray hidden, NDManager caller) {
         NDArray placed = constant.toDevice(hidden.getDevice(), false);

@@ -34,7 +34,6 @@ public final class GptCheckpoint {
     public static final String CONFIG_FILE = "config.json";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    /** Attention-mask buffers older HuggingFace versions saved with the weights; we build our own mask. */
     /** Attention-mask buffers older HuggingFace versions saved with the weights: not parameters, skipped. */
     static final Pattern MASK_BUFFER = Pattern.compile("(transformer\\.)?h\\.\\d+\\.attn\\.(bias|masked_bias)");
     private static final String LM_HEAD = "lm_head.weight";

@@ -33,8 +33,11 @@ final class MultipartUpload {
     private static final int MAX_HEADER_BYTES = 16 * 1024;
     private static final int MAX_FIELD_BYTES = 4 * 1024;
 
-    /** What came in: the text fields, and the files written to the staging directory under their names. */
-    /** @param skipped files sent but not kept, as {@code skippable} allowed, in the order sent */
+    /**
+     * What came in: the text fields, and the files written to the staging directory under their names.
+     *
+     * @param skipped files sent but not kept, as {@code skippable} allowed, in the order sent
+     */
     record Parts(Map<String, String> fields, Set<String> files, List<String> skipped) {
     }
 

@@ -243,8 +243,7 @@ public class FinetuneClassifierRunner {
         FinetuneSummary summary = FinetuneSummary.of(new FinetuneSummary.Run(job.modelId(), artifact, plan.labels(),
                 plan.training().trainable().wireName(), model.pooling().wireName(), model.maxLength(), parameters,
                 trainableParameters, splits.ids(), splits.train().size(), splits.validation().size(),
-                splits.test().size()), result,
-                validation, test, baseline);
+                splits.test().size()), result, validation, test, baseline);
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);
         var announcement = ModelAnnouncement.base(job.modelId(), shape, plan.base().tokenizerId(), artifact,
