@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,8 +85,13 @@ final class SpamBench implements Callable<Integer> {
     List<Integer> epochs;
 
     @Option(names = "--lr", split = ",", defaultValue = "1e-4",
-            description = "fine-tune learning rate, constant (default: ${DEFAULT-VALUE})")
+            description = "fine-tune learning rate (default: ${DEFAULT-VALUE})")
     List<Double> learningRates;
+
+    @Option(names = "--min-lr", split = ",",
+            description = "where a cosine decay of the learning rate ends at the last step; a list runs each "
+                    + "(default: none, the rate stays constant)")
+    List<Double> minLearningRates;
 
     @Option(names = "--max-length", split = ",", defaultValue = "256",
             description = "tokens of a mail read, the first ones (default: ${DEFAULT-VALUE})")
@@ -96,6 +102,10 @@ final class SpamBench implements Callable<Integer> {
 
     @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW weight decay (default: ${DEFAULT-VALUE})")
     double weightDecay;
+
+    @Option(names = "--dropout", split = ",",
+            description = "dropout while fine-tuning; a list runs each (default: the base's own, 0 for these bases)")
+    List<Double> dropouts;
 
     @Option(names = "--patience", defaultValue = "0",
             description = "early stopping on validation loss after this many epochs without a better one, keeping "
@@ -115,11 +125,13 @@ final class SpamBench implements Callable<Integer> {
     boolean noBalance;
 
     /** One fine-tune's settings, the seed aside. */
-    record Variant(int baseSteps, Trainable trainable, Pooling pooling, double learningRate, int epochs,
-                   int maxLength) {
+    record Variant(int baseSteps, Trainable trainable, Pooling pooling, double learningRate, Double minLearningRate,
+                   int epochs, int maxLength, Double dropout) {
         String name() {
-            return "base%d/%s/%s/lr%s/e%d/len%d".formatted(baseSteps, trainable, pooling,
-                    SpamReport.number(learningRate), epochs, maxLength);
+            return "base%d/%s/%s/lr%s%s/e%d/len%d%s".formatted(baseSteps, trainable, pooling,
+                    SpamReport.number(learningRate),
+                    minLearningRate == null ? "" : "-cos" + SpamReport.number(minLearningRate), epochs, maxLength,
+                    dropout == null ? "" : "/drop" + SpamReport.number(dropout));
         }
     }
 
@@ -142,9 +154,14 @@ final class SpamBench implements Callable<Integer> {
             for (String t : trainables) {
                 for (String p : poolings) {
                     for (double lr : learningRates) {
-                        for (int e : epochs) {
-                            for (int len : maxLengths) {
-                                out.add(new Variant(steps, Trainable.of(t), Pooling.of(p), lr, e, len));
+                        for (Double min : orUnset(minLearningRates)) {
+                            for (int e : epochs) {
+                                for (int len : maxLengths) {
+                                    for (Double d : orUnset(dropouts)) {
+                                        out.add(new Variant(steps, Trainable.of(t), Pooling.of(p), lr, min, e, len,
+                                                d));
+                                    }
+                                }
                             }
                         }
                     }
@@ -152,6 +169,11 @@ final class SpamBench implements Callable<Integer> {
             }
         }
         return out;
+    }
+
+    /** An option's values, or the one unset value (null: the config's own default) when it was not given. */
+    private static List<Double> orUnset(List<Double> values) {
+        return values == null ? Collections.singletonList(null) : values;
     }
 
     void check() {
@@ -228,7 +250,8 @@ final class SpamBench implements Callable<Integer> {
             trainTokens += train.length(i);
         }
         FinetuneConfig config = FinetuneConfig.builder().epochs(v.epochs()).batchSize(batchSize)
-                .learningRate(v.learningRate()).weightDecay(weightDecay).trainable(v.trainable()).seed(seed)
+                .learningRate(v.learningRate()).minLearningRate(v.minLearningRate()).weightDecay(weightDecay).dropout(v.dropout())
+                .trainable(v.trainable()).seed(seed)
                 .earlyStoppingPatience(patience > 0 ? patience : null).build();
         GptModel base = base(v.baseSteps()).open(baseDir);
         try (ClassifierModel model = ClassifierModel.fromBase(base, split.labels(), v.maxLength(),

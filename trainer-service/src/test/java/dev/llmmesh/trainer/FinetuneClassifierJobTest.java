@@ -225,7 +225,7 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
         KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """
                 {"type":"finetune-classifier","jobId":"%s","modelId":"%s-clf","baseModelId":"%s","datasetId":"%s",
                  "labels":["spam","ham"],"balance":false,"validationDatasetId":"%s","testDatasetId":"%s",
-                 "trainable":"head","pooling":"mean","maxLength":16,"hyperparameters":{"epochs":1}}
+                 "trainable":"head","pooling":"mean","maxLength":16,"hyperparameters":{"epochs":1,"dropout":0.2}}
                 """.formatted(jobId, jobId, baseId, mail, held, held));
         JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
         assertEquals(JobState.SUCCEEDED, last.state(), last.message());
@@ -238,8 +238,10 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
         assertEquals(16, result.path("maxLength").asInt());
         assertEquals("head", result.path("trainable").asText());
         assertEquals("mean", result.path("pooling").asText());
-        assertEquals("mean", Json.LENIENT.readTree(artifacts.path(result.path("artifact").asText())
-                .resolve("config.json").toFile()).path("classifier_pooling").asText(), "the served model pools so too");
+        JsonNode config = Json.LENIENT.readTree(artifacts.path(result.path("artifact").asText())
+                .resolve("config.json").toFile());
+        assertEquals("mean", config.path("classifier_pooling").asText(), "the served model pools so too");
+        assertEquals(0.2, config.path("resid_pdrop").asDouble(), "trained with the job's dropout, not the base's 0");
         assertEquals(1, result.path("classes").path(0).path("support").asInt(), "spam first, as given");
         awaitKnown(jobId + "-clf");
         assertEquals(List.of("spam", "ham"), models.find(jobId + "-clf").orElseThrow().labels());

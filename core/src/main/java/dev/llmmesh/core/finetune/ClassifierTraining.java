@@ -3,6 +3,7 @@ package dev.llmmesh.core.finetune;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.llmmesh.core.eval.ClassificationMetrics;
+import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.model.NoGrad;
 import dev.llmmesh.core.train.Checkpoint;
 import dev.llmmesh.core.train.CrossEntropy;
@@ -28,6 +29,9 @@ import java.util.stream.IntStream;
  * validation loss restores the best epoch's weights at the end. Checkpoints after every epoch (and when cancelled)
  * resume to the same weights a straight run reaches: the order of an epoch depends on the seed and the epoch only,
  * and the loop seeds each step's dropout with the step number.
+ *
+ * <p>A {@link FinetuneConfig#dropout} that is set becomes the model's own rate ({@link GptModel#setDropout}), so the
+ * checkpoint published from it says what it was trained with.
  *
  * <p>One training at a time per JVM (libtorch has one gradient collector). The caller owns and closes the model.
  */
@@ -63,14 +67,18 @@ public final class ClassifierTraining implements AutoCloseable {
         sameShape("training", train);
         sameShape("validation", validation);
         this.batchesPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
+        if (config.dropout() != null) {
+            model.base().setDropout(config.dropout());
+        }
         int totalSteps = batchesPerEpoch * config.epochs();
         if (config.warmupSteps() > totalSteps) {
             throw new IllegalArgumentException("warmupSteps " + config.warmupSteps() + " exceeds the run's "
                     + totalSteps + " steps (" + config.epochs() + " epochs of " + batchesPerEpoch + " batches)");
         }
-        // Constant after warmup, as the book: the schedule's floor is the peak.
+        // Without a floor the rate stays constant after warmup, as the book's: the schedule's floor is the peak.
         TrainConfig loopConfig = TrainConfig.builder().batchSize(config.batchSize())
-                .learningRate(config.learningRate()).minLearningRate(config.learningRate())
+                .learningRate(config.learningRate())
+                .minLearningRate(config.minLearningRate() != null ? config.minLearningRate() : config.learningRate())
                 .warmupSteps(config.warmupSteps()).maxSteps(totalSteps).weightDecay(config.weightDecay())
                 .beta1(config.beta1()).beta2(config.beta2()).eps(config.eps()).gradClip(config.gradClip())
                 .gradAccumulation(1).seed(config.seed()).decayEmbeddings(true)

@@ -52,7 +52,8 @@ public final class GptModel implements LanguageModel {
     private static final boolean HOST_DECODE_ENABLED = !"false".equals(System.getProperty("llm.decode.host"));
     private static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
-    private final GptConfig config;
+    /** Replaced only by {@link #setDropout}: the rest of the shape is the weights'. */
+    private volatile GptConfig config;
     private final NDManager manager;
     private final SequencedMap<String, NDArray> parameters;
     private final NDArray tokenEmbedding;
@@ -178,6 +179,15 @@ public final class GptModel implements LanguageModel {
     @Override
     public GptConfig config() {
         return config;
+    }
+
+    /**
+     * Trains on with another dropout rate, as HuggingFace's {@code from_pretrained(..., resid_pdrop=p)} does for a
+     * fine-tune: the config says it from then on, so a checkpoint records the rate its weights were trained with.
+     * Forwards without training are unaffected.
+     */
+    public void setDropout(double dropout) {
+        config = config.withDropout(dropout);
     }
 
     @Override

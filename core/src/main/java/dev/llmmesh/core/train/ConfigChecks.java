@@ -26,6 +26,14 @@ public final class ConfigChecks {
         }
     }
 
+    /** The floor a cosine decay of the learning rate ends at. */
+    public static void learningRateFloor(double learningRate, double minLearningRate) {
+        if (!(minLearningRate >= 0 && minLearningRate <= learningRate)) {
+            throw new IllegalArgumentException("minLearningRate must be in [0, learningRate = " + learningRate
+                    + "], got " + minLearningRate);
+        }
+    }
+
     /** AdamW's settings and the gradient clip, as {@link AdamW} and {@link GradientClipping} take them. */
     public static void optimizer(double learningRate, double weightDecay, double beta1, double beta2, double eps,
                                  double gradClip) {

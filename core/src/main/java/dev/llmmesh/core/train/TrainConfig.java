@@ -41,10 +41,7 @@ public record TrainConfig(int batchSize, int contextLength, int stride, double l
         ConfigChecks.positive("contextLength", contextLength);
         ConfigChecks.positive("stride", stride);
         ConfigChecks.optimizer(learningRate, weightDecay, beta1, beta2, eps, gradClip);
-        if (!(minLearningRate >= 0 && minLearningRate <= learningRate)) {
-            throw new IllegalArgumentException("minLearningRate must be in [0, learningRate = " + learningRate
-                    + "], got " + minLearningRate);
-        }
+        ConfigChecks.learningRateFloor(learningRate, minLearningRate);
         ConfigChecks.positive("maxSteps", maxSteps);
         if (warmupSteps < 0 || warmupSteps > maxSteps) {
             throw new IllegalArgumentException("warmupSteps must be in [0, maxSteps = " + maxSteps + "], got "

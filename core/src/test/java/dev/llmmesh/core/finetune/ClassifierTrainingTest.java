@@ -3,6 +3,7 @@ package dev.llmmesh.core.finetune;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmmesh.core.eval.ClassificationMetrics;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptLayout;
@@ -180,6 +181,56 @@ class ClassifierTrainingTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void aMinimumLearningRateDecaysTheRateAlongACosineToItAtTheLastStep() throws IOException {
+        ClassificationData train = data(16, 3, false);
+        ClassificationData validation = data(8, 4, false);
+        FinetuneConfig config = FinetuneConfig.builder().epochs(2).learningRate(1e-2).minLearningRate(1e-3)
+                .warmupSteps(1).trainable(Trainable.ALL).build();
+        List<StepReport> steps = new ArrayList<>();
+        try (ClassifierModel model = model(SMALL, 14);
+             ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
+            training.onStep(steps::add).run(() -> false);
+        }
+        assertEquals(4, steps.size());
+        double[] rates = steps.stream().mapToDouble(s -> s.step().learningRate()).toArray();
+        // steps 1..4 of 4 after a step of warmup: the peak, then 1e-3 + 9e-3 * (1 + cos(pi * k / 3)) / 2
+        assertArrayEquals(new double[]{1e-2, 1e-3 + 9e-3 * 0.75, 1e-3 + 9e-3 * 0.25, 1e-3}, rates, 1e-12);
+    }
+
+    @Test
+    void aFinetuneDropoutBecomesTheModelsOwnAndChangesTrainingReproducibly() throws IOException {
+        ClassificationData train = data(16, 3, false);
+        ClassificationData validation = data(8, 4, false);
+        FinetuneConfig plain = FinetuneConfig.builder().epochs(1).learningRate(1e-2).trainable(Trainable.ALL).build();
+        FinetuneConfig dropped = plain.toBuilder().dropout(0.3).build();
+        List<Map<String, float[]>> trained = new ArrayList<>();
+        for (FinetuneConfig config : List.of(plain, dropped, dropped)) {
+            try (ClassifierModel model = model(SMALL, 14);
+                 ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
+                assertEquals(config.dropout() == null ? SMALL.dropout() : config.dropout(), model.config().dropout());
+                training.run(() -> false);
+                trained.add(snapshot(model));
+                if (trained.size() == 2) { // the first run with dropout 0.3
+                    Path saved = dir.resolve("dropped");
+                    ClassifierCheckpoint.save(model, saved);
+                    // the published config records the rate the weights were trained with
+                    assertEquals(0.3, new ObjectMapper().readTree(saved.resolve("config.json").toFile())
+                            .path("resid_pdrop").asDouble());
+                }
+            }
+        }
+        String name = GptLayout.block(0, "attn.c_attn.weight");
+        assertNotNull(trained.get(0).get(name), name);
+        assertFalse(Arrays.equals(trained.get(0).get(name), trained.get(1).get(name)), "dropout 0.3 trained as 0");
+        trained.get(1).forEach((n, values) -> assertArrayEquals(values, trained.get(2).get(n), n));
+        // null keeps the base's own rate
+        try (ClassifierModel model = model(SMALL.withDropout(0.2), 14);
+             ClassifierTraining ignored = new ClassifierTraining(model, train, validation, plain)) {
+            assertEquals(0.2, model.config().dropout());
         }
     }
 

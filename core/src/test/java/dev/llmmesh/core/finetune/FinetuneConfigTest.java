@@ -19,6 +19,8 @@ class FinetuneConfigTest {
         assertEquals(0.1, c.weightDecay());
         assertEquals(Trainable.LAST_BLOCK, c.trainable());
         assertNull(c.earlyStoppingPatience());
+        assertNull(c.dropout(), "the base model's own dropout");
+        assertNull(c.minLearningRate(), "a constant rate");
         assertFalse(c.earlyStopping());
         assertEquals(c, c.toBuilder().build());
     }
@@ -37,9 +39,14 @@ class FinetuneConfigTest {
         assertThrows(IllegalArgumentException.class,
                 () -> FinetuneConfig.builder().learningRate(Double.NaN).build());
         assertThrows(IllegalArgumentException.class, () -> FinetuneConfig.builder().warmupSteps(-1).build());
+        assertThrows(IllegalArgumentException.class,
+                () -> FinetuneConfig.builder().learningRate(1e-4).minLearningRate(2e-4).build());
+        assertThrows(IllegalArgumentException.class, () -> FinetuneConfig.builder().minLearningRate(-1e-6).build());
         assertThrows(IllegalArgumentException.class, () -> FinetuneConfig.builder().weightDecay(-0.1).build());
         assertThrows(IllegalArgumentException.class, () -> FinetuneConfig.builder().beta2(1).build());
         assertThrows(IllegalArgumentException.class, () -> FinetuneConfig.builder().gradClip(-1).build());
+        assertThrows(IllegalArgumentException.class, () -> FinetuneConfig.builder().dropout(1.0).build());
+        assertThrows(IllegalArgumentException.class, () -> FinetuneConfig.builder().dropout(-0.1).build());
         assertThrows(IllegalArgumentException.class,
                 () -> FinetuneConfig.builder().earlyStoppingPatience(-1).build());
         assertThrows(NullPointerException.class, () -> FinetuneConfig.builder().trainable(null).build());

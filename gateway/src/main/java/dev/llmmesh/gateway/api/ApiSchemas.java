@@ -182,7 +182,8 @@ public final class ApiSchemas {
             @Schema(description = "what the head reads: the last real token (default, as HuggingFace's "
                     + "GPT2ForSequenceClassification) or the mean of the real tokens' states",
                     allowableValues = {"last", "mean"}) String pooling,
-            @Schema(description = "epochs, batchSize, learningRate, weightDecay, gradClip, earlyStoppingPatience")
+            @Schema(description = "epochs, batchSize, learningRate, minLearningRate (a cosine decay to it; default: "
+                    + "none, constant), weightDecay, gradClip, dropout (default: the base's own), earlyStoppingPatience")
             Map<String, Object> hyperparameters,
             @Schema(description = "default: a fresh id") String jobId) implements Job {
     }

@@ -40,7 +40,7 @@ public final class SpamRecipeCommand implements Callable<Integer> {
                     + "and HuggingFace) (default: ${DEFAULT-VALUE})")
     private String pooling;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "passes over the training mails (default: 2 for all, 5 otherwise)")
+    @Option(names = "--epochs", paramLabel = "N", description = "passes over the training mails (default: 4 for all, 5 otherwise)")
     private Integer epochs;
 
     @Option(names = "--max-length", paramLabel = "TOKENS", description = "tokens of a mail the classifier reads, from its start "

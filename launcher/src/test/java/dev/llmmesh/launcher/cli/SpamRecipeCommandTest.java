@@ -28,12 +28,12 @@ class SpamRecipeCommandTest {
         assertEquals("all", s.trainable());
         assertEquals("mean", s.pooling());
         assertNull(s.epochs());
-        assertEquals(2, s.effectiveEpochs());
+        assertEquals(4, s.effectiveEpochs());
         assertEquals(SpamSettings.DEFAULT_MAX_LENGTH, s.maxLength());
         assertEquals("recipes-base-v1-c256-l6-h4-t256-b8-s400", s.base().modelId());
         assertEquals(Duration.ofSeconds(2400), s.jobTimeout());
         assertFalse(s.keepUp());
-        assertEquals(Map.of("epochs", 2, "batchSize", 8, "learningRate", 5e-4, "weightDecay", 0.1), s.hyperparameters());
+        assertEquals(Map.of("epochs", 4, "batchSize", 8, "learningRate", 5e-4, "weightDecay", 0.1), s.hyperparameters());
     }
 
     @Test

@@ -146,6 +146,24 @@ class FinetuneClassifierJobTest {
     }
 
     @Test
+    void dropoutIsSettableAndOtherwiseTheBaseModelsOwn() throws Exception {
+        String ok = "\"baseModelId\":\"base\",\"datasetId\":\"mail\",\"hyperparameters\":";
+        assertEquals(0.1, FinetuneSettings.plan(parse(ok + "{\"dropout\":0.1}"), context).training().dropout());
+        assertNull(FinetuneSettings.plan(parse(ok + "{\"epochs\":1}"), context).training().dropout());
+        assertRefused("hyperparameters.dropout", "dropout must be in [0, 1)", ok + "{\"dropout\":1.5}");
+    }
+
+    @Test
+    void aMinimumLearningRateDecaysTheRateAndMayNotExceedIt() throws Exception {
+        String ok = "\"baseModelId\":\"base\",\"datasetId\":\"mail\",\"hyperparameters\":";
+        assertEquals(0.0, FinetuneSettings.plan(parse(ok + "{\"learningRate\":5e-4,\"minLearningRate\":0}"), context)
+                .training().minLearningRate());
+        assertNull(FinetuneSettings.plan(parse(ok + "{\"epochs\":1}"), context).training().minLearningRate());
+        assertRefused("hyperparameters.minLearningRate", "minLearningRate must be in [0, learningRate = 5.0E-4]",
+                ok + "{\"learningRate\":5e-4,\"minLearningRate\":1e-3}");
+    }
+
+    @Test
     void aDamagedDatasetIsRefusedByNameAndAnUnreadableOneIsUnavailableNotABug() throws Exception {
         String job = "\"baseModelId\":\"base\",\"datasetId\":\"mail\"";
         Path rows = dir.resolve(ArtifactKeys.datasetRows("mail"));
