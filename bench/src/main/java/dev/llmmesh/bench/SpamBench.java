@@ -250,8 +250,8 @@ final class SpamBench implements Callable<Integer> {
             trainTokens += train.length(i);
         }
         FinetuneConfig config = FinetuneConfig.builder().epochs(v.epochs()).batchSize(batchSize)
-                .learningRate(v.learningRate()).minLearningRate(v.minLearningRate()).weightDecay(weightDecay).dropout(v.dropout())
-                .trainable(v.trainable()).seed(seed)
+                .learningRate(v.learningRate()).minLearningRate(v.minLearningRate()).weightDecay(weightDecay)
+                .dropout(v.dropout()).trainable(v.trainable()).seed(seed)
                 .earlyStoppingPatience(patience > 0 ? patience : null).build();
         GptModel base = base(v.baseSteps()).open(baseDir);
         try (ClassifierModel model = ClassifierModel.fromBase(base, split.labels(), v.maxLength(),

@@ -29,8 +29,8 @@ import java.util.Objects;
  * @param keepCheckpoints       most recent checkpoints kept on disk
  * @param maxNonFiniteInARow    consecutive NaN/inf steps tolerated (skipped) before the run fails
  */
-public record FinetuneConfig(int epochs, int batchSize, double learningRate, Double minLearningRate, int warmupSteps, double weightDecay,
-                             double beta1, double beta2, double eps, double gradClip, Double dropout,
+public record FinetuneConfig(int epochs, int batchSize, double learningRate, Double minLearningRate, int warmupSteps,
+                             double weightDecay, double beta1, double beta2, double eps, double gradClip, Double dropout,
                              Integer earlyStoppingPatience, Trainable trainable, long seed, int predictionsShown,
                              int keepCheckpoints, int maxNonFiniteInARow) {
 
@@ -133,9 +133,9 @@ public record FinetuneConfig(int epochs, int batchSize, double learningRate, Dou
         public Builder maxNonFiniteInARow(int v) { maxNonFiniteInARow = v; return this; }
 
         public FinetuneConfig build() {
-            return new FinetuneConfig(epochs, batchSize, learningRate, minLearningRate, warmupSteps, weightDecay, beta1, beta2, eps,
-                    gradClip, dropout, earlyStoppingPatience, trainable, seed, predictionsShown, keepCheckpoints,
-                    maxNonFiniteInARow);
+            return new FinetuneConfig(epochs, batchSize, learningRate, minLearningRate, warmupSteps, weightDecay,
+                    beta1, beta2, eps, gradClip, dropout, earlyStoppingPatience, trainable, seed, predictionsShown,
+                    keepCheckpoints, maxNonFiniteInARow);
         }
     }
 }
