@@ -12,6 +12,7 @@ import dev.llmmesh.core.finetune.FinetuneResult;
 import dev.llmmesh.core.finetune.NaiveBayesBaseline;
 import dev.llmmesh.core.finetune.Pooling;
 import dev.llmmesh.core.finetune.Trainable;
+import dev.llmmesh.core.finetune.Truncation;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
@@ -94,8 +95,13 @@ final class SpamBench implements Callable<Integer> {
     List<Double> minLearningRates;
 
     @Option(names = "--max-length", split = ",", defaultValue = "256",
-            description = "tokens of a mail read, the first ones (default: ${DEFAULT-VALUE})")
+            description = "tokens of a mail read (default: ${DEFAULT-VALUE})")
     List<Integer> maxLengths;
+
+    @Option(names = "--truncation", split = ",", defaultValue = "head",
+            description = "which tokens of a longer mail are read: head (the first), head-tail (the first half and "
+                    + "the last half); a list runs each (default: ${DEFAULT-VALUE})")
+    List<String> truncations;
 
     @Option(names = "--batch-size", defaultValue = "8", description = "fine-tune batch (default: ${DEFAULT-VALUE})")
     int batchSize;
@@ -126,11 +132,12 @@ final class SpamBench implements Callable<Integer> {
 
     /** One fine-tune's settings, the seed aside. */
     record Variant(int baseSteps, Trainable trainable, Pooling pooling, double learningRate, Double minLearningRate,
-                   int epochs, int maxLength, Double dropout) {
+                   int epochs, int maxLength, Truncation truncation, Double dropout) {
         String name() {
-            return "base%d/%s/%s/lr%s%s/e%d/len%d%s".formatted(baseSteps, trainable, pooling,
+            return "base%d/%s/%s/lr%s%s/e%d/len%d%s%s".formatted(baseSteps, trainable, pooling,
                     SpamReport.number(learningRate),
                     minLearningRate == null ? "" : "-cos" + SpamReport.number(minLearningRate), epochs, maxLength,
+                    truncation == Truncation.HEAD ? "" : "-" + truncation,
                     dropout == null ? "" : "/drop" + SpamReport.number(dropout));
         }
     }
@@ -157,9 +164,11 @@ final class SpamBench implements Callable<Integer> {
                         for (Double min : orUnset(minLearningRates)) {
                             for (int e : epochs) {
                                 for (int len : maxLengths) {
-                                    for (Double d : orUnset(dropouts)) {
-                                        out.add(new Variant(steps, Trainable.of(t), Pooling.of(p), lr, min, e, len,
-                                                d));
+                                    for (String tr : truncations) {
+                                        for (Double d : orUnset(dropouts)) {
+                                            out.add(new Variant(steps, Trainable.of(t), Pooling.of(p), lr, min, e,
+                                                    len, Truncation.of(tr), d));
+                                        }
                                     }
                                 }
                             }
@@ -241,10 +250,12 @@ final class SpamBench implements Callable<Integer> {
         for (var e : split.test()) {
             nbCorrect += nb.predict(e.text()) == e.label() ? 1 : 0;
         }
-        ClassificationData train = ClassificationData.of(split.train(), split.labels(), tokenizer, v.maxLength());
+        ClassificationData train = ClassificationData.of(split.train(), split.labels(), tokenizer, v.maxLength(),
+                v.truncation());
         ClassificationData validation = ClassificationData.of(split.validation(), split.labels(), tokenizer,
-                v.maxLength());
-        ClassificationData test = ClassificationData.of(split.test(), split.labels(), tokenizer, v.maxLength());
+                v.maxLength(), v.truncation());
+        ClassificationData test = ClassificationData.of(split.test(), split.labels(), tokenizer, v.maxLength(),
+                v.truncation());
         long trainTokens = 0;
         for (int i = 0; i < train.size(); i++) {
             trainTokens += train.length(i);
@@ -255,7 +266,7 @@ final class SpamBench implements Callable<Integer> {
                 .earlyStoppingPatience(patience > 0 ? patience : null).build();
         GptModel base = base(v.baseSteps()).open(baseDir);
         try (ClassifierModel model = ClassifierModel.fromBase(base, split.labels(), v.maxLength(),
-                train.padTokenId(), v.pooling(), seed);
+                train.padTokenId(), v.pooling(), v.truncation(), seed);
              ClassifierTraining training = new ClassifierTraining(model, train, validation, config)) {
             NDManager manager = model.manager();
             double[] trainSeconds = new double[1];

@@ -5,6 +5,7 @@ import dev.llmmesh.bench.SpamBench.Variant;
 import dev.llmmesh.core.finetune.ClassificationData.Example;
 import dev.llmmesh.core.finetune.Pooling;
 import dev.llmmesh.core.finetune.Trainable;
+import dev.llmmesh.core.finetune.Truncation;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -27,14 +28,21 @@ class SpamBenchTest {
                 "--seeds", "1,2,3", "--max-length", "128");
         List<Variant> variants = bench.variants();
         assertEquals(8, variants.size());
-        assertEquals(new Variant(0, Trainable.HEAD, Pooling.LAST, 1e-4, null, 5, 128, null), variants.get(0));
-        assertEquals(new Variant(0, Trainable.HEAD, Pooling.LAST, 5e-4, null, 5, 128, null), variants.get(1));
-        assertEquals(new Variant(100, Trainable.ALL, Pooling.LAST, 5e-4, null, 5, 128, null), variants.get(7));
+        assertEquals(new Variant(0, Trainable.HEAD, Pooling.LAST, 1e-4, null, 5, 128, Truncation.HEAD, null),
+                variants.get(0));
+        assertEquals(new Variant(0, Trainable.HEAD, Pooling.LAST, 5e-4, null, 5, 128, Truncation.HEAD, null),
+                variants.get(1));
+        assertEquals(new Variant(100, Trainable.ALL, Pooling.LAST, 5e-4, null, 5, 128, Truncation.HEAD, null),
+                variants.get(7));
         assertEquals(List.of(1L, 2L, 3L), bench.seeds);
         assertEquals("base100/all/last/lr0.0005/e5/len128", variants.get(7).name());
         SpamBench both = new SpamBench();
         new CommandLine(both).parseArgs("--pooling", "last,mean", "--trainable", "all");
         assertEquals(List.of(Pooling.LAST, Pooling.MEAN), both.variants().stream().map(Variant::pooling).toList());
+        SpamBench truncations = new SpamBench();
+        new CommandLine(truncations).parseArgs("--truncation", "head,head-tail", "--trainable", "all");
+        assertEquals(List.of("base400/all/last/lr0.0001/e5/len256", "base400/all/last/lr0.0001/e5/len256-head-tail"),
+                truncations.variants().stream().map(Variant::name).toList());
         SpamBench dropouts = new SpamBench();
         new CommandLine(dropouts).parseArgs("--dropout", "0,0.1", "--max-length", "128", "--min-lr", "0");
         assertEquals(List.of("base400/last-block/last/lr0.0001-cos0/e5/len128/drop0",
@@ -92,7 +100,7 @@ class SpamBenchTest {
 
     @Test
     void aVariantsAccuracyIsTheSeedsMeanWithAPooledWilsonInterval() {
-        Variant v = new Variant(100, Trainable.LAST_BLOCK, Pooling.MEAN, 2e-4, null, 5, 256, null);
+        Variant v = new Variant(100, Trainable.LAST_BLOCK, Pooling.MEAN, 2e-4, null, 5, 256, Truncation.HEAD, null);
         List<SeedRun> runs = List.of(
                 new SeedRun(1, 190, 200, 193, 5, 4, 100, 800, 20e9, 100e9),
                 new SeedRun(2, 192, 200, 195, 5, 5, 110, 700, 18e9, 90e9),

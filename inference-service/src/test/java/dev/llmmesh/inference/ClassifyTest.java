@@ -5,6 +5,7 @@ import dev.llmmesh.core.finetune.Classified;
 import dev.llmmesh.core.finetune.ClassifierCheckpoint;
 import dev.llmmesh.core.finetune.ClassifierModel;
 import dev.llmmesh.core.finetune.Pooling;
+import dev.llmmesh.core.finetune.Truncation;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
 import dev.llmmesh.mesh.ArtifactKeys;
@@ -63,7 +64,7 @@ class ClassifyTest {
         InferenceFixture.publishModel(artifacts, base, InferenceFixture.TINY, 3);
         String artifact = ArtifactKeys.modelDir(classifier);
         try (ClassifierModel model = ClassifierModel.fromBase(GptModel.initialize(InferenceFixture.TINY, Device.cpu(),
-                11), LABELS, MAX_LENGTH, 50256, Pooling.MEAN, 5)) {
+                11), LABELS, MAX_LENGTH, 50256, Pooling.MEAN, Truncation.DEFAULT, 5)) {
             ClassifierCheckpoint.save(model, artifacts.resolve(artifact));
         }
         @SuppressWarnings("unchecked")

@@ -184,6 +184,7 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
         assertEquals(Math.min(5, 24 - correct), result.path("misclassified").size());
         assertEquals("last-block", result.path("trainable").asText());
         assertEquals("last", result.path("pooling").asText());
+        assertEquals("head", result.path("truncation").asText());
         assertEquals(4, result.path("epochs").asInt());
         assertTrue(result.path("bestEpoch").asInt() >= 1);
         int maxLength = result.path("maxLength").asInt();
@@ -225,7 +226,8 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
         KafkaProbe.send(Topics.TRAINER_JOBS, jobId, """
                 {"type":"finetune-classifier","jobId":"%s","modelId":"%s-clf","baseModelId":"%s","datasetId":"%s",
                  "labels":["spam","ham"],"balance":false,"validationDatasetId":"%s","testDatasetId":"%s",
-                 "trainable":"head","pooling":"mean","maxLength":16,"hyperparameters":{"epochs":1,"dropout":0.2}}
+                 "trainable":"head","pooling":"mean","truncation":"head-tail","maxLength":16,
+                 "hyperparameters":{"epochs":1,"dropout":0.2}}
                 """.formatted(jobId, jobId, baseId, mail, held, held));
         JobEvent last = KafkaProbe.eventsUntilTerminal(jobId, TIMEOUT).getLast();
         assertEquals(JobState.SUCCEEDED, last.state(), last.message());
@@ -238,9 +240,11 @@ class FinetuneClassifierJobTest implements UsesMeshInfra {
         assertEquals(16, result.path("maxLength").asInt());
         assertEquals("head", result.path("trainable").asText());
         assertEquals("mean", result.path("pooling").asText());
+        assertEquals("head-tail", result.path("truncation").asText());
         JsonNode config = Json.LENIENT.readTree(artifacts.path(result.path("artifact").asText())
                 .resolve("config.json").toFile());
         assertEquals("mean", config.path("classifier_pooling").asText(), "the served model pools so too");
+        assertEquals("head-tail", config.path("classifier_truncation").asText(), "and truncates so too");
         assertEquals(0.2, config.path("resid_pdrop").asDouble(), "trained with the job's dropout, not the base's 0");
         assertEquals(1, result.path("classes").path(0).path("support").asInt(), "spam first, as given");
         awaitKnown(jobId + "-clf");

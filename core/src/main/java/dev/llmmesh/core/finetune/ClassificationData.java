@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Labelled texts encoded for a classifier: each truncated to {@code maxLength} tokens keeping the first (what
+ * Labelled texts encoded for a classifier: each truncated to {@code maxLength} tokens by a {@link Truncation} (what
  * {@link ClassifierModel#classify} reads too), batched right-padded to the batch's longest row. Texts are encoded as
  * plain text: special-token text in a mail is just characters.
  */
@@ -51,13 +51,20 @@ public final class ClassificationData {
         this.padTokenId = padTokenId;
     }
 
+    /** {@link #of(List, List, Tokenizer, int, Truncation)} keeping each example's first tokens. */
+    public static ClassificationData of(List<Example> examples, List<String> labels, Tokenizer tokenizer,
+                                        int maxLength) {
+        return of(examples, labels, tokenizer, maxLength, Truncation.DEFAULT);
+    }
+
     /**
-     * @param labels    class names; every example's label indexes it
-     * @param maxLength tokens kept per example (the first ones); see {@link #longest}
+     * @param labels     class names; every example's label indexes it
+     * @param maxLength  tokens kept per example; see {@link #longest}
+     * @param truncation which of a longer example's tokens are kept
      * @throws IllegalArgumentException for no examples, a label out of range, or a text without tokens
      */
     public static ClassificationData of(List<Example> examples, List<String> labels, Tokenizer tokenizer,
-                                        int maxLength) {
+                                        int maxLength, Truncation truncation) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no examples");
         }
@@ -77,7 +84,7 @@ public final class ClassificationData {
                 throw new IllegalArgumentException("example " + i + " has no tokens (empty text)");
             }
             truncated[i] = all.length > maxLength;
-            tokens[i] = truncated[i] ? Arrays.copyOf(all, maxLength) : all;
+            tokens[i] = truncation.keep(all, maxLength);
         }
         return new ClassificationData(List.copyOf(examples), List.copyOf(labels), tokens, truncated, maxLength,
                 padTokenId(tokenizer));

@@ -23,8 +23,8 @@ import java.util.SequencedMap;
  * with the {@code transformer.*} weights and {@code score.weight} (no {@code lm_head}), and a GPT-2
  * {@code config.json} whose {@code architectures} is {@code ["GPT2ForSequenceClassification"]}, with
  * {@code id2label} / {@code label2id} (HuggingFace derives {@code num_labels} from them), {@code pad_token_id}, and
- * our own {@code classifier_max_length} and {@code classifier_pooling}. The GPT-2 part is {@link GptCheckpoint}'s;
- * this adds the head.
+ * our own {@code classifier_max_length}, {@code classifier_pooling} and {@code classifier_truncation}. The GPT-2
+ * part is {@link GptCheckpoint}'s; this adds the head.
  *
  * <p>transformers reads {@code score.weight} at the last real token whatever the config says: a {@code mean} pooled
  * classifier loads there unchanged, weights and all, but its probabilities are the score of the mean of
@@ -36,6 +36,8 @@ public final class ClassifierCheckpoint {
     public static final String MAX_LENGTH_FIELD = "classifier_max_length";
     /** Ours too: {@link Pooling#wireName()}; absent (HuggingFace's own files) means {@code last}. */
     public static final String POOLING_FIELD = "classifier_pooling";
+    /** Ours too: {@link Truncation#wireName()}; absent (HuggingFace's files, older classifiers) means {@code head}. */
+    public static final String TRUNCATION_FIELD = "classifier_truncation";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,6 +58,7 @@ public final class ClassifierCheckpoint {
         config.put("pad_token_id", model.padTokenId());
         config.put(MAX_LENGTH_FIELD, model.maxLength());
         config.put(POOLING_FIELD, model.pooling().wireName());
+        config.put(TRUNCATION_FIELD, model.truncation().wireName());
         SequencedMap<String, NDArray> head = new LinkedHashMap<>();
         head.put(ClassifierModel.SCORE, model.parameters().get(ClassifierModel.SCORE));
         GptCheckpoint.save(model.base(), head, config, dir);
@@ -87,7 +90,8 @@ public final class ClassifierCheckpoint {
      * Reads a directory written by {@link #save}, or by {@code GPT2ForSequenceClassification.save_pretrained} with
      * safetensors. Labels come from {@code id2label}, whose ids must be 0..n-1; without
      * {@code classifier_max_length} the model reads up to its whole context; without {@code pad_token_id} it pads
-     * with 0; without {@code classifier_pooling} it reads the last token, as transformers does.
+     * with 0; without {@code classifier_pooling} it reads the last token, as transformers does; without
+     * {@code classifier_truncation} it reads the first tokens of a longer input.
      */
     public static ClassifierModel load(Path dir, Device device) throws IOException {
         GptCheckpoint.Loaded loaded = GptCheckpoint.read(dir, device);
@@ -124,7 +128,9 @@ public final class ClassifierCheckpoint {
             try {
                 Pooling pooling = json.has(POOLING_FIELD) ? Pooling.of(json.get(POOLING_FIELD).asText())
                         : Pooling.LAST;
-                return new ClassifierModel(base, score, labels, maxLength, pad, pooling);
+                Truncation truncation = json.has(TRUNCATION_FIELD)
+                        ? Truncation.of(json.get(TRUNCATION_FIELD).asText()) : Truncation.HEAD;
+                return new ClassifierModel(base, score, labels, maxLength, pad, pooling, truncation);
             } catch (IllegalArgumentException e) {
                 throw new IOException(file + ": " + e.getMessage(), e);
             }

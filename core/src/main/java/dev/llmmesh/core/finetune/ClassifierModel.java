@@ -41,17 +41,19 @@ public final class ClassifierModel implements AutoCloseable {
     private final int maxLength;
     private final int padTokenId;
     private final Pooling pooling;
+    private final Truncation truncation;
     private final SequencedMap<String, NDArray> parameters;
 
     /**
      * Takes ownership of {@code base}; {@code score} [labels, n_embd] float32 must live in {@code base}'s manager.
      *
-     * @param maxLength  the longest input read, in tokens; longer inputs keep their first {@code maxLength}
+     * @param maxLength  the longest input read, in tokens
      * @param padTokenId the id batches are padded with (recorded as {@code pad_token_id} for HuggingFace)
      * @param pooling    which hidden states the head reads
+     * @param truncation which {@code maxLength} tokens of a longer input are read
      */
     public ClassifierModel(GptModel base, NDArray score, List<String> labels, int maxLength, int padTokenId,
-                           Pooling pooling) {
+                           Pooling pooling, Truncation truncation) {
         this.base = Objects.requireNonNull(base, "base");
         this.labels = checkLabels(labels);
         GptConfig config = base.config();
@@ -72,15 +74,19 @@ public final class ClassifierModel implements AutoCloseable {
         this.maxLength = maxLength;
         this.padTokenId = padTokenId;
         this.pooling = Objects.requireNonNull(pooling, "pooling");
+        this.truncation = Objects.requireNonNull(truncation, "truncation");
         score.setName(SCORE);
         SequencedMap<String, NDArray> all = new LinkedHashMap<>(base.parameters());
         all.put(SCORE, score);
         this.parameters = Collections.unmodifiableSequencedMap(all);
     }
 
-    /** {@link #fromBase(GptModel, List, int, int, Pooling, long)} padding with id 0, read at the last token. */
+    /**
+     * {@link #fromBase(GptModel, List, int, int, Pooling, Truncation, long)} padding with id 0, reading the first
+     * tokens, at the last one.
+     */
     public static ClassifierModel fromBase(GptModel base, List<String> labels, int maxLength, long seed) {
-        return fromBase(base, labels, maxLength, 0, Pooling.DEFAULT, seed);
+        return fromBase(base, labels, maxLength, 0, Pooling.DEFAULT, Truncation.DEFAULT, seed);
     }
 
     /**
@@ -88,7 +94,7 @@ public final class ClassifierModel implements AutoCloseable {
      * {@code seed}, so the same seed gives the same head on every device.
      */
     public static ClassifierModel fromBase(GptModel base, List<String> labels, int maxLength, int padTokenId,
-                                           Pooling pooling, long seed) {
+                                           Pooling pooling, Truncation truncation, long seed) {
         checkLabels(labels);
         int width = base.config().embedDim();
         float[] weights = new float[labels.size() * width];
@@ -97,7 +103,7 @@ public final class ClassifierModel implements AutoCloseable {
             weights[i] = (float) (INIT_STD * random.nextGaussian());
         }
         NDArray score = base.manager().create(weights, new Shape(labels.size(), width));
-        return new ClassifierModel(base, score, labels, maxLength, padTokenId, pooling);
+        return new ClassifierModel(base, score, labels, maxLength, padTokenId, pooling, truncation);
     }
 
     private static List<String> checkLabels(List<String> labels) {
@@ -125,6 +131,10 @@ public final class ClassifierModel implements AutoCloseable {
 
     public Pooling pooling() {
         return pooling;
+    }
+
+    public Truncation truncation() {
+        return truncation;
     }
 
     public GptConfig config() {
@@ -176,8 +186,8 @@ public final class ClassifierModel implements AutoCloseable {
     }
 
     /**
-     * Serving: each input truncated to {@link #maxLength} keeping its first tokens (as training does), all in one
-     * batched forward without gradients, padded to the longest.
+     * Serving: each input truncated to {@link #maxLength} by the model's {@link #truncation} (as training does), all in
+     * one batched forward without gradients, padded to the longest.
      *
      * @throws IllegalArgumentException if an input has no tokens (there is nothing to read the label at)
      */
@@ -186,7 +196,7 @@ public final class ClassifierModel implements AutoCloseable {
             return List.of();
         }
         int batch = tokenIds.size();
-        int[] lengths = new int[batch];
+        List<int[]> read = new ArrayList<>(batch);
         for (int b = 0; b < batch; b++) {
             int[] tokens = tokenIds.get(b);
             if (tokens.length == 0) {
@@ -198,13 +208,14 @@ public final class ClassifierModel implements AutoCloseable {
                             + ", outside the vocabulary of " + config().vocabSize());
                 }
             }
-            lengths[b] = Math.min(tokens.length, maxLength);
+            read.add(truncation.keep(tokens, maxLength));
         }
+        int[] lengths = read.stream().mapToInt(tokens -> tokens.length).toArray();
         int time = Arrays.stream(lengths).max().orElseThrow();
         long[] ids = new long[batch * time];
         Arrays.fill(ids, padTokenId);
         for (int b = 0; b < batch; b++) {
-            int[] tokens = tokenIds.get(b);
+            int[] tokens = read.get(b);
             for (int t = 0; t < lengths[b]; t++) {
                 ids[b * time + t] = tokens[t];
             }

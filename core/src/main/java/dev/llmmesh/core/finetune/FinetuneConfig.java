@@ -30,9 +30,9 @@ import java.util.Objects;
  * @param maxNonFiniteInARow    consecutive NaN/inf steps tolerated (skipped) before the run fails
  */
 public record FinetuneConfig(int epochs, int batchSize, double learningRate, Double minLearningRate, int warmupSteps,
-                             double weightDecay, double beta1, double beta2, double eps, double gradClip, Double dropout,
-                             Integer earlyStoppingPatience, Trainable trainable, long seed, int predictionsShown,
-                             int keepCheckpoints, int maxNonFiniteInARow) {
+                             double weightDecay, double beta1, double beta2, double eps, double gradClip,
+                             Double dropout, Integer earlyStoppingPatience, Trainable trainable, long seed,
+                             int predictionsShown, int keepCheckpoints, int maxNonFiniteInARow) {
 
     public FinetuneConfig {
         ConfigChecks.positive("epochs", epochs);

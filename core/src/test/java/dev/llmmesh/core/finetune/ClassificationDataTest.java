@@ -33,6 +33,17 @@ class ClassificationDataTest {
     }
 
     @Test
+    void headTailKeepsTheFirstAndTheLastTokens() {
+        ClassificationData data = ClassificationData.of(EXAMPLES, LABELS, new LetterTokenizer(true), 5,
+                Truncation.HEAD_TAIL);
+        // "hello world": "hel" and "ld"
+        assertArrayEquals(new int[] {8, 5, 12, 12, 4}, data.tokens(1));
+        assertTrue(data.truncated(1));
+        assertArrayEquals(new int[] {1, 2, 3}, data.tokens(0));
+        assertFalse(data.truncated(0));
+    }
+
+    @Test
     void batchesAreRightPaddedWithEndOfTextOrZero() {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             ClassificationData data = ClassificationData.of(EXAMPLES, LABELS, new LetterTokenizer(true), 5);

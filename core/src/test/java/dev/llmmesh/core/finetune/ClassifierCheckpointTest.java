@@ -119,6 +119,33 @@ class ClassifierCheckpointTest {
     }
 
     @Test
+    void keepsItsTruncationAndReadsTheHeadWithoutTheField() throws IOException {
+        int[] longText = tokens(20, SMALL.vocabSize(), 4);
+        try (ClassifierModel model = classifier(13, Pooling.MEAN, Truncation.HEAD_TAIL)) {
+            ClassifierCheckpoint.save(model, dir);
+            try (ClassifierModel loaded = ClassifierCheckpoint.load(dir, Device.cpu())) {
+                assertEquals(Truncation.HEAD_TAIL, loaded.truncation());
+                assertArrayEquals(model.classify(List.<int[]>of(longText)).getFirst().probabilities(),
+                        loaded.classify(List.<int[]>of(longText)).getFirst().probabilities());
+            }
+        }
+        Path config = dir.resolve("config.json");
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode json = (ObjectNode) mapper.readTree(config.toFile());
+        assertEquals("head-tail", json.get("classifier_truncation").asText());
+        // classifiers saved before the field existed read the first tokens, as they were trained to
+        json.remove("classifier_truncation");
+        mapper.writeValue(config.toFile(), json);
+        try (ClassifierModel loaded = ClassifierCheckpoint.load(dir, Device.cpu())) {
+            assertEquals(Truncation.HEAD, loaded.truncation());
+        }
+        json.put("classifier_truncation", "tail");
+        mapper.writeValue(config.toFile(), json);
+        IOException e = assertThrows(IOException.class, () -> ClassifierCheckpoint.load(dir, Device.cpu()));
+        assertTrue(e.getMessage().contains("truncation must be one of head, head-tail; got 'tail'"), e.getMessage());
+    }
+
+    @Test
     void refusesAHeadThatDisagreesWithTheLabels() throws IOException {
         try (ClassifierModel model = classifier(11)) {
             ClassifierCheckpoint.save(model, dir);

@@ -118,6 +118,25 @@ class ClassifierModelTest {
     }
 
     @Test
+    void headTailClassifiesTheFirstAndLastSixOfTwelve() {
+        try (ClassifierModel model = classifier(5, Pooling.MEAN, Truncation.HEAD_TAIL)) {
+            int[] longText = tokens(15, SMALL.vocabSize(), 1);
+            Classified read = model.classify(List.<int[]>of(longText)).getFirst();
+            assertEquals(12, read.tokens());
+            assertTrue(read.truncated());
+            int[] kept = new int[12];
+            System.arraycopy(longText, 0, kept, 0, 6);
+            System.arraycopy(longText, 9, kept, 6, 6);
+            Classified exactly = model.classify(List.<int[]>of(kept)).getFirst();
+            assertFalse(exactly.truncated());
+            assertTrue(maxAbsDiff(exactly.probabilities(), read.probabilities()) < 1e-6);
+            Classified head = model.classify(List.<int[]>of(Arrays.copyOf(longText, 12))).getFirst();
+            assertTrue(maxAbsDiff(head.probabilities(), read.probabilities()) > 1e-4,
+                    "the first 12 tokens are not what head-tail reads");
+        }
+    }
+
+    @Test
     void poolingNamesItsChoices() {
         assertEquals(Pooling.MEAN, Pooling.of("mean"));
         assertEquals(Pooling.LAST, Pooling.of("last"));
@@ -165,7 +184,8 @@ class ClassifierModelTest {
             assertThrows(IllegalArgumentException.class,
                     () -> ClassifierModel.fromBase(base, List.of("a", "b"), 0, 1));
             assertThrows(IllegalArgumentException.class,
-                    () -> ClassifierModel.fromBase(base, List.of("a", "b"), 8, 53, Pooling.DEFAULT, 1));
+                    () -> ClassifierModel.fromBase(base, List.of("a", "b"), 8, 53, Pooling.DEFAULT,
+                            Truncation.DEFAULT, 1));
         }
     }
 }

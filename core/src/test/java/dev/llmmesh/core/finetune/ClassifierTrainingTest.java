@@ -70,7 +70,7 @@ class ClassifierTrainingTest {
 
     private static ClassifierModel model(GptConfig config, long seed, Pooling pooling) {
         return ClassifierModel.fromBase(GptModel.initialize(config, Device.cpu(), seed), LABELS,
-                config.contextLength(), LetterTokenizer.END_OF_TEXT, pooling, seed + 1);
+                config.contextLength(), LetterTokenizer.END_OF_TEXT, pooling, Truncation.DEFAULT, seed + 1);
     }
 
     private static Map<String, float[]> snapshot(ClassifierModel model) {

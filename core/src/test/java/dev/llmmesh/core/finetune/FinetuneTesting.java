@@ -21,8 +21,13 @@ final class FinetuneTesting {
     }
 
     static ClassifierModel classifier(long seed, Pooling pooling) {
+        return classifier(seed, pooling, Truncation.DEFAULT);
+    }
+
+    /** A classifier reading at most 12 tokens, padding with 50. */
+    static ClassifierModel classifier(long seed, Pooling pooling, Truncation truncation) {
         return ClassifierModel.fromBase(GptModel.initialize(SMALL, Device.cpu(), seed), LABELS, 12, 50, pooling,
-                seed + 1);
+                truncation, seed + 1);
     }
 
     /** Deterministic pseudo-random token ids below {@code vocab}. */

@@ -182,6 +182,8 @@ public final class ApiSchemas {
             @Schema(description = "what the head reads: the last real token (default, as HuggingFace's "
                     + "GPT2ForSequenceClassification) or the mean of the real tokens' states",
                     allowableValues = {"last", "mean"}) String pooling,
+            @Schema(description = "which maxLength tokens of a longer example are read: the first (default) or the "
+                    + "first half and the last half", allowableValues = {"head", "head-tail"}) String truncation,
             @Schema(description = "epochs, batchSize, learningRate, minLearningRate (a cosine decay to it; default: "
                     + "none, constant), weightDecay, gradClip, dropout (default: the base's own), earlyStoppingPatience")
             Map<String, Object> hyperparameters,

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import dev.llmmesh.core.finetune.Classified;
 import dev.llmmesh.core.finetune.ClassifierModel;
 import dev.llmmesh.core.finetune.Pooling;
+import dev.llmmesh.core.finetune.Truncation;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.Gpt2Vocabulary;
@@ -71,7 +72,7 @@ class ClassifyLoopTest {
         inbox.add(classify("b", second, answered));
 
         try (ClassifierModel model = ClassifierModel.fromBase(GptModel.initialize(SMALL, Device.cpu(), 3), LABELS, 8,
-                50256, Pooling.DEFAULT, 9)) {
+                50256, Pooling.DEFAULT, Truncation.DEFAULT, 9)) {
             Thread serving = Thread.ofPlatform().start(() -> loop.serve(model, GPT2));
             assertTrue(answered.await(60, TimeUnit.SECONDS), "both requests answered");
             state.stop();
@@ -138,7 +139,7 @@ class ClassifyLoopTest {
         requests.put("b", List.of("Your invoice is attached for the order you placed on Monday", "ok", "Call me"));
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (ClassifierModel model = ClassifierModel.fromBase(GptModel.initialize(SMALL, Device.cpu(), 3), LABELS, 8,
-                50256, Pooling.DEFAULT, 9)) {
+                50256, Pooling.DEFAULT, Truncation.DEFAULT, 9)) {
             Map<String, CompletionChunk> chunks = serveAll(model, budget, meters, requests);
 
             List<int[]> all = new ArrayList<>();
@@ -169,7 +170,7 @@ class ClassifyLoopTest {
     @Test
     void aRoundTakesWholeRequestsUpTo256Inputs() throws Exception {
         try (ClassifierModel model = ClassifierModel.fromBase(GptModel.initialize(SMALL, Device.cpu(), 3), LABELS, 8,
-                50256, Pooling.DEFAULT, 9)) {
+                50256, Pooling.DEFAULT, Truncation.DEFAULT, 9)) {
             // exactly 256: one round, and short texts fit one forward of the standard budget
             SimpleMeterRegistry exact = new SimpleMeterRegistry();
             Map<String, List<String>> twoHalves = new LinkedHashMap<>();

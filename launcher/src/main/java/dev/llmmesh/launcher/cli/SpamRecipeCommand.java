@@ -43,9 +43,14 @@ public final class SpamRecipeCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", description = "passes over the training mails (default: 4 for all, 5 otherwise)")
     private Integer epochs;
 
-    @Option(names = "--max-length", paramLabel = "TOKENS", description = "tokens of a mail the classifier reads, from its start "
+    @Option(names = "--max-length", paramLabel = "TOKENS", description = "tokens of a mail the classifier reads "
             + "(default: " + SpamSettings.DEFAULT_MAX_LENGTH + "; at most the base's context of 256)")
     private Integer maxLength;
+
+    @Option(names = "--truncation", defaultValue = SpamSettings.DEFAULT_TRUNCATION, paramLabel = "HOW",
+            description = "which tokens of a longer mail the classifier reads: head-tail (its first and last halves of "
+                    + "--max-length) or head (the first) (default: ${DEFAULT-VALUE})")
+    private String truncation;
 
     @Option(names = "--base-steps", defaultValue = "" + BaseModelSpec.DEFAULT_STEPS, paramLabel = "N",
             description = "pretraining steps of the base model; another value makes (and reuses) a base of its own, "
@@ -61,8 +66,8 @@ public final class SpamRecipeCommand implements Callable<Integer> {
 
     /** What the options say, checked; the command's only logic, so that it is testable without a stack. */
     SpamSettings settings() {
-        return new SpamSettings(seeds, trainable, pooling, epochs, maxLength, BaseModelSpec.DEFAULT.withSteps(baseSteps),
-                Duration.ofSeconds(jobTimeoutSeconds), keepUp);
+        return new SpamSettings(seeds, trainable, pooling, epochs, maxLength, truncation,
+                BaseModelSpec.DEFAULT.withSteps(baseSteps), Duration.ofSeconds(jobTimeoutSeconds), keepUp);
     }
 
     @Override

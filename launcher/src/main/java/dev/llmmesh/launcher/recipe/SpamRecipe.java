@@ -85,8 +85,9 @@ public final class SpamRecipe {
             String modelId = "spam-" + suffix + "-s" + seed;
             EpochWatch watch = new EpochWatch(out);
             JobOutcome outcome = jobs.run(() -> gateway.submitJob(job(base.modelId(), dataset.id(), modelId, seed)),
-                    "%s on %s, trainable %s, pooling %s, %d epochs, seed %d".formatted(base.modelId(),
-                            dataset.id(), settings.trainable(), settings.pooling(), settings.effectiveEpochs(), seed),
+                    "%s on %s, trainable %s, pooling %s, %d tokens (%s), %d epochs, seed %d".formatted(
+                            base.modelId(), dataset.id(), settings.trainable(), settings.pooling(),
+                            settings.maxLength(), settings.truncation(), settings.effectiveEpochs(), seed),
                     config.data().logFile(TRAINER_SERVICE),
                     new JobProgressBar("fine-tune seed " + seed, watch::barMessage, watch::event));
             phases.put("fine-tune seed " + seed, outcome.took());
@@ -134,6 +135,7 @@ public final class SpamRecipe {
         job.put("trainable", settings.trainable());
         job.put("pooling", settings.pooling());
         job.put("maxLength", settings.maxLength());
+        job.put("truncation", settings.truncation());
         job.put("hyperparameters", settings.hyperparameters());
         return job;
     }

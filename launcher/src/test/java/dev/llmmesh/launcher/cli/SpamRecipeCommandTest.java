@@ -30,6 +30,7 @@ class SpamRecipeCommandTest {
         assertNull(s.epochs());
         assertEquals(4, s.effectiveEpochs());
         assertEquals(SpamSettings.DEFAULT_MAX_LENGTH, s.maxLength());
+        assertEquals("head-tail", s.truncation());
         assertEquals("recipes-base-v1-c256-l6-h4-t256-b8-s400", s.base().modelId());
         assertEquals(Duration.ofSeconds(2400), s.jobTimeout());
         assertFalse(s.keepUp());
@@ -39,12 +40,13 @@ class SpamRecipeCommandTest {
     @Test
     void optionsForAQuickRun() {
         SpamSettings s = parse("--seeds", "7,9", "--trainable", "last-block", "--epochs", "1", "--base-steps", "20",
-                "--max-length", "128", "--pooling", "last", "--keep-up");
+                "--max-length", "128", "--pooling", "last", "--truncation", "head", "--keep-up");
         assertEquals(List.of(7L, 9L), s.seeds());
         assertEquals("last-block", s.trainable());
         assertEquals("last", s.pooling());
         assertEquals(1, s.effectiveEpochs());
         assertEquals(128, s.maxLength());
+        assertEquals("head", s.truncation());
         assertEquals("recipes-base-v1-c256-l6-h4-t256-b8-s20", s.base().modelId());
         assertTrue(s.keepUp());
         assertEquals(2e-4, s.hyperparameters().get("learningRate"));
@@ -57,6 +59,8 @@ class SpamRecipeCommandTest {
                 assertThrows(IllegalArgumentException.class, () -> parse("--trainable", "lora")).getMessage());
         assertEquals("--pooling must be one of [last, mean], got 'max'",
                 assertThrows(IllegalArgumentException.class, () -> parse("--pooling", "max")).getMessage());
+        assertEquals("--truncation must be one of [head, head-tail], got 'tail'",
+                assertThrows(IllegalArgumentException.class, () -> parse("--truncation", "tail")).getMessage());
         assertEquals("--seeds must be distinct, got [1, 1]",
                 assertThrows(IllegalArgumentException.class, () -> parse("--seeds", "1,1")).getMessage());
         assertEquals("--epochs must be at least 1, got 0",

@@ -11,15 +11,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** The fine-tune job in the trainer's field names (/work/notes/api13-trainer.md, TrainerJob.FinetuneClassifier). */
 class SpamRecipeTest {
     private static SpamSettings settings(String trainable, Integer maxLength) {
-        return new SpamSettings(List.of(1L), trainable, "mean", null, maxLength, BaseModelSpec.DEFAULT, Duration.ofMinutes(1),
-                false);
+        return new SpamSettings(List.of(1L), trainable, "mean", null, maxLength, "head-tail", BaseModelSpec.DEFAULT,
+                Duration.ofMinutes(1), false);
     }
 
     @Test
     void aSeedsJobNamesBaseDatasetSeedAndWhatTrains() {
         Map<String, Object> job = SpamRecipe.job(settings("last-block", 128), "base", "spamassassin-v1", "spam-x-s2", 2);
         assertEquals(List.of("type", "modelId", "baseModelId", "datasetId", "seed", "trainable", "pooling",
-                "maxLength", "hyperparameters"), List.copyOf(job.keySet()));
+                "maxLength", "truncation", "hyperparameters"), List.copyOf(job.keySet()));
         assertEquals("finetune-classifier", job.get("type"));
         assertEquals("spam-x-s2", job.get("modelId"));
         assertEquals("base", job.get("baseModelId"));
@@ -28,6 +28,7 @@ class SpamRecipeTest {
         assertEquals("last-block", job.get("trainable"));
         assertEquals("mean", job.get("pooling"));
         assertEquals(128, job.get("maxLength"));
+        assertEquals("head-tail", job.get("truncation"));
         assertEquals(Map.of("epochs", 5, "batchSize", 8, "learningRate", 2e-4, "weightDecay", 0.1), job.get("hyperparameters"));
     }
 

@@ -6,6 +6,7 @@ import dev.llmmesh.core.finetune.FinetuneConfig;
 import dev.llmmesh.core.finetune.FinetuneMemory;
 import dev.llmmesh.core.finetune.Pooling;
 import dev.llmmesh.core.finetune.Trainable;
+import dev.llmmesh.core.finetune.Truncation;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.core.train.TrainingMemory;
 import dev.llmmesh.mesh.Json;
@@ -37,6 +38,7 @@ public final class FinetuneSettings {
     public static final long DEFAULT_SEED = 42;
     public static final String DEFAULT_TRAINABLE = Trainable.DEFAULT.wireName();
     public static final String DEFAULT_POOLING = Pooling.DEFAULT.wireName();
+    public static final String DEFAULT_TRUNCATION = Truncation.DEFAULT.wireName();
     /** The book's split (chapter 6): 70% train, 10% validation, 20% test. */
     public static final Map<String, Double> DEFAULT_SPLITS = splits(0.7, 0.1, 0.2);
     public static final List<String> SPLIT_NAMES = List.of("train", "validation", "test");
@@ -55,9 +57,10 @@ public final class FinetuneSettings {
      *                      datasets
      * @param training      the job's hyperparameters over FinetuneConfig's defaults, with its trainable and seed
      * @param pooling       what the classifier's head reads
+     * @param truncation    which tokens of a longer example the classifier reads
      */
     public record Plan(ModelAnnouncement base, int contextLength, List<String> labels, Map<String, Long> labelCounts,
-                       Map<String, Double> splits, FinetuneConfig training, Pooling pooling) {
+                       Map<String, Double> splits, FinetuneConfig training, Pooling pooling, Truncation truncation) {
     }
 
     /**
@@ -93,6 +96,12 @@ public final class FinetuneSettings {
             pooling = Pooling.of(job.pooling());
         } catch (IllegalArgumentException e) {
             throw new InvalidJobException("pooling", e.getMessage());
+        }
+        Truncation truncation;
+        try {
+            truncation = Truncation.of(job.truncation());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobException("truncation", e.getMessage());
         }
         if (job.maxLength() != null && (job.maxLength() < 1 || job.maxLength() > contextLength)) {
             throw new InvalidJobException("maxLength", "maxLength must be between 1 and the base model's context ("
@@ -134,7 +143,7 @@ public final class FinetuneSettings {
                     + " exceeds the run's " + steps + " steps (" + training.epochs() + " epochs of " + trainRows
                     + " training rows in batches of " + training.batchSize() + ")");
         }
-        return new Plan(base, contextLength, labels, counts, splits, training, pooling);
+        return new Plan(base, contextLength, labels, counts, splits, training, pooling, truncation);
     }
 
     /**

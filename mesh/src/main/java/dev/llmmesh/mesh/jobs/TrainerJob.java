@@ -113,13 +113,15 @@ public sealed interface TrainerJob extends MeshJob {
      * @param trainable           {@code head}, {@code last-block} (default) or {@code all}
      * @param pooling             what the head reads: {@code last} (default; the last real token, as HuggingFace's
      *                            {@code GPT2ForSequenceClassification}) or {@code mean} (of the real tokens' states)
+     * @param truncation          which {@code maxLength} tokens of a longer example are read: {@code head} (default;
+     *                            the first) or {@code head-tail} (the first half and the last half)
      * @param hyperparameters     FinetuneConfig fields but trainable and seed; left-out ones take its defaults
      */
     record FinetuneClassifier(Integer schemaVersion, String jobId, String modelId, String baseModelId,
                               String datasetId, List<String> labels, Boolean balance,
                               String validationDatasetId, String testDatasetId,
                               Map<String, Double> splits, Long seed, Integer maxLength, String trainable,
-                              String pooling, JsonNode hyperparameters) implements TrainerJob {
+                              String pooling, String truncation, JsonNode hyperparameters) implements TrainerJob {
         public static final JobType<FinetuneClassifier> TYPE = JobType.submitted("finetune-classifier",
                 FinetuneClassifier.class, Topics.TRAINER_JOBS, true);
 
@@ -147,6 +149,7 @@ public sealed interface TrainerJob extends MeshJob {
             seed = seed == null ? FinetuneSettings.DEFAULT_SEED : seed;
             trainable = trainable == null ? FinetuneSettings.DEFAULT_TRAINABLE : trainable;
             pooling = pooling == null ? FinetuneSettings.DEFAULT_POOLING : pooling;
+            truncation = truncation == null ? FinetuneSettings.DEFAULT_TRUNCATION : truncation;
         }
 
         @Override

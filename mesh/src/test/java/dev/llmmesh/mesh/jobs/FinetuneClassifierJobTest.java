@@ -3,6 +3,7 @@ package dev.llmmesh.mesh.jobs;
 import dev.llmmesh.core.finetune.FinetuneConfig;
 import dev.llmmesh.core.finetune.Pooling;
 import dev.llmmesh.core.finetune.Trainable;
+import dev.llmmesh.core.finetune.Truncation;
 import dev.llmmesh.core.model.GptConfig;
 import dev.llmmesh.mesh.ArtifactKeys;
 import dev.llmmesh.mesh.FileArtifactStore;
@@ -101,6 +102,7 @@ class FinetuneClassifierJobTest {
         assertEquals(42L, job.seed());
         assertEquals("last-block", job.trainable());
         assertEquals("last", job.pooling());
+        assertEquals("head", job.truncation());
         assertNull(job.maxLength());
         assertFalse(job.explicitSplits());
         job.validate(context);
@@ -110,6 +112,7 @@ class FinetuneClassifierJobTest {
         assertEquals(FinetuneSettings.DEFAULT_SPLITS, plan.splits());
         assertEquals(64, plan.contextLength());
         assertEquals(Pooling.LAST, plan.pooling());
+        assertEquals(Truncation.HEAD, plan.truncation());
         assertEquals(job, JobMessages.parse(Json.bytes(job), TrainerJob.class), "the record reads back as written");
     }
 
@@ -117,11 +120,12 @@ class FinetuneClassifierJobTest {
     void givenLabelsSetTheHeadsOrderAndExplicitDatasetsReplaceTheSplit() throws Exception {
         var job = parse("\"baseModelId\":\"base\",\"datasetId\":\"mail\",\"labels\":[\"spam\",\"ham\"],"
                 + "\"validationDatasetId\":\"held-out\",\"testDatasetId\":\"held-out\",\"balance\":false,"
-                + "\"trainable\":\"all\",\"pooling\":\"mean\",\"maxLength\":64,"
+                + "\"trainable\":\"all\",\"pooling\":\"mean\",\"truncation\":\"head-tail\",\"maxLength\":64,"
                 + "\"hyperparameters\":{\"epochs\":2,\"learningRate\":1e-4}");
         var plan = FinetuneSettings.plan(job, context);
         assertEquals(List.of("spam", "ham"), plan.labels());
         assertEquals(Pooling.MEAN, plan.pooling());
+        assertEquals(Truncation.HEAD_TAIL, plan.truncation());
         assertNull(plan.splits());
         assertEquals(Trainable.ALL, plan.training().trainable());
         assertEquals(2, plan.training().epochs());
@@ -217,6 +221,7 @@ class FinetuneClassifierJobTest {
         assertRefused("maxLength", "got 0", ok + ",\"maxLength\":0");
         assertRefused("trainable", "must be one of head, last-block, all; got 'lora'", ok + ",\"trainable\":\"lora\"");
         assertRefused("pooling", "must be one of last, mean; got 'max'", ok + ",\"pooling\":\"max\"");
+        assertRefused("truncation", "must be one of head, head-tail; got 'tail'", ok + ",\"truncation\":\"tail\"");
         assertRefused("hyperparameters.epochs", "", ok + ",\"hyperparameters\":{\"epochs\":1.5}");
         assertRefused("hyperparameters.learningRate", "learningRate must be positive", ok
                 + ",\"hyperparameters\":{\"learningRate\":0}");

@@ -12,6 +12,7 @@ import dev.llmmesh.core.finetune.FinetuneResult;
 import dev.llmmesh.core.finetune.NaiveBayesBaseline;
 import dev.llmmesh.core.finetune.Prediction;
 import dev.llmmesh.core.finetune.StepReport;
+import dev.llmmesh.core.finetune.Truncation;
 import dev.llmmesh.core.model.GptCheckpoint;
 import dev.llmmesh.core.model.GptModel;
 import dev.llmmesh.core.tokenizer.BpeTokenizer;
@@ -99,15 +100,16 @@ public class FinetuneClassifierRunner {
         reporter.progress(0, 0, STEPS, "encoding", Map.of(), true);
         Splits splits = encode(job, plan, tokenizer, ids);
         int maxLength = splits.train().maxLength();
-        LOG.info("job {}: {} train / {} validation / {} test examples of labels {}, maxLength {}, trainable {}, "
+        LOG.info("job {}: {} train / {} validation / {} test examples of labels {}, maxLength {} ({}), trainable {}, "
                 + "pooling {}", job.jobId(), splits.train().size(), splits.validation().size(), splits.test().size(),
-                plan.labels(), maxLength, plan.training().trainable().wireName(), plan.pooling().wireName());
+                plan.labels(), maxLength, plan.truncation().wireName(), plan.training().trainable().wireName(),
+                plan.pooling().wireName());
 
         GptModel gpt = GptCheckpoint.load(artifacts.path(base.artifact()), Engine.getInstance().defaultDevice());
         ClassifierModel model;
         try {
             model = ClassifierModel.fromBase(gpt, plan.labels(), maxLength, splits.train().padTokenId(),
-                    plan.pooling(), job.seed());
+                    plan.pooling(), plan.truncation(), job.seed());
         } catch (RuntimeException e) {
             gpt.close();
             throw e;
@@ -172,11 +174,14 @@ public class FinetuneClassifierRunner {
                 : ClassificationData.longest(train, tokenizer, plan.contextLength());
         String field = "datasetId";
         try {
-            ClassificationData trainData = ClassificationData.of(train, plan.labels(), tokenizer, maxLength);
+            Truncation truncation = plan.truncation();
+            ClassificationData trainData = ClassificationData.of(train, plan.labels(), tokenizer, maxLength,
+                    truncation);
             field = job.explicitSplits() ? "validationDatasetId" : field;
-            ClassificationData validationData = ClassificationData.of(validation, plan.labels(), tokenizer, maxLength);
+            ClassificationData validationData = ClassificationData.of(validation, plan.labels(), tokenizer, maxLength,
+                    truncation);
             field = job.explicitSplits() ? "testDatasetId" : field;
-            ClassificationData testData = ClassificationData.of(test, plan.labels(), tokenizer, maxLength);
+            ClassificationData testData = ClassificationData.of(test, plan.labels(), tokenizer, maxLength, truncation);
             return new Splits(ids, trainData, validationData, testData);
         } catch (IllegalArgumentException e) {
             throw new JobFailedException(field, e.getMessage());
@@ -241,9 +246,9 @@ public class FinetuneClassifierRunner {
                 .mapToLong(a -> a.getShape().size()).sum();
         long parameters = model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
         FinetuneSummary summary = FinetuneSummary.of(new FinetuneSummary.Run(job.modelId(), artifact, plan.labels(),
-                plan.training().trainable().wireName(), model.pooling().wireName(), model.maxLength(), parameters,
-                trainableParameters, splits.ids(), splits.train().size(), splits.validation().size(),
-                splits.test().size()), result, validation, test, baseline);
+                plan.training().trainable().wireName(), model.pooling().wireName(), model.truncation().wireName(),
+                model.maxLength(), parameters, trainableParameters, splits.ids(), splits.train().size(),
+                splits.validation().size(), splits.test().size()), result, validation, test, baseline);
         @SuppressWarnings("unchecked")
         Map<String, Object> shape = Json.LENIENT.convertValue(model.config(), Map.class);
         var announcement = ModelAnnouncement.base(job.modelId(), shape, plan.base().tokenizerId(), artifact,

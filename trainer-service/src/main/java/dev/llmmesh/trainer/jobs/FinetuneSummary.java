@@ -35,9 +35,9 @@ record FinetuneSummary(Map<String, Double> metrics, Map<String, Object> result, 
      * @param trainableParameters those the run trained
      * @param datasets            the split datasets' ids by role (train, validation, test)
      */
-    record Run(String modelId, String artifact, List<String> labels, String trainable, String pooling, int maxLength,
-               long parameters, long trainableParameters, Map<String, String> datasets, int trainExamples,
-               int validationExamples, int testExamples) {
+    record Run(String modelId, String artifact, List<String> labels, String trainable, String pooling,
+               String truncation, int maxLength, long parameters, long trainableParameters,
+               Map<String, String> datasets, int trainExamples, int validationExamples, int testExamples) {
     }
 
     static FinetuneSummary of(Run run, FinetuneResult training, List<Prediction> validation, List<Prediction> test,
@@ -68,6 +68,7 @@ record FinetuneSummary(Map<String, Double> metrics, Map<String, Object> result, 
         result.put("labels", labels);
         result.put("trainable", run.trainable());
         result.put("pooling", run.pooling());
+        result.put("truncation", run.truncation());
         result.put("maxLength", run.maxLength());
         result.put("epochs", training.epochs());
         result.put("bestEpoch", training.bestEpoch());

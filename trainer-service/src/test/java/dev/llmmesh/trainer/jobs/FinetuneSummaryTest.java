@@ -26,8 +26,8 @@ class FinetuneSummaryTest {
         List<Prediction> validation = List.of(prediction("a", 0, 0.1f), prediction("b", 1, 0.8f));
         ClassificationMetrics baseline = ClassificationMetrics.of(LABELS, new int[] {1, 0, 1, 0, 0},
                 new int[] {1, 0, 1, 0, 1});
-        var run = new FinetuneSummary.Run("clf", "models/clf/", LABELS, "last-block", "last", 64, 1000, 100,
-                Map.of("test", "d-test"), 20, 2, 5);
+        var run = new FinetuneSummary.Run("clf", "models/clf/", LABELS, "last-block", "last", "head", 64, 1000,
+                100, Map.of("test", "d-test"), 20, 2, 5);
         FinetuneResult training = new FinetuneResult(3, 30, false, false, 2, 0.4, false, List.of(), null);
 
         FinetuneSummary summary = FinetuneSummary.of(run, training, validation, test, baseline);
