@@ -33,7 +33,7 @@ public record SpamSettings(List<Long> seeds, String trainable, String pooling, I
      */
     public static final String DEFAULT_POOLING = "mean";
     /**
-     * The first 256 tokens of a mail, the base's whole context: with mean pooling more of the mail is more evidence,
+     * 256 tokens of a mail, the base's whole context: with mean pooling more of the mail is more evidence,
      * as naive Bayes reads all of it (on the recipe's base, in process: 98.00% against 97.33% at 128 tokens;
      * BENCHMARKS.md, spam). An epoch costs about twice a 128-token one; three seeds still fit the recipe's 20
      * minutes.
@@ -43,7 +43,8 @@ public record SpamSettings(List<Long> seeds, String trainable, String pooling, I
     /**
      * A longer mail's first 128 and last 128 tokens: its subject and opening, and where mailing lists put their footers
      * and spam its unsubscribe lines. Chosen on seeds 4-8 in process, before the recipe's seeds 1-3 ran: the same 12
-     * test errors in 1,000 as the first 256 tokens, 6 validation errors in 500 against 9 (BENCHMARKS.md, spam).
+     * test errors in 1,000 as the first 256 tokens, 6 validation errors in 500 against 9. Through the mesh on seeds
+     * 1-3 both made 10 errors in 600 (BENCHMARKS.md, spam).
      */
     public static final String DEFAULT_TRUNCATION = "head-tail";
 
